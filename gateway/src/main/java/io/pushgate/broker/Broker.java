@@ -1,0 +1,41 @@
+package io.pushgate.broker;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where versions of topics come from and where publishes go.
+ *
+ * <p>Two implementations: {@link InMemoryBroker} for a single node, and a Redis broker for many nodes.
+ * Every method may be called from any thread and must not block; results arrive through the
+ * returned stages and the {@link Listener}.
+ */
+public interface Broker extends AutoCloseable {
+
+    /** Receives every version the broker learns of, for topics this node subscribed to. */
+    @FunctionalInterface
+    interface Listener {
+        /** Called on a broker thread or the publisher's thread; must not block. */
+        void onVersion(TopicVersion version);
+    }
+
+    /** Starts delivering to {@code listener}; called once, before any other method. */
+    void start(Listener listener);
+
+    /** Stores {@code text} as the next version of {@code topic} and delivers it to all nodes. */
+    CompletionStage<TopicVersion> publish(String topic, byte[] text);
+
+    /** The latest version of {@code topic}, or {@code null} inside the stage when it has none. */
+    CompletionStage<TopicVersion> latest(String topic);
+
+    /** This node now serves {@code topic}: deliver its versions to the listener. */
+    void subscribe(String topic);
+
+    /** This node no longer serves {@code topic}. */
+    void unsubscribe(String topic);
+
+    /** A short name for logs, e.g. {@code embedded}. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,64 @@
+package io.pushgate.broker;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The embedded broker of a single node: topic states live in this process only, so a restart
+ * begins every topic in a new epoch.
+ *
+ * <p>Thread rules: any thread. Versions of one topic are handed to the listener inside the map's
+ * per-key update, so the listener sees each topic's versions in order; the listener must be quick
+ * and non-blocking (the hub only encodes once and hands off to event loops).
+ */
+public final class InMemoryBroker implements Broker {
+    private final ConcurrentHashMap<String, TopicVersion> states = new ConcurrentHashMap<>();
+    private volatile Listener listener = version -> { };
+
+    @Override
+    public void start(Listener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
+        long micros = nowMicros();
+        TopicVersion published = states.compute(topic, (name, current) -> {
+            TopicVersion next = current == null
+                    ? new TopicVersion(name, Epochs.next(), 1, micros, text)
+                    : new TopicVersion(name, current.epoch(), current.version() + 1, micros, text);
+            listener.onVersion(next);
+            return next;
+        });
+        return CompletableFuture.completedFuture(published);
+    }
+
+    @Override
+    public CompletionStage<TopicVersion> latest(String topic) {
+        return CompletableFuture.completedFuture(states.get(topic));
+    }
+
+    @Override
+    public void subscribe(String topic) {
+        // Every version already reaches the listener; the hub ignores topics it does not serve.
+    }
+
+    @Override
+    public void unsubscribe(String topic) {
+    }
+
+    @Override
+    public String describe() {
+        return "embedded";
+    }
+
+    @Override
+    public void close() {
+    }
+
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+}

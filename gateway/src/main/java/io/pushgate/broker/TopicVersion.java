@@ -1,0 +1,37 @@
+package io.pushgate.broker;
+
+import java.util.Objects;
+
+/**
+ * One version of a topic's text: immutable, shared by every thread that sees it.
+ *
+ * <p>{@code text} is the UTF-8 encoding of the text; nobody writes to the array after construction.
+ */
+public record TopicVersion(String topic, String epoch, long version, long publishedMicros, byte[] text) {
+
+    public TopicVersion {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(epoch, "epoch");
+        Objects.requireNonNull(text, "text");
+    }
+
+    /** The wire id of this version: {@code <version>-<epoch>} (DESIGN.md, "Versions and epochs"). */
+    public String id() {
+        return version + "-" + epoch;
+    }
+
+    /**
+     * Whether this version must replace a state known as ({@code epoch}, {@code version}): yes when
+     * nothing is known, when the epoch differs (the state was lost and begun again) or when this
+     * version is newer.
+     */
+    public boolean supersedes(String knownEpoch, long knownVersion) {
+        return knownEpoch == null
+                || (knownEpoch != epoch && !knownEpoch.equals(epoch))
+                || version > knownVersion;
+    }
+
+    public boolean supersedes(TopicVersion known) {
+        return known == null || supersedes(known.epoch, known.version);
+    }
+}

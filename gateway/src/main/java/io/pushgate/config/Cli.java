@@ -1,0 +1,154 @@
+package io.pushgate.config;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The command line: every flag also reads {@code PUSHGATE_<NAME>} from the environment
+ * (e.g. {@code PUSHGATE_PORT}); a flag given on the command line wins.
+ */
+@Command(name = "pushgate", mixinStandardHelpOptions = true, sortOptions = false,
+        version = "pushgate 0.1.0",
+        description = "Server-Sent Events push gateway: serves versions of texts to many browsers.",
+        footer = "%nEvery option can also be set as an environment variable PUSHGATE_<NAME>, "
+                + "e.g. PUSHGATE_PORT=8080 or PUSHGATE_MAX_STREAMS=50000.")
+final class Cli {
+    @Option(names = "--bind", defaultValue = "${env:PUSHGATE_BIND:-0.0.0.0}",
+            description = "Address of the public port (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--port", defaultValue = "${env:PUSHGATE_PORT:-8080}",
+            description = "Public HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-auto}",
+            description = "auto, epoll, io_uring or nio; auto takes epoll where present (default: ${DEFAULT-VALUE}).")
+    String transport;
+
+    @Option(names = "--workers", defaultValue = "${env:PUSHGATE_WORKERS:-0}",
+            description = "Worker event loops; 0 means one per core (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--backlog", defaultValue = "${env:PUSHGATE_BACKLOG:-4096}",
+            description = "Listen backlog; the kernel caps it at net.core.somaxconn (default: ${DEFAULT-VALUE}).")
+    int backlog;
+
+    @Option(names = "--heartbeat", defaultValue = "${env:PUSHGATE_HEARTBEAT:-15s}",
+            description = "Interval of ':' comment heartbeats on idle streams (default: ${DEFAULT-VALUE}).")
+    String heartbeat;
+
+    @Option(names = "--retry", defaultValue = "${env:PUSHGATE_RETRY:-1s}",
+            description = "Base of the 'retry:' reconnect hint sent at stream start (default: ${DEFAULT-VALUE}).")
+    String retry;
+
+    @Option(names = "--retry-jitter", defaultValue = "${env:PUSHGATE_RETRY_JITTER:-2s}",
+            description = "Random extra added to each stream's 'retry:' so reconnects spread (default: ${DEFAULT-VALUE}).")
+    String retryJitter;
+
+    @Option(names = "--max-streams", defaultValue = "${env:PUSHGATE_MAX_STREAMS:-100000}",
+            description = "Open SSE streams per node; more get 503 + Retry-After (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+
+    @Option(names = "--max-topics-per-stream", defaultValue = "${env:PUSHGATE_MAX_TOPICS_PER_STREAM:-64}",
+            description = "Topics one /events stream may name; more get 400 (default: ${DEFAULT-VALUE}).")
+    int maxTopicsPerStream;
+
+    @Option(names = "--max-text", defaultValue = "${env:PUSHGATE_MAX_TEXT:-1MiB}",
+            description = "Largest text a PUT may carry; larger get 413 (default: ${DEFAULT-VALUE}).")
+    String maxText;
+
+    @Option(names = "--accept-rate", defaultValue = "${env:PUSHGATE_ACCEPT_RATE:-5000}",
+            description = "New connections per second; above it requests get 429; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    int acceptRate;
+
+    @Option(names = "--max-initial-line", defaultValue = "${env:PUSHGATE_MAX_INITIAL_LINE:-4KiB}",
+            description = "Longest request line; longer get 431 (default: ${DEFAULT-VALUE}).")
+    String maxInitialLine;
+
+    @Option(names = "--max-header-size", defaultValue = "${env:PUSHGATE_MAX_HEADER_SIZE:-8KiB}",
+            description = "Largest request header block; larger get 431 (default: ${DEFAULT-VALUE}).")
+    String maxHeaderSize;
+
+    @Option(names = "--header-timeout", defaultValue = "${env:PUSHGATE_HEADER_TIMEOUT:-10s}",
+            description = "Time to send a whole request (slowloris guard): 408 after it; "
+                    + "also how long an idle keep-alive connection stays (default: ${DEFAULT-VALUE}).")
+    String headerTimeout;
+
+    @Option(names = "--slow-consumer-timeout", defaultValue = "${env:PUSHGATE_SLOW_CONSUMER_TIMEOUT:-30s}",
+            description = "A stream that cannot take data for this long is closed (default: ${DEFAULT-VALUE}).")
+    String slowConsumerTimeout;
+
+    @Option(names = "--write-buffer-low", defaultValue = "${env:PUSHGATE_WRITE_BUFFER_LOW:-32KiB}",
+            description = "Per-stream low-water mark: a slow stream is writable again below it (default: ${DEFAULT-VALUE}).")
+    String writeBufferLow;
+
+    @Option(names = "--write-buffer-high", defaultValue = "${env:PUSHGATE_WRITE_BUFFER_HIGH:-64KiB}",
+            description = "Per-stream high-water mark: above it a stream gets no new frames and is conflated (default: ${DEFAULT-VALUE}).")
+    String writeBufferHigh;
+
+    @Option(names = "--cors-origins", split = ",", defaultValue = "${env:PUSHGATE_CORS_ORIGINS:-}",
+            description = "Origins allowed to GET and PUT from a browser, comma-separated; '*' allows any; "
+                    + "empty allows none (default: '${DEFAULT-VALUE}').")
+    List<String> corsOrigins = new ArrayList<>();
+
+    @Option(names = "--drain-timeout", defaultValue = "${env:PUSHGATE_DRAIN_TIMEOUT:-30s}",
+            description = "On SIGTERM, streams are closed in batches over this window, then the process exits 0 (default: ${DEFAULT-VALUE}).")
+    String drainTimeout;
+
+    @Option(names = "--drain-grace", defaultValue = "${env:PUSHGATE_DRAIN_GRACE:-1s}",
+            description = "On SIGTERM, new connections are still accepted this long, so load balancers notice /readyz (default: ${DEFAULT-VALUE}).")
+    String drainGrace;
+
+    static Config parse(String... args) {
+        Cli cli = new Cli();
+        new CommandLine(cli).parseArgs(args);
+        return cli.toConfig();
+    }
+
+    /**
+     * Parses {@code args} for {@code main}: prints help or version and returns {@code null} when
+     * asked for them, and throws {@link CommandLine.ParameterException} on bad input.
+     */
+    static Config parseForMain(String[] args, java.io.PrintWriter out) {
+        Cli cli = new Cli();
+        CommandLine line = new CommandLine(cli);
+        line.parseArgs(args);
+        if (line.isUsageHelpRequested()) {
+            line.usage(out);
+            return null;
+        }
+        if (line.isVersionHelpRequested()) {
+            line.printVersionHelp(out);
+            return null;
+        }
+        return cli.toConfig();
+    }
+
+    Config toConfig() {
+        List<String> origins = new ArrayList<>();
+        for (String origin : corsOrigins) {
+            if (!origin.isBlank()) {
+                origins.add(origin.trim());
+            }
+        }
+        return new Config(bind, port, transport(transport), workers, backlog,
+                Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
+                maxStreams, maxTopicsPerStream, Units.size(maxText), acceptRate,
+                Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
+                Units.duration(slowConsumerTimeout), Units.size(writeBufferLow), Units.size(writeBufferHigh),
+                origins, Units.duration(drainTimeout), Units.duration(drainGrace));
+    }
+
+    private static Config.Transport transport(String value) {
+        try {
+            return Config.Transport.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown transport '" + value + "' (auto, epoll, io_uring, nio)");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.pushgate.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every setting of a node, immutable; built once by {@link Cli} (flags and {@code PUSHGATE_*}
+ * variables) or by tests with {@link #defaults()} and the {@code with…} copies.
+ */
+public record Config(
+        String bind,
+        int port,
+        Transport transport,
+        int workers,
+        int backlog,
+        Duration heartbeat,
+        Duration retry,
+        Duration retryJitter,
+        int maxStreams,
+        int maxTopicsPerStream,
+        int maxText,
+        int acceptRate,
+        int maxInitialLine,
+        int maxHeaderSize,
+        Duration headerTimeout,
+        Duration slowConsumerTimeout,
+        int writeBufferLow,
+        int writeBufferHigh,
+        List<String> corsOrigins,
+        Duration drainTimeout,
+        Duration drainGrace) {
+
+    public enum Transport { AUTO, EPOLL, IO_URING, NIO }
+
+    public Config {
+        corsOrigins = List.copyOf(corsOrigins);
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        if (writeBufferLow > writeBufferHigh) {
+            throw new IllegalArgumentException("write-buffer-low above write-buffer-high");
+        }
+        if (maxStreams < 1 || maxTopicsPerStream < 1 || maxText < 0) {
+            throw new IllegalArgumentException("limits must be positive");
+        }
+        if (heartbeat.isZero() || heartbeat.isNegative()) {
+            throw new IllegalArgumentException("heartbeat must be positive");
+        }
+    }
+
+    /** The defaults of DESIGN.md, with port 0 (any free port): for tests and embedding. */
+    public static Config defaults() {
+        return parse("--port", "0");
+    }
+
+    /**
+     * For {@code main}: prints help or version to {@code out} and returns {@code null} when asked
+     * for them; throws {@link IllegalArgumentException} (or picocli's exception) on bad input.
+     */
+    public static Config fromMain(String[] args, java.io.PrintWriter out) {
+        return Cli.parseForMain(args, out);
+    }
+
+    /** The settings of {@code args} over the defaults, as on the command line (tests use this). */
+    public static Config parse(String... args) {
+        return Cli.parse(args);
+    }
+}

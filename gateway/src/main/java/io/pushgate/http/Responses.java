@@ -1,0 +1,54 @@
+package io.pushgate.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.nio.charset.StandardCharsets;
+
+/** Builders of the small full responses of the REST surface. Stateless. */
+final class Responses {
+    private Responses() {
+    }
+
+    /** A plain-text response; {@code reason} is one short line. */
+    static FullHttpResponse text(HttpResponseStatus status, String reason) {
+        return full(status, "text/plain; charset=utf-8",
+                Unpooled.wrappedBuffer((reason + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static FullHttpResponse full(HttpResponseStatus status, CharSequence contentType, ByteBuf body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        return response;
+    }
+
+    static FullHttpResponse empty(HttpResponseStatus status) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return response;
+    }
+
+    /** Marks a response as the last one on its connection. */
+    static FullHttpResponse closing(FullHttpResponse response) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return response;
+    }
+
+    /** A raw HTTP/1.1 response, for handlers that sit in front of the HTTP codec. */
+    static ByteBuf raw(HttpResponseStatus status, String reason) {
+        byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 " + status + "\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Length: " + body.length + "\r\n"
+                + "Connection: close\r\n\r\n";
+        return Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
+    }
+}

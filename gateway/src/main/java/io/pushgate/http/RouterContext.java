@@ -1,0 +1,13 @@
+package io.pushgate.http;
+
+import io.pushgate.broker.Broker;
+import io.pushgate.config.Config;
+import io.pushgate.hub.TopicHub;
+import io.pushgate.sse.Streams;
+
+import java.util.function.BooleanSupplier;
+
+/** What every connection's {@link HttpRouter} shares; immutable, any thread. */
+public record RouterContext(Config config, Broker broker, TopicHub hub, Streams streams, HttpErrors errors,
+                            BooleanSupplier draining, DemoPage demo) {
+}

@@ -1,0 +1,152 @@
+package io.pushgate.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.pushgate.broker.TopicVersion;
+import io.pushgate.sse.SseFrames;
+
+import java.util.Arrays;
+
+/**
+ * The subscribers of one topic on one event loop, and the frames of the newest version this loop
+ * has seen (kept so that a subscriber that drains or joins gets it without a new encoding).
+ *
+ * <p>Thread rules: everything is touched only on {@code loop}, except the two volatile counts,
+ * which publishers read to decide whether this loop needs the update at all.
+ */
+final class LoopSlot {
+    final Topic topic;
+    final EventLoop loop;
+    volatile int plainCount;
+    volatile int namedCount;
+
+    private Subscription[] subs = new Subscription[2];
+    private int size;
+    private TopicVersion frameVersion;
+    private ByteBuf frame;
+    private ByteBuf namedFrame;
+
+    LoopSlot(Topic topic, EventLoop loop) {
+        this.topic = topic;
+        this.loop = loop;
+    }
+
+    boolean hasSubscribers() {
+        return plainCount + namedCount > 0;
+    }
+
+    Subscription add(Subscriber subscriber, boolean named, String epoch, long version) {
+        Subscription sub = new Subscription(this, subscriber, named, epoch, version);
+        if (size == subs.length) {
+            subs = Arrays.copyOf(subs, size * 2);
+        }
+        sub.position = size;
+        subs[size++] = sub;
+        // Volatile writes: a publisher that sets topic.latest after this point sees the count.
+        if (named) {
+            namedCount++;
+        } else {
+            plainCount++;
+        }
+        return sub;
+    }
+
+    void remove(Subscription sub) {
+        int last = --size;
+        Subscription moved = subs[last];
+        subs[sub.position] = moved;
+        moved.position = sub.position;
+        subs[last] = null;
+        if (sub.named) {
+            namedCount--;
+        } else {
+            plainCount--;
+        }
+        if (size == 0) {
+            dropFrames();
+        }
+    }
+
+    /**
+     * Delivers {@code v} to every subscriber of this loop; runs on {@code loop}. Takes ownership of
+     * one reference of {@code plain} and of {@code named} (either may be {@code null}).
+     */
+    void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBufAllocator alloc) {
+        if (size == 0 || !v.supersedes(frameVersion)) {
+            release(plain);
+            release(named);
+            return;
+        }
+        dropFrames();
+        frameVersion = v;
+        frame = plain;
+        namedFrame = named;
+        for (int i = 0; i < size; i++) {
+            offer(subs[i], alloc);
+        }
+    }
+
+    /**
+     * Brings {@code sub} to the newest version known, if it is writable: used when a subscriber
+     * joins and when a slow one drains.
+     */
+    void catchUp(Subscription sub, ByteBufAllocator alloc) {
+        TopicVersion latest = topic.latest;
+        if (latest != null && latest.supersedes(frameVersion)) {
+            // This loop has not seen the version yet (its task may be on the way, or the slot was
+            // empty when it was published): deliver it here to all, the task will find it done.
+            dropFrames();
+            frameVersion = latest;
+            for (int i = 0; i < size; i++) {
+                offer(subs[i], alloc);
+            }
+        } else if (frameVersion != null) {
+            offer(sub, alloc);
+        }
+    }
+
+    private void offer(Subscription sub, ByteBufAllocator alloc) {
+        TopicVersion v = frameVersion;
+        if (!v.supersedes(sub.epoch, sub.version)) {
+            return;
+        }
+        if (!sub.subscriber.isWritable()) {
+            sub.behind = true;
+            return;
+        }
+        ByteBuf source = sub.named ? namedFrame(alloc) : plainFrame(alloc);
+        sub.subscriber.writeAndFlush(source.retainedDuplicate());
+        sub.epoch = v.epoch();
+        sub.version = v.version();
+        sub.behind = false;
+    }
+
+    private ByteBuf plainFrame(ByteBufAllocator alloc) {
+        if (frame == null) {
+            frame = SseFrames.event(alloc, frameVersion);
+        }
+        return frame;
+    }
+
+    private ByteBuf namedFrame(ByteBufAllocator alloc) {
+        if (namedFrame == null) {
+            namedFrame = SseFrames.namedEvent(alloc, frameVersion);
+        }
+        return namedFrame;
+    }
+
+    private void dropFrames() {
+        release(frame);
+        release(namedFrame);
+        frame = null;
+        namedFrame = null;
+        frameVersion = null;
+    }
+
+    private static void release(ByteBuf buf) {
+        if (buf != null) {
+            buf.release();
+        }
+    }
+}

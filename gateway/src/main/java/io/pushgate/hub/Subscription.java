@@ -1,0 +1,34 @@
+package io.pushgate.hub;
+
+/**
+ * One stream's interest in one topic, with the version it holds. Owned by the stream's event loop.
+ */
+public final class Subscription {
+    final LoopSlot slot;
+    final Subscriber subscriber;
+    final boolean named;
+    /** The state the client holds: nothing ({@code null}) or this epoch and version. */
+    String epoch;
+    long version;
+    /** Set when a version was skipped because the channel was not writable. */
+    boolean behind;
+    /** Position in {@link LoopSlot}'s array, for O(1) removal. */
+    int position;
+
+    Subscription(LoopSlot slot, Subscriber subscriber, boolean named, String epoch, long version) {
+        this.slot = slot;
+        this.subscriber = subscriber;
+        this.named = named;
+        this.epoch = epoch;
+        this.version = version;
+    }
+
+    public String topic() {
+        return slot.topic.name;
+    }
+
+    /** The version this subscription holds, or {@code -1} when it holds none. */
+    public long version() {
+        return epoch == null ? -1 : version;
+    }
+}

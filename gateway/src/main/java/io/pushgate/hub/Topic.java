@@ -1,0 +1,44 @@
+package io.pushgate.hub;
+
+import io.netty.channel.EventLoop;
+import io.pushgate.broker.TopicVersion;
+
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+
+/**
+ * A topic with local subscribers: its latest version and one {@link LoopSlot} per event loop.
+ *
+ * <p>Thread rules: {@code latest} is set by CAS from broker/publisher threads and read anywhere;
+ * {@code refs} is guarded by the hub map's per-key update; each slot belongs to its loop.
+ */
+final class Topic {
+    private static final AtomicReferenceFieldUpdater<Topic, TopicVersion> LATEST =
+            AtomicReferenceFieldUpdater.newUpdater(Topic.class, TopicVersion.class, "latest");
+
+    final String name;
+    final LoopSlot[] slots;
+    volatile TopicVersion latest;
+    int refs;
+
+    Topic(String name, LoopIndex loops) {
+        this.name = name;
+        this.slots = new LoopSlot[loops.size()];
+        for (int i = 0; i < slots.length; i++) {
+            EventLoop loop = loops.loop(i);
+            slots[i] = new LoopSlot(this, loop);
+        }
+    }
+
+    /** Makes {@code v} the latest version unless a newer one is already known; true if it did. */
+    boolean advance(TopicVersion v) {
+        for (;;) {
+            TopicVersion current = latest;
+            if (!v.supersedes(current)) {
+                return false;
+            }
+            if (LATEST.compareAndSet(this, current, v)) {
+                return true;
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.pushgate.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.pushgate.broker.Broker;
+import io.pushgate.broker.TopicVersion;
+import io.pushgate.sse.SseFrames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The topics this node serves and the fan-out of their versions.
+ *
+ * <p>An update is encoded once into one pooled buffer holding the whole HTTP chunk; each event
+ * loop with subscribers of the topic gets one task that writes {@code retainedDuplicate()}s of it
+ * to its channels. No lock, future, per-subscriber encoding or logging on that path.
+ *
+ * <p>Thread rules: {@link #onVersion} on any thread; {@link #subscribe}, {@link #unsubscribe} and
+ * {@link #catchUp} on the subscriber's own event loop.
+ */
+public final class TopicHub implements Broker.Listener {
+    private static final Logger log = LoggerFactory.getLogger(TopicHub.class);
+
+    private final Broker broker;
+    private final LoopIndex loops;
+    private final ByteBufAllocator alloc;
+    private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
+
+    public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc) {
+        this.broker = broker;
+        this.loops = loops;
+        this.alloc = alloc;
+    }
+
+    /**
+     * Adds a subscriber of {@code name} on {@code loop} (the caller's loop) that holds
+     * ({@code epoch}, {@code version}) already, or nothing when {@code epoch} is null; sends it the
+     * latest version at once if it does not hold it.
+     */
+    public Subscription subscribe(EventLoop loop, String name, Subscriber subscriber, boolean named,
+                                  String epoch, long version) {
+        boolean[] created = new boolean[1];
+        Topic topic = topics.compute(name, (key, current) -> {
+            Topic t = current;
+            if (t == null) {
+                t = new Topic(key, loops);
+                created[0] = true;
+            }
+            t.refs++;
+            return t;
+        });
+        if (created[0]) {
+            broker.subscribe(name);
+            broker.latest(name).whenComplete((latest, failure) -> {
+                if (failure != null) {
+                    log.warn("could not read the latest version of topic {}: {}", name, failure.toString());
+                } else if (latest != null) {
+                    onVersion(latest);
+                }
+            });
+        }
+        LoopSlot slot = topic.slots[loops.of(loop)];
+        Subscription sub = slot.add(subscriber, named, epoch, version);
+        slot.catchUp(sub, alloc);
+        return sub;
+    }
+
+    /** Removes a subscription; on the subscriber's loop. */
+    public void unsubscribe(Subscription sub) {
+        LoopSlot slot = sub.slot;
+        slot.remove(sub);
+        String name = slot.topic.name;
+        Topic after = topics.computeIfPresent(name, (key, t) -> --t.refs == 0 ? null : t);
+        if (after == null) {
+            broker.unsubscribe(name);
+        }
+    }
+
+    /** A subscriber that skipped versions while not writable gets the newest one; on its loop. */
+    public void catchUp(Subscription sub) {
+        if (sub.behind) {
+            sub.slot.catchUp(sub, alloc);
+        }
+    }
+
+    @Override
+    public void onVersion(TopicVersion v) {
+        Topic topic = topics.get(v.topic());
+        if (topic == null || !topic.advance(v)) {
+            return;
+        }
+        ByteBuf plain = null;
+        ByteBuf named = null;
+        try {
+            for (LoopSlot slot : topic.slots) {
+                boolean wantsPlain = slot.plainCount > 0;
+                boolean wantsNamed = slot.namedCount > 0;
+                if (!wantsPlain && !wantsNamed) {
+                    continue;
+                }
+                if (wantsPlain && plain == null) {
+                    plain = SseFrames.event(alloc, v);
+                }
+                if (wantsNamed && named == null) {
+                    named = SseFrames.namedEvent(alloc, v);
+                }
+                dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null);
+            }
+        } finally {
+            if (plain != null) {
+                plain.release();
+            }
+            if (named != null) {
+                named.release();
+            }
+        }
+    }
+
+    private void dispatch(LoopSlot slot, TopicVersion v, ByteBuf plain, ByteBuf named) {
+        try {
+            slot.loop.execute(() -> slot.deliver(v, plain, named, alloc));
+        } catch (RuntimeException rejected) {
+            // The loop is shutting down: its channels are closing, nothing to deliver.
+            if (plain != null) {
+                plain.release();
+            }
+            if (named != null) {
+                named.release();
+            }
+        }
+    }
+
+    /** Number of worker event loops the subscribers are spread over. */
+    public int loopCount() {
+        return loops.size();
+    }
+
+    /** Number of topics with local subscribers. */
+    public int topicCount() {
+        return topics.size();
+    }
+
+    /** The latest version known locally for a served topic, or {@code null}. */
+    public TopicVersion latestServed(String name) {
+        Topic topic = topics.get(name);
+        return topic == null ? null : topic.latest;
+    }
+}

@@ -1,0 +1,48 @@
+package io.pushgate.server;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.pushgate.config.Config;
+
+/** The I/O transport of a node: native epoll or io_uring where the kernel offers them, NIO otherwise. */
+public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel) {
+
+    /** The transport {@code wanted}; {@code AUTO} takes epoll when present, else NIO. */
+    public static Transport select(Config.Transport wanted) {
+        switch (wanted) {
+            case EPOLL:
+                requireAvailable("epoll", Epoll.isAvailable(), Epoll.unavailabilityCause());
+                return epoll();
+            case IO_URING:
+                requireAvailable("io_uring", IoUring.isAvailable(), IoUring.unavailabilityCause());
+                return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
+            case NIO:
+                return nio();
+            case AUTO:
+            default:
+                return Epoll.isAvailable() ? epoll() : nio();
+        }
+    }
+
+    private static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class);
+    }
+
+    private static Transport nio() {
+        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class);
+    }
+
+    private static void requireAvailable(String name, boolean available, Throwable cause) {
+        if (!available) {
+            throw new IllegalStateException(name + " transport is not available here: " + cause, cause);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.pushgate.sse;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.pushgate.broker.TopicVersion;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The event-stream wire format (WHATWG HTML, "Server-sent events"), already wrapped in one HTTP/1.1
+ * chunk: {@code <hex size>\r\n<event>\r\n}. A frame is written to a channel whose HTTP encoder has
+ * left the pipeline, so these bytes go to the socket as they are.
+ *
+ * <p>A text is split into one {@code data:} line per line, where CR, LF and CRLF all end a line:
+ * that is how the browser's parser splits them, so no text can end an event early or inject an
+ * {@code id:} or {@code event:} line. UTF-8 never uses the bytes 0x0A/0x0D inside a multi-byte
+ * character, so the split works on bytes.
+ *
+ * <p>Stateless; any thread.
+ */
+public final class SseFrames {
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] ID = bytes("id: ");
+    private static final byte[] EVENT = bytes("event: ");
+    private static final byte[] DATA = bytes("data: ");
+    private static final byte[] DATA_EMPTY = bytes("data:");
+    private static final byte[] RETRY = bytes("retry: ");
+
+    /** The last chunk of a chunked body. */
+    private static final ByteBuf END = constant(bytes("0\r\n\r\n"));
+    /** A comment heartbeat ({@code :\n\n}) in its chunk. */
+    private static final ByteBuf HEARTBEAT = constant(chunkOf(bytes(":\n\n")));
+
+    private SseFrames() {
+    }
+
+    /**
+     * Encodes one version as an unnamed event ({@code id: <version>-<epoch>}), for single-topic
+     * streams. The caller owns the returned buffer.
+     */
+    public static ByteBuf event(ByteBufAllocator alloc, TopicVersion v) {
+        return encode(alloc, null, bytes(v.id()), v.text());
+    }
+
+    /**
+     * Encodes one version as an event named by its topic, with {@code id: <topic>/<version>-<epoch>},
+     * for multi-topic streams. The caller owns the returned buffer.
+     */
+    public static ByteBuf namedEvent(ByteBufAllocator alloc, TopicVersion v) {
+        return encode(alloc, bytes(v.topic()), bytes(LastEventId.multiTopicId(v)), v.text());
+    }
+
+    /** A {@code retry:} hint in its own chunk (no event is dispatched for it). Caller owns it. */
+    public static ByteBuf retry(ByteBufAllocator alloc, long millis) {
+        byte[] value = bytes(Long.toString(millis));
+        int payload = RETRY.length + value.length + 2;
+        ByteBuf buf = alloc.buffer(chunkOverhead(payload) + payload);
+        writeChunkHead(buf, payload);
+        buf.writeBytes(RETRY).writeBytes(value).writeByte('\n').writeByte('\n');
+        return buf.writeBytes(CRLF);
+    }
+
+    /** A fresh reference to the shared heartbeat chunk; writing it hands it to the channel. */
+    public static ByteBuf heartbeat() {
+        return HEARTBEAT.duplicate();
+    }
+
+    /** A fresh reference to the shared terminating chunk. */
+    public static ByteBuf end() {
+        return END.duplicate();
+    }
+
+    static ByteBuf encode(ByteBufAllocator alloc, byte[] event, byte[] id, byte[] text) {
+        int payload = payloadLength(event, id, text);
+        ByteBuf buf = alloc.directBuffer(chunkOverhead(payload) + payload);
+        writeChunkHead(buf, payload);
+        if (event != null) {
+            buf.writeBytes(EVENT).writeBytes(event).writeByte('\n');
+        }
+        buf.writeBytes(ID).writeBytes(id).writeByte('\n');
+        int start = 0;
+        int i = 0;
+        while (i < text.length) {
+            byte b = text[i];
+            if (b == '\n' || b == '\r') {
+                writeDataLine(buf, text, start, i);
+                i += (b == '\r' && i + 1 < text.length && text[i + 1] == '\n') ? 2 : 1;
+                start = i;
+            } else {
+                i++;
+            }
+        }
+        writeDataLine(buf, text, start, text.length);
+        buf.writeByte('\n');
+        return buf.writeBytes(CRLF);
+    }
+
+    private static int payloadLength(byte[] event, byte[] id, byte[] text) {
+        int length = event == null ? 0 : EVENT.length + event.length + 1;
+        length += ID.length + id.length + 1;
+        int start = 0;
+        int i = 0;
+        while (i < text.length) {
+            byte b = text[i];
+            if (b == '\n' || b == '\r') {
+                length += dataLineLength(i - start);
+                i += (b == '\r' && i + 1 < text.length && text[i + 1] == '\n') ? 2 : 1;
+                start = i;
+            } else {
+                i++;
+            }
+        }
+        return length + dataLineLength(text.length - start) + 1;
+    }
+
+    private static int dataLineLength(int lineBytes) {
+        return (lineBytes == 0 ? DATA_EMPTY.length : DATA.length + lineBytes) + 1;
+    }
+
+    private static void writeDataLine(ByteBuf buf, byte[] text, int from, int to) {
+        if (from == to) {
+            buf.writeBytes(DATA_EMPTY);
+        } else {
+            buf.writeBytes(DATA).writeBytes(text, from, to - from);
+        }
+        buf.writeByte('\n');
+    }
+
+    private static int chunkOverhead(int payload) {
+        return hexDigits(payload) + 4;
+    }
+
+    private static void writeChunkHead(ByteBuf buf, int payload) {
+        for (int shift = (hexDigits(payload) - 1) * 4; shift >= 0; shift -= 4) {
+            buf.writeByte(Character.forDigit((payload >>> shift) & 0xF, 16));
+        }
+        buf.writeBytes(CRLF);
+    }
+
+    private static int hexDigits(int value) {
+        return Math.max(1, (Integer.SIZE - Integer.numberOfLeadingZeros(value) + 3) / 4);
+    }
+
+    static byte[] chunkOf(byte[] payload) {
+        ByteBuf buf = Unpooled.buffer();
+        writeChunkHead(buf, payload.length);
+        buf.writeBytes(payload).writeBytes(CRLF);
+        byte[] out = new byte[buf.readableBytes()];
+        buf.readBytes(out);
+        return out;
+    }
+
+    private static ByteBuf constant(byte[] content) {
+        return Unpooled.unreleasableBuffer(
+                Unpooled.directBuffer(content.length).writeBytes(content).asReadOnly());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
