@@ -1,0 +1,71 @@
+package io.pushgate.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigTest {
+
+    @Test
+    void defaultsFollowTheDesign() {
+        Config c = Config.parse();
+        assertEquals("0.0.0.0", c.bind());
+        assertEquals(8080, c.port());
+        assertEquals(Duration.ofSeconds(15), c.heartbeat());
+        assertEquals(1024 * 1024, c.maxText());
+        assertEquals(Duration.ofSeconds(30), c.drainTimeout());
+        assertEquals(Config.Transport.AUTO, c.transport());
+        assertEquals(List.of(), c.corsOrigins());
+    }
+
+    @Test
+    void flagsParseUnits() {
+        Config c = Config.parse("--heartbeat", "500ms", "--max-text", "64KiB", "--drain-timeout", "2m",
+                "--transport", "io_uring", "--cors-origins", "https://a.example,https://b.example");
+        assertEquals(Duration.ofMillis(500), c.heartbeat());
+        assertEquals(64 * 1024, c.maxText());
+        assertEquals(Duration.ofMinutes(2), c.drainTimeout());
+        assertEquals(Config.Transport.IO_URING, c.transport());
+        assertEquals(List.of("https://a.example", "https://b.example"), c.corsOrigins());
+    }
+
+    @Test
+    void badValuesAreRejectedWithAReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Config.parse("--heartbeat", "soon"));
+        assertTrue(e.getMessage().contains("not a duration"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("--transport", "carrier-pigeon"));
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("--write-buffer-low", "1MiB"));
+    }
+
+    @Test
+    void environmentVariablesSetDefaultsAndHelpListsThem() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.pushgate.Main", "--help");
+        builder.environment().put("PUSHGATE_PORT", "18123");
+        builder.environment().put("PUSHGATE_HEARTBEAT", "7s");
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        process.getInputStream().transferTo(out);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), help);
+        for (String flag : List.of("--bind", "--port", "--transport", "--heartbeat", "--max-streams", "--max-text",
+                "--drain-timeout", "--cors-origins", "--accept-rate", "--header-timeout", "--slow-consumer-timeout")) {
+            assertTrue(help.contains(flag), "help lacks " + flag);
+        }
+        assertTrue(help.replaceAll("\\s+", " ").contains("(default: 18123)"), help);
+        assertTrue(help.replaceAll("\\s+", " ").contains("(default: 7s)"), help);
+    }
+}

@@ -1,0 +1,86 @@
+package io.pushgate.testing;
+
+import io.pushgate.broker.Broker;
+import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.config.Config;
+import io.pushgate.server.GatewayServer;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A real node on a free loopback port, for tests; flags as on the command line. */
+public final class TestNode implements AutoCloseable {
+    private static final Pattern VERSION = Pattern.compile("\"version\":(\\d+)");
+
+    public final GatewayServer server;
+
+    private TestNode(GatewayServer server) {
+        this.server = server;
+    }
+
+    public static TestNode start(String... flags) {
+        return start(new InMemoryBroker(), flags);
+    }
+
+    public static TestNode start(Broker broker, String... flags) {
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        args.addAll(Arrays.asList(flags));
+        try {
+            return new TestNode(GatewayServer.start(Config.parse(args.toArray(new String[0])), broker));
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A topic name no other test uses. */
+    public static String topic() {
+        return "t-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    public SseClient stream(String topic) {
+        return SseClient.open(uri("/topics/" + topic + "/events"));
+    }
+
+    /** PUTs {@code text} and returns the new version. */
+    public long publish(String topic, String text) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/topics/" + topic))
+                .PUT(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("publish answered " + response.statusCode() + ": " + response.body());
+        }
+        Matcher m = VERSION.matcher(response.body());
+        if (!m.find()) {
+            throw new AssertionError("no version in " + response.body());
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    public static HttpResponse<String> send(HttpRequest request) {
+        try {
+            return SseClient.HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
