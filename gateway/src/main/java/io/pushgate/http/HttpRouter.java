@@ -100,7 +100,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        String path = uri.rawPath();
+        String path = uri.path();
         HttpMethod method = request.method();
         if (path.equals("/") || path.equals("/index.html")) {
             if (allowed(ctx, request, "GET, HEAD, OPTIONS")) {

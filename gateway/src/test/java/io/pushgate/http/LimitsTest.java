@@ -1,0 +1,169 @@
+package io.pushgate.http;
+
+import io.pushgate.testing.RawHttp;
+import io.pushgate.testing.SseClient;
+import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every limit answers with its status and a short reason, and disturbs no other client. */
+class LimitsTest {
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        node = TestNode.start("--max-text", "1KiB", "--max-topics-per-stream", "3", "--header-timeout", "500ms",
+                "--max-initial-line", "1KiB", "--max-header-size", "2KiB");
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    private static String exchange(int port, String request) throws Exception {
+        try (RawHttp raw = new RawHttp(port)) {
+            return raw.send(request).readToEnd(5000);
+        }
+    }
+
+    private static HttpResponse<String> put(String topic, byte[] body) {
+        return TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    @Test
+    void textAboveMaxIs413() {
+        HttpResponse<String> response = put(TestNode.topic(), new byte[2048]);
+        assertEquals(413, response.statusCode());
+        assertEquals("text larger than 1024 bytes\n", response.body());
+    }
+
+    @Test
+    void invalidUtf8Is400() {
+        HttpResponse<String> response = put(TestNode.topic(), new byte[] {'a', (byte) 0xff, (byte) 0xfe});
+        assertEquals(400, response.statusCode());
+        assertEquals("text is not valid UTF-8\n", response.body());
+        assertEquals(400, put(TestNode.topic(), new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}).statusCode(),
+                "an encoded surrogate is not UTF-8");
+    }
+
+    @Test
+    void invalidTopicNameIs400() throws Exception {
+        assertEquals(400, put("x".repeat(129), "a".getBytes()).statusCode());
+        String answer = exchange(node.port(), "GET /topics/bad%20name/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        assertTrue(answer.contains("invalid topic name"), answer);
+        assertEquals(400, TestNode.send(HttpRequest.newBuilder(node.uri("/events?topic=a&topic=b%21")).build()).statusCode());
+    }
+
+    @Test
+    void tooManyTopicsIs400() {
+        HttpResponse<String> response = TestNode.send(HttpRequest.newBuilder(
+                node.uri("/events?topic=a&topic=b&topic=c&topic=d")).build());
+        assertEquals(400, response.statusCode());
+        assertEquals("too many topics (at most 3)\n", response.body());
+        HttpResponse<String> none = TestNode.send(HttpRequest.newBuilder(node.uri("/events")).build());
+        assertEquals(400, none.statusCode());
+    }
+
+    @Test
+    void longRequestLineIs431() throws Exception {
+        String answer = exchange(node.port(), "GET /topics/" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 431"), answer);
+        assertTrue(answer.contains("request line or headers too large"), answer);
+    }
+
+    @Test
+    void largeHeadersAre431() throws Exception {
+        String answer = exchange(node.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(3000) + "\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 431"), answer);
+    }
+
+    @Test
+    void slowRequestIs408() throws Exception {
+        try (RawHttp raw = new RawHttp(node.port())) {
+            raw.send("GET /topics/x HTTP/1.1\r\nHost: x\r\n");
+            long start = System.nanoTime();
+            String answer = raw.readToEnd(5000);
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("request not complete in time"), answer);
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(4).toNanos());
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosedQuietly() throws Exception {
+        try (RawHttp raw = new RawHttp(node.port())) {
+            raw.socket.setSoTimeout(5000);
+            assertEquals(-1, raw.in().read(), "closed without a byte (a timeout here fails the test)");
+        }
+    }
+
+    @Test
+    void streamLimitIs503WithRetryAfter() {
+        try (TestNode small = TestNode.start("--max-streams", "2")) {
+            String topic = TestNode.topic();
+            try (SseClient a = small.stream(topic); SseClient b = small.stream(topic)) {
+                assertEquals(200, a.status());
+                assertEquals(200, b.status());
+                await().atMost(Duration.ofSeconds(5)).until(() -> small.server.streams().count() == 2);
+                HttpResponse<String> refused = TestNode.send(HttpRequest.newBuilder(
+                        small.uri("/topics/" + topic + "/events")).build());
+                assertEquals(503, refused.statusCode());
+                assertTrue(refused.headers().firstValue("retry-after").orElseThrow().matches("[0-9]+"));
+                assertEquals("node at its stream limit, retry later\n", refused.body());
+                small.publish(topic, "still served");
+                assertEquals("still served", a.next().data());
+                b.close();
+                await().atMost(Duration.ofSeconds(5)).until(() -> small.server.streams().count() == 1);
+                try (SseClient c = small.stream(topic)) {
+                    assertEquals(200, c.status());
+                    assertEquals("still served", c.next().data());
+                }
+            }
+        }
+    }
+
+    @Test
+    void connectionsAboveTheAcceptRateGet429() throws Exception {
+        try (TestNode limited = TestNode.start("--accept-rate", "3")) {
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                answers.add(exchange(limited.port(), "GET /topics/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+            }
+            long refused = answers.stream().filter(a -> a.startsWith("HTTP/1.1 429")).count();
+            long served = answers.stream().filter(a -> a.startsWith("HTTP/1.1 404")).count();
+            assertEquals(10, refused + served, answers.toString());
+            assertTrue(refused >= 4 && served >= 3, answers.toString());
+            String one = answers.stream().filter(a -> a.startsWith("HTTP/1.1 429")).findFirst().orElseThrow();
+            assertTrue(one.contains("retry-after: 1") && one.contains("too many new connections"), one);
+        }
+    }
+
+    @Test
+    void badRequestsDoNotDisturbOpenStreams() throws Exception {
+        String topic = TestNode.topic();
+        try (SseClient client = node.stream(topic)) {
+            assertEquals(200, client.status());
+            put(topic, new byte[4096]);
+            put(topic, new byte[] {(byte) 0xff});
+            exchange(node.port(), "GET /" + "a".repeat(3000) + " HTTP/1.1\r\n\r\n");
+            exchange(node.port(), "BREW /coffee HTCPCP/1.0\r\n\r\n");
+            exchange(node.port(), "\u0000\u0001garbage\r\n\r\n");
+            node.publish(topic, "after the storm");
+            assertEquals("after the storm", client.next().data());
+        }
+    }
+}
