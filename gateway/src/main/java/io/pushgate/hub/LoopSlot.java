@@ -7,6 +7,7 @@ import io.pushgate.broker.TopicVersion;
 import io.pushgate.sse.SseFrames;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The subscribers of one topic on one event loop, and the frames of the newest version this loop
@@ -20,6 +21,7 @@ final class LoopSlot {
     final EventLoop loop;
     volatile int plainCount;
     volatile int namedCount;
+    private final LongAdder conflated;
 
     private Subscription[] subs = new Subscription[2];
     private int size;
@@ -27,9 +29,10 @@ final class LoopSlot {
     private ByteBuf frame;
     private ByteBuf namedFrame;
 
-    LoopSlot(Topic topic, EventLoop loop) {
+    LoopSlot(Topic topic, EventLoop loop, LongAdder conflated) {
         this.topic = topic;
         this.loop = loop;
+        this.conflated = conflated;
     }
 
     boolean hasSubscribers() {
@@ -112,7 +115,9 @@ final class LoopSlot {
             return;
         }
         if (!sub.subscriber.isWritable()) {
+            // Skipped for a slow subscriber: it gets the newest version when it drains.
             sub.behind = true;
+            conflated.increment();
             return;
         }
         ByteBuf source = sub.named ? namedFrame(alloc) : plainFrame(alloc);

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.pushgate.broker.TopicVersion;
 
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A topic with local subscribers: its latest version and one {@link LoopSlot} per event loop.
@@ -20,12 +21,12 @@ final class Topic {
     volatile TopicVersion latest;
     int refs;
 
-    Topic(String name, LoopIndex loops) {
+    Topic(String name, LoopIndex loops, LongAdder conflated) {
         this.name = name;
         this.slots = new LoopSlot[loops.size()];
         for (int i = 0; i < slots.length; i++) {
             EventLoop loop = loops.loop(i);
-            slots[i] = new LoopSlot(this, loop);
+            slots[i] = new LoopSlot(this, loop, conflated);
         }
     }
 

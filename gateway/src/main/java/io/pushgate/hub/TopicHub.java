@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The topics this node serves and the fan-out of their versions.
@@ -28,6 +29,7 @@ public final class TopicHub implements Broker.Listener {
     private final LoopIndex loops;
     private final ByteBufAllocator alloc;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
+    private final LongAdder conflated = new LongAdder();
 
     public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc) {
         this.broker = broker;
@@ -46,7 +48,7 @@ public final class TopicHub implements Broker.Listener {
         Topic topic = topics.compute(name, (key, current) -> {
             Topic t = current;
             if (t == null) {
-                t = new Topic(key, loops);
+                t = new Topic(key, loops, conflated);
                 created[0] = true;
             }
             t.refs++;
@@ -131,6 +133,11 @@ public final class TopicHub implements Broker.Listener {
                 named.release();
             }
         }
+    }
+
+    /** Versions skipped for subscribers that were not writable (they got a newer one later). */
+    public long conflated() {
+        return conflated.sum();
     }
 
     /** Number of worker event loops the subscribers are spread over. */

@@ -59,18 +59,33 @@ public final class RawHttp implements AutoCloseable {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    /** Reads until {@code text} has arrived (or fails after the socket timeout). */
+    /**
+     * Reads until {@code text} has arrived, the peer closed, or the socket timeout passed (which
+     * throws); returns what was read as ISO-8859-1, one char per byte.
+     */
     public String readUntil(String text) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        while (!bytes.toString(StandardCharsets.UTF_8).contains(text)) {
+        StringBuilder read = new StringBuilder();
+        byte[] buf = new byte[65536];
+        while (read.indexOf(text, Math.max(0, read.length() - buf.length - text.length())) < 0) {
             int n = in.read(buf);
             if (n < 0) {
                 break;
             }
+            read.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+        }
+        return read.toString();
+    }
+
+    /** Reads until the peer closes; a socket timeout of {@code timeoutMillis} without a byte throws. */
+    public String readToEof(int timeoutMillis) throws IOException {
+        socket.setSoTimeout(timeoutMillis);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] buf = new byte[65536];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
             bytes.write(buf, 0, n);
         }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return bytes.toString(StandardCharsets.ISO_8859_1);
     }
 
     public InputStream in() {

@@ -1,0 +1,80 @@
+package io.pushgate.sse;
+
+import io.pushgate.testing.ChunkedSse;
+import io.pushgate.testing.RawHttp;
+import io.pushgate.testing.SseClient.Event;
+import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A client that stops reading: conflation while it is behind, disconnect when it stays behind. */
+class SlowConsumerTest {
+    private static final String BIG = "x".repeat(64 * 1024);
+    private static final int MAX_PUBLISHES = 600;
+
+    /** Publishes large versions until the hub skips one for a slow subscriber; returns the count. */
+    private static long publishUntilConflated(TestNode node, String topic) {
+        long version = 0;
+        while (node.server.hub().conflated() == 0) {
+            assertTrue(version < MAX_PUBLISHES, "the stream never became unwritable");
+            version = node.publish(topic, "big " + (version + 1) + ":" + BIG);
+        }
+        return version;
+    }
+
+    /** A stream whose client reads the head and then nothing, with a small receive buffer. */
+    private static RawHttp stalledStream(TestNode node, String topic) throws Exception {
+        RawHttp raw = new RawHttp(node.port(), 4096);
+        raw.send("GET /topics/" + topic + "/events HTTP/1.1\r\nHost: x\r\n\r\n");
+        return raw;
+    }
+
+    @Test
+    void drainedStreamGetsOnlyTheLatestOfWhatItMissed() throws Exception {
+        String topic = TestNode.topic();
+        try (TestNode node = TestNode.start("--write-buffer-low", "8KiB", "--write-buffer-high", "16KiB",
+                "--slow-consumer-timeout", "60s");
+             RawHttp raw = stalledStream(node, topic)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.server.streams().count() == 1);
+            long version = publishUntilConflated(node, topic);
+            for (int i = 0; i < 5; i++) {
+                version = node.publish(topic, "big " + (version + 1) + ":" + BIG);
+            }
+            long latest = node.publish(topic, "latest");
+            assertEquals(version + 1, latest);
+
+            List<Event> events = ChunkedSse.events(raw.readUntil("data: latest\n"));
+            assertTrue(events.size() >= 2, "events: " + events.size());
+            for (int i = 1; i < events.size(); i++) {
+                assertTrue(events.get(i).version() > events.get(i - 1).version(), "versions only go up");
+            }
+            Event last = events.get(events.size() - 1);
+            assertEquals(latest, last.version());
+            assertEquals("latest", last.data());
+            assertTrue(events.size() < latest, "versions missed while behind were conflated: got "
+                    + events.size() + " of " + latest);
+            assertEquals(1, node.server.streams().count(), "a conflated stream stays open");
+        }
+    }
+
+    @Test
+    void streamUnwritableBeyondTheLimitIsClosed() throws Exception {
+        String topic = TestNode.topic();
+        try (TestNode node = TestNode.start("--write-buffer-low", "8KiB", "--write-buffer-high", "16KiB",
+                "--slow-consumer-timeout", "1s");
+             RawHttp raw = stalledStream(node, topic)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.server.streams().count() == 1);
+            publishUntilConflated(node, topic);
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.server.streams().count() == 0);
+            assertEquals(1, node.server.streams().slowDisconnects());
+            // Reading now, the client finds the stream ended by the server (EOF, not a timeout).
+            raw.readToEof(5000);
+        }
+    }
+}
