@@ -40,7 +40,9 @@ public final class SseClient implements AutoCloseable {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> status = new CompletableFuture<>();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private volatile long endedAt;
     private final AtomicInteger comments = new AtomicInteger();
+    private final AtomicInteger retries = new AtomicInteger();
     private volatile HttpHeaders headers;
     private volatile long retry = -1;
     private volatile Flow.Subscription subscription;
@@ -70,7 +72,7 @@ public final class SseClient implements AutoCloseable {
             if (failure != null) {
                 client.status.completeExceptionally(failure);
             }
-            client.ended.complete(null);
+            client.end();
         });
         return client;
     }
@@ -124,12 +126,29 @@ public final class SseClient implements AutoCloseable {
         return comments.get();
     }
 
+    /** How many {@code retry:} fields arrived. */
+    public int retries() {
+        return retries.get();
+    }
+
     public long retry() {
         return retry;
     }
 
     public String lastEventId() {
         return lastEventId;
+    }
+
+    private void end() {
+        if (endedAt == 0) {
+            endedAt = System.nanoTime();
+        }
+        ended.complete(null);
+    }
+
+    /** System.nanoTime() when the stream ended. */
+    public long endedAt() {
+        return endedAt;
     }
 
     public boolean ended() {
@@ -168,12 +187,12 @@ public final class SseClient implements AutoCloseable {
 
             @Override
             public void onError(Throwable throwable) {
-                ended.complete(null);
+                end();
             }
 
             @Override
             public void onComplete() {
-                ended.complete(null);
+                end();
             }
         };
     }
@@ -214,6 +233,7 @@ public final class SseClient implements AutoCloseable {
             case "retry" -> {
                 if (value.matches("[0-9]+")) {
                     retry = Long.parseLong(value);
+                    retries.incrementAndGet();
                 }
             }
             default -> { }
