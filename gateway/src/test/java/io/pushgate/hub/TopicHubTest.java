@@ -1,0 +1,209 @@
+package io.pushgate.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoop;
+import io.pushgate.broker.InMemoryBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The fan-out without sockets: recording subscribers on two real event loops. */
+class TopicHubTest {
+    private DefaultEventLoopGroup group;
+    private LoopIndex loops;
+    private InMemoryBroker broker;
+    private TopicHub hub;
+    private final List<Recorder> recorders = new ArrayList<>();
+    private final List<Subscription> open = new ArrayList<>();
+
+    /** A subscriber double that keeps what it is given; touched on its loop only. */
+    static final class Recorder implements Subscriber {
+        final List<ByteBuf> frames = new ArrayList<>();
+        boolean writable = true;
+
+        @Override
+        public boolean isWritable() {
+            return writable;
+        }
+
+        @Override
+        public void writeAndFlush(ByteBuf frame) {
+            frames.add(frame);
+        }
+
+        String last() {
+            ByteBuf f = frames.get(frames.size() - 1);
+            return f.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        group = new DefaultEventLoopGroup(2);
+        loops = new LoopIndex(group);
+        broker = new InMemoryBroker();
+        hub = new TopicHub(broker, loops, ByteBufAllocator.DEFAULT);
+        broker.start(hub);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Subscription sub : open) {
+            EventLoop loop = sub.slot.loop;
+            on(loop, () -> {
+                hub.unsubscribe(sub);
+                return null;
+            });
+        }
+        for (Recorder r : recorders) {
+            r.frames.forEach(ByteBuf::release);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    private <T> T on(EventLoop loop, Callable<T> task) throws Exception {
+        return loop.submit(task).get(5, TimeUnit.SECONDS);
+    }
+
+    /** Waits until every loop has run what was queued before. */
+    private void settle() throws Exception {
+        for (EventLoop loop : loops.loops()) {
+            on(loop, () -> null);
+        }
+    }
+
+    private Subscription subscribe(EventLoop loop, String topic, Recorder r) throws Exception {
+        recorders.add(r);
+        Subscription sub = on(loop, () -> hub.subscribe(loop, topic, r, false, null, 0));
+        open.add(sub);
+        return sub;
+    }
+
+    /** Where a frame's bytes live: views of one buffer share it (leak-detection wrappers do not hide it). */
+    private static long address(ByteBuf frame) {
+        assertTrue(frame.isDirect() && frame.hasMemoryAddress(), "frames are direct buffers");
+        return frame.memoryAddress() + frame.readerIndex();
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void oneEncodedBufferIsSharedByEverySubscriberOnEveryLoop() throws Exception {
+        List<Recorder> all = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Recorder r = new Recorder();
+            all.add(r);
+            subscribe(loops.loop(i % 2), "t", r);
+        }
+        broker.publish("t", utf8("hello"));
+        settle();
+        Set<Long> memory = new HashSet<>();
+        for (Recorder r : all) {
+            assertEquals(1, r.frames.size());
+            memory.add(address(r.frames.get(0)));
+            assertTrue(r.last().contains("data: hello\n"));
+        }
+        assertEquals(1, memory.size(), "every frame is a view of one encoded buffer");
+    }
+
+    @Test
+    void lateSubscriberGetsTheLatestVersionAtOnce() throws Exception {
+        Recorder early = new Recorder();
+        subscribe(loops.loop(0), "t", early);
+        broker.publish("t", utf8("v1"));
+        broker.publish("t", utf8("v2"));
+        settle();
+        Recorder late = new Recorder();
+        subscribe(loops.loop(1), "t", late);
+        assertEquals(1, late.frames.size());
+        assertTrue(late.last().contains("data: v2\n"));
+        assertEquals(2, early.frames.size());
+    }
+
+    @Test
+    void unwritableSubscriberIsSkippedAndCatchesUpWithTheLatestOnly() throws Exception {
+        EventLoop loop = loops.loop(0);
+        Recorder slow = new Recorder();
+        Recorder fast = new Recorder();
+        Subscription sub = subscribe(loop, "t", slow);
+        subscribe(loop, "t", fast);
+        broker.publish("t", utf8("v1"));
+        settle();
+        on(loop, () -> slow.writable = false);
+        for (int v = 2; v <= 5; v++) {
+            broker.publish("t", utf8("v" + v));
+        }
+        settle();
+        assertEquals(1, slow.frames.size());
+        assertEquals(5, fast.frames.size());
+        assertEquals(4, hub.conflated());
+        on(loop, () -> {
+            slow.writable = true;
+            hub.catchUp(sub);
+            return null;
+        });
+        assertEquals(2, slow.frames.size());
+        assertTrue(slow.last().contains("id: 5-") && slow.last().contains("data: v5\n"), slow.last());
+        assertEquals(address(fast.frames.get(4)), address(slow.frames.get(1)), "catch-up reuses the loop's frame");
+    }
+
+    @Test
+    void olderOrRepeatedVersionsAreDropped() throws Exception {
+        Recorder r = new Recorder();
+        subscribe(loops.loop(0), "t", r);
+        var v1 = broker.publish("t", utf8("v1")).toCompletableFuture().get();
+        broker.publish("t", utf8("v2"));
+        hub.onVersion(v1);
+        hub.onVersion(new io.pushgate.broker.TopicVersion("t", v1.epoch(), 2, 0, utf8("v2 again")));
+        settle();
+        assertEquals(2, r.frames.size());
+        assertTrue(r.last().contains("data: v2\n"));
+        hub.onVersion(new io.pushgate.broker.TopicVersion("t", "newepoch", 1, 0, utf8("reborn")));
+        settle();
+        assertEquals(3, r.frames.size(), "a new epoch replaces the state even with a lower version");
+    }
+
+    @Test
+    void lastUnsubscribeForgetsTheTopic() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        Subscription sa = subscribe(loops.loop(0), "t", a);
+        Subscription sb = subscribe(loops.loop(1), "t", b);
+        broker.publish("t", utf8("v1"));
+        settle();
+        assertEquals(1, hub.topicCount());
+        on(loops.loop(0), () -> {
+            hub.unsubscribe(sa);
+            return null;
+        });
+        open.remove(sa);
+        assertEquals(1, hub.topicCount());
+        on(loops.loop(1), () -> {
+            hub.unsubscribe(sb);
+            return null;
+        });
+        open.remove(sb);
+        assertEquals(0, hub.topicCount());
+        assertNull(hub.latestServed("t"));
+        broker.publish("t", utf8("v2"));
+        settle();
+        assertEquals(1, a.frames.size());
+        assertEquals(1, b.frames.size());
+    }
+}
