@@ -33,6 +33,18 @@ public interface Broker extends AutoCloseable {
     /** This node no longer serves {@code topic}. */
     void unsubscribe(String topic);
 
+    /**
+     * Whether the broker can deliver right now (connected and subscribed); a node is not ready
+     * while this is false. The embedded broker always is.
+     */
+    boolean connected();
+
+    /** Times the broker's connection was re-established after a loss (0 for the embedded broker). */
+    long reconnects();
+
+    /** Times the node re-read the state of its topics to catch up after a gap. */
+    long resyncs();
+
     /** A short name for logs, e.g. {@code embedded}. */
     String describe();
 

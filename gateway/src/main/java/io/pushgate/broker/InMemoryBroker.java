@@ -49,6 +49,21 @@ public final class InMemoryBroker implements Broker {
     }
 
     @Override
+    public boolean connected() {
+        return true;
+    }
+
+    @Override
+    public long reconnects() {
+        return 0;
+    }
+
+    @Override
+    public long resyncs() {
+        return 0;
+    }
+
+    @Override
     public String describe() {
         return "embedded";
     }
