@@ -2,6 +2,7 @@ package io.pushgate;
 
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.broker.RedisBroker;
 import io.pushgate.config.Config;
 import io.pushgate.server.GatewayServer;
 import org.slf4j.Logger;
@@ -32,7 +33,10 @@ public final class Main {
         if (config == null) {
             return;
         }
-        Broker broker = new InMemoryBroker();
+        Broker broker = config.redis().isEmpty()
+                ? new InMemoryBroker()
+                : new RedisBroker(new RedisBroker.Settings(config.redis(), config.keyPrefix(), config.redisTimeout(),
+                        config.redisPingInterval(), config.redisPingTimeout()));
         GatewayServer server = GatewayServer.start(config, broker);
         Runnable drainAndExit = () -> {
             try {

@@ -12,10 +12,15 @@ import java.util.concurrent.CompletionStage;
 public interface Broker extends AutoCloseable {
 
     /** Receives every version the broker learns of, for topics this node subscribed to. */
-    @FunctionalInterface
     interface Listener {
         /** Called on a broker thread or the publisher's thread; must not block. */
         void onVersion(TopicVersion version);
+
+        /** Whether the node serves {@code topic} now: the truth a broker reconciles its subscriptions with. */
+        boolean serves(String topic);
+
+        /** The topics the node serves now (a snapshot), for a broker that (re)subscribes from scratch. */
+        java.util.Collection<String> served();
     }
 
     /** Starts delivering to {@code listener}; called once, before any other method. */
@@ -27,10 +32,13 @@ public interface Broker extends AutoCloseable {
     /** The latest version of {@code topic}, or {@code null} inside the stage when it has none. */
     CompletionStage<TopicVersion> latest(String topic);
 
-    /** This node now serves {@code topic}: deliver its versions to the listener. */
+    /**
+     * The node's demand for {@code topic} may have begun: if {@link Listener#serves} says so,
+     * deliver its current version (if any) and every later one to the listener.
+     */
     void subscribe(String topic);
 
-    /** This node no longer serves {@code topic}. */
+    /** The node's demand for {@code topic} may have ended (the broker checks {@link Listener#serves}). */
     void unsubscribe(String topic);
 
     /**

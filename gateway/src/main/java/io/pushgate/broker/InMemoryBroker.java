@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class InMemoryBroker implements Broker {
     private final ConcurrentHashMap<String, TopicVersion> states = new ConcurrentHashMap<>();
-    private volatile Listener listener = version -> { };
+    private volatile Listener listener;
 
     @Override
     public void start(Listener listener) {
@@ -28,7 +28,10 @@ public final class InMemoryBroker implements Broker {
             TopicVersion next = current == null
                     ? new TopicVersion(name, Epochs.next(), 1, micros, text)
                     : new TopicVersion(name, current.epoch(), current.version() + 1, micros, text);
-            listener.onVersion(next);
+            Listener l = listener;
+            if (l != null) {
+                l.onVersion(next);
+            }
             return next;
         });
         return CompletableFuture.completedFuture(published);
@@ -41,7 +44,11 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public void subscribe(String topic) {
-        // Every version already reaches the listener; the hub ignores topics it does not serve.
+        // Every later version reaches the listener anyway (it ignores topics it does not serve).
+        TopicVersion current = states.get(topic);
+        if (current != null) {
+            listener.onVersion(current);
+        }
     }
 
     @Override

@@ -31,7 +31,18 @@ public record TopicVersion(String topic, String epoch, long version, long publis
                 || version > knownVersion;
     }
 
+    /**
+     * Whether this version must replace {@code known}: within an epoch the higher version wins;
+     * across epochs the later publish time wins, so that a late read of a lost state can never
+     * bring it back after its successor arrived.
+     */
     public boolean supersedes(TopicVersion known) {
-        return known == null || supersedes(known.epoch, known.version);
+        if (known == null) {
+            return true;
+        }
+        if (known.epoch == epoch || known.epoch.equals(epoch)) {
+            return version > known.version;
+        }
+        return publishedMicros >= known.publishedMicros;
     }
 }

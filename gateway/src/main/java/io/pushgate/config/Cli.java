@@ -26,6 +26,27 @@ final class Cli {
             description = "Public HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--redis", defaultValue = "${env:PUSHGATE_REDIS:-}",
+            description = "Redis URI (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by all nodes; "
+                    + "empty runs the embedded in-memory broker of a single node (default: '${DEFAULT-VALUE}').")
+    String redis;
+
+    @Option(names = "--key-prefix", defaultValue = "${env:PUSHGATE_KEY_PREFIX:-pushgate}",
+            description = "Prefix of the deployment's Redis keys and channels (default: ${DEFAULT-VALUE}).")
+    String keyPrefix;
+
+    @Option(names = "--redis-timeout", defaultValue = "${env:PUSHGATE_REDIS_TIMEOUT:-2s}",
+            description = "Connect and command timeout towards Redis; a publish gets 503 after it (default: ${DEFAULT-VALUE}).")
+    String redisTimeout;
+
+    @Option(names = "--redis-ping-interval", defaultValue = "${env:PUSHGATE_REDIS_PING_INTERVAL:-5s}",
+            description = "How often the pub/sub connection is PINGed to find a silently dead peer (default: ${DEFAULT-VALUE}).")
+    String redisPingInterval;
+
+    @Option(names = "--redis-ping-timeout", defaultValue = "${env:PUSHGATE_REDIS_PING_TIMEOUT:-2s}",
+            description = "A PING unanswered this long ends the Redis session: not ready, reconnect, resync (default: ${DEFAULT-VALUE}).")
+    String redisPingTimeout;
+
     @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-auto}",
             description = "auto, epoll, io_uring or nio; auto takes epoll where present (default: ${DEFAULT-VALUE}).")
     String transport;
@@ -136,7 +157,8 @@ final class Cli {
                 origins.add(origin.trim());
             }
         }
-        return new Config(bind, port, transport(transport), workers, backlog,
+        return new Config(bind, port, redis.trim(), keyPrefix, Units.duration(redisTimeout),
+                Units.duration(redisPingInterval), Units.duration(redisPingTimeout), transport(transport), workers, backlog,
                 Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
                 maxStreams, maxTopicsPerStream, Units.size(maxText), acceptRate,
                 Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),

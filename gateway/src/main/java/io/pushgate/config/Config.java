@@ -10,6 +10,11 @@ import java.util.List;
 public record Config(
         String bind,
         int port,
+        String redis,
+        String keyPrefix,
+        Duration redisTimeout,
+        Duration redisPingInterval,
+        Duration redisPingTimeout,
         Transport transport,
         int workers,
         int backlog,
@@ -42,6 +47,9 @@ public record Config(
         }
         if (maxStreams < 1 || maxTopicsPerStream < 1 || maxText < 0) {
             throw new IllegalArgumentException("limits must be positive");
+        }
+        if (!keyPrefix.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw new IllegalArgumentException("key prefix must match [A-Za-z0-9._:-]{1,64}");
         }
         if (heartbeat.isZero() || heartbeat.isNegative()) {
             throw new IllegalArgumentException("heartbeat must be positive");

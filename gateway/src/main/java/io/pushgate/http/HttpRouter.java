@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.broker.TopicVersion;
+import io.pushgate.hub.TopicNames;
 import io.pushgate.sse.LastEventId;
 import io.pushgate.sse.Streams;
 import org.slf4j.Logger;

@@ -6,9 +6,9 @@ import io.netty.channel.EventLoop;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.TopicVersion;
 import io.pushgate.sse.SseFrames;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,8 +23,6 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #catchUp} on the subscriber's own event loop.
  */
 public final class TopicHub implements Broker.Listener {
-    private static final Logger log = LoggerFactory.getLogger(TopicHub.class);
-
     private final Broker broker;
     private final LoopIndex loops;
     private final ByteBufAllocator alloc;
@@ -55,14 +53,7 @@ public final class TopicHub implements Broker.Listener {
             return t;
         });
         if (created[0]) {
-            broker.subscribe(name);
-            broker.latest(name).whenComplete((latest, failure) -> {
-                if (failure != null) {
-                    log.warn("could not read the latest version of topic {}: {}", name, failure.toString());
-                } else if (latest != null) {
-                    onVersion(latest);
-                }
-            });
+            broker.subscribe(name); // delivers the current version, if any, through onVersion
         }
         LoopSlot slot = topic.slots[loops.of(loop)];
         Subscription sub = slot.add(subscriber, named, epoch, version);
@@ -86,6 +77,16 @@ public final class TopicHub implements Broker.Listener {
         if (sub.behind) {
             sub.slot.catchUp(sub, alloc);
         }
+    }
+
+    @Override
+    public boolean serves(String topic) {
+        return topics.containsKey(topic);
+    }
+
+    @Override
+    public Collection<String> served() {
+        return new ArrayList<>(topics.keySet());
     }
 
     @Override

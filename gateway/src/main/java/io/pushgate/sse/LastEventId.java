@@ -28,7 +28,7 @@ public record LastEventId(String topic, long version, String epoch) {
         String rest = id;
         if (slash >= 0) {
             topic = id.substring(0, slash);
-            if (!io.pushgate.http.TopicNames.isValid(topic)) {
+            if (!io.pushgate.hub.TopicNames.isValid(topic)) {
                 return null;
             }
             rest = id.substring(slash + 1);
