@@ -1,0 +1,145 @@
+package io.pushgate.broker;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What every {@link Broker} must do; run against the embedded and the Redis broker. */
+abstract class BrokerContract {
+    protected Broker broker;
+    protected final Recorder listener = new Recorder();
+
+    /** A listener double: serves what the test says, records what it gets. */
+    static final class Recorder implements Broker.Listener {
+        final Set<String> serving = ConcurrentHashMap.newKeySet();
+        final List<TopicVersion> got = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onVersion(TopicVersion version) {
+            got.add(version);
+        }
+
+        @Override
+        public boolean serves(String topic) {
+            return serving.contains(topic);
+        }
+
+        @Override
+        public Collection<String> served() {
+            return new ArrayList<>(serving);
+        }
+
+        List<TopicVersion> of(String topic) {
+            return got.stream().filter(v -> v.topic().equals(topic)).toList();
+        }
+    }
+
+    protected abstract Broker create() throws Exception;
+
+    @BeforeEach
+    void startBroker() throws Exception {
+        broker = create();
+        broker.start(listener);
+        await().atMost(Duration.ofSeconds(10)).until(broker::connected);
+    }
+
+    @AfterEach
+    void closeBroker() {
+        broker.close();
+    }
+
+    static String topic() {
+        return "c-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    TopicVersion publish(String topic, String text) throws Exception {
+        return broker.publish(topic, utf8(text)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void publishAssignsConsecutiveVersionsInOneEpoch() throws Exception {
+        String topic = topic();
+        TopicVersion first = publish(topic, "a");
+        TopicVersion second = publish(topic, "b");
+        assertEquals(1, first.version());
+        assertEquals(2, second.version());
+        assertEquals(first.epoch(), second.epoch());
+        assertTrue(Epochs.isEpoch(first.epoch()) && first.epoch().length() == 8, first.epoch());
+        assertTrue(second.publishedMicros() >= first.publishedMicros());
+    }
+
+    @Test
+    void latestIsNothingBeforeTheFirstPublishThenTheNewest() throws Exception {
+        String topic = topic();
+        assertNull(broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        publish(topic, "a");
+        publish(topic, "b");
+        TopicVersion latest = broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals(2, latest.version());
+        assertEquals("b", new String(latest.text(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void subscribeDeliversTheCurrentVersionThenEveryNewOne() throws Exception {
+        String topic = topic();
+        publish(topic, "before");
+        listener.serving.add(topic);
+        broker.subscribe(topic);
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.of(topic).size() >= 1);
+        publish(topic, "after 1");
+        publish(topic, "after 2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.of(topic).stream()
+                .anyMatch(v -> v.version() == 3));
+        List<Long> versions = listener.of(topic).stream().map(TopicVersion::version).distinct().toList();
+        assertEquals(List.of(1L, 2L, 3L), versions);
+    }
+
+    @Test
+    void textIsCarriedByteForByte() throws Exception {
+        String topic = topic();
+        String text = "line 1\r\nline 2\rline 3\n\n grüße 🌍 \"quotes\" {braces} pushgate1 x y 1 2\n";
+        listener.serving.add(topic);
+        broker.subscribe(topic);
+        publish(topic, text);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(topic).isEmpty());
+        assertArrayEquals(utf8(text), listener.of(topic).get(0).text());
+        assertArrayEquals(utf8(text), broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS).text());
+    }
+
+    @Test
+    void concurrentPublishesGetDistinctVersions() throws Exception {
+        String topic = topic();
+        List<CompletableFuture<TopicVersion>> all = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            all.add(CompletableFuture.supplyAsync(() -> broker.publish(topic, utf8("x")).toCompletableFuture().join()));
+        }
+        Set<Long> versions = ConcurrentHashMap.newKeySet();
+        for (CompletableFuture<TopicVersion> f : all) {
+            versions.add(f.get(10, TimeUnit.SECONDS).version());
+        }
+        assertEquals(100, versions.size());
+        assertEquals(100L, versions.stream().mapToLong(Long::longValue).max().orElseThrow());
+    }
+}

@@ -1,0 +1,76 @@
+package io.pushgate.broker;
+
+import io.pushgate.testing.RedisFixture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The contract against the real Redis, plus what only the Redis broker does. */
+class RedisBrokerTest extends BrokerContract {
+    private RedisFixture redis;
+
+    @Override
+    protected Broker create() {
+        redis = new RedisFixture();
+        return new RedisBroker(redis.settings());
+    }
+
+    @AfterEach
+    void cleanRedis() {
+        redis.close();
+    }
+
+    @Test
+    void versionsPublishedWithFcallFromAnyClientArrive() {
+        String topic = topic();
+        listener.serving.add(topic);
+        broker.subscribe(topic);
+        assertEquals(1, redis.fcall(topic, "from a plain client"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(topic).isEmpty());
+        assertEquals("from a plain client", new String(listener.of(topic).get(0).text()));
+    }
+
+    @Test
+    void unsubscribedTopicsStopArriving() throws Exception {
+        String topic = topic();
+        listener.serving.add(topic);
+        broker.subscribe(topic);
+        publish(topic, "one");
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.of(topic).size() == 1);
+        listener.serving.remove(topic);
+        broker.unsubscribe(topic);
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis()
+                .pubsubNumsub(redis.prefix + ":{" + topic + "}:ch").values().iterator().next() == 0);
+        publish(topic, "two");
+        // A marker on another served topic proves later messages were processed.
+        String marker = topic();
+        listener.serving.add(marker);
+        broker.subscribe(marker);
+        publish(marker, "m");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(marker).isEmpty());
+        assertEquals(1, listener.of(topic).size());
+    }
+
+    @Test
+    void malformedMessagesAreCountedAndSkipped() throws Exception {
+        String topic = topic();
+        listener.serving.add(topic);
+        broker.subscribe(topic);
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis()
+                .pubsubNumsub(redis.prefix + ":{" + topic + "}:ch").values().iterator().next() == 1);
+        String channel = redis.prefix + ":{" + topic + "}:ch";
+        redis.redis().publish(channel, "garbage");
+        redis.redis().publish(channel, "pushgate1 " + topic + " notanepoch! 1 2\nx");
+        redis.redis().publish(channel, "pushgate1 " + topic + " abcdefgh 1 2");
+        publish(topic, "valid");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(topic).isEmpty());
+        assertEquals("valid", new String(listener.of(topic).get(0).text()));
+        assertEquals(3, ((RedisBroker) broker).malformed());
+        assertTrue(broker.connected());
+    }
+}
