@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -210,7 +211,7 @@ public final class RedisBroker implements Broker {
     private void changed(String topic) {
         changes.add(topic);
         if (flushQueued.compareAndSet(false, true)) {
-            control.execute(this::flush);
+            onControl(this::flush);
         }
     }
 
@@ -320,7 +321,7 @@ public final class RedisBroker implements Broker {
         RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                control.execute(() -> lost(s, "connection closed"));
+                onControl(() -> lost(s, "connection closed"));
             }
         };
         c.addListener(onClose);
@@ -355,6 +356,17 @@ public final class RedisBroker implements Broker {
             downReason = null;
             flush();
         }, control);
+    }
+
+    /** Runs {@code task} on the control thread unless the broker is closed. */
+    private void onControl(Runnable task) {
+        if (!closed) {
+            try {
+                control.execute(task);
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile: nothing left to do
+            }
+        }
     }
 
     private void deliver(byte[] message) {

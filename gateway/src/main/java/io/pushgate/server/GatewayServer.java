@@ -130,6 +130,10 @@ public final class GatewayServer implements AutoCloseable {
         return hub;
     }
 
+    public Broker broker() {
+        return broker;
+    }
+
     public HttpErrors errors() {
         return errors;
     }

@@ -1,0 +1,235 @@
+package io.pushgate.broker;
+
+import io.pushgate.testing.BlackholeProxy;
+import io.pushgate.testing.RedisFixture;
+import io.pushgate.testing.RedisServerProcess;
+import io.pushgate.testing.SseClient;
+import io.pushgate.testing.SseClient.Event;
+import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Redis faults on a redis-server of the test's own: killed connections, a restart that loses all
+ * data, Redis down at start, and a peer that vanishes silently. Afterwards every stream holds the
+ * latest version and no stream ever saw a version twice or out of order.
+ */
+class RedisFaultTest {
+
+    /** PUTs until stopped, through whatever answers; 503s while Redis is away are expected. */
+    private static final class Publisher implements AutoCloseable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicLong accepted = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        final Thread thread;
+
+        Publisher(TestNode node, List<String> topics) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    String topic = topics.get(ThreadLocalRandom.current().nextInt(topics.size()));
+                    HttpResponse<String> r = TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
+                            .PUT(HttpRequest.BodyPublishers.ofString("text " + System.nanoTime())).build());
+                    (r.statusCode() == 200 ? accepted : refused).incrementAndGet();
+                }
+            }, "publisher");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(10_000);
+        }
+    }
+
+    /** Versions within one epoch only go up; returns the last event. */
+    private static Event assertInOrderWithoutRepeats(List<Event> events) {
+        Map<String, Long> lastByEpoch = new HashMap<>();
+        for (Event e : events) {
+            String epoch = e.id().substring(e.id().indexOf('-') + 1);
+            Long before = lastByEpoch.put(epoch, e.version());
+            assertTrue(before == null || e.version() > before,
+                    "version " + e.version() + " after " + before + " in epoch " + epoch);
+        }
+        return events.get(events.size() - 1);
+    }
+
+    private static String hashId(RedisFixture redis, String topic) {
+        Map<String, String> hash = redis.redis().hgetall(redis.prefix + ":{" + topic + "}");
+        return hash.get("version") + "-" + hash.get("epoch");
+    }
+
+    @Test
+    void killedPubSubConnectionAndRedisRestartLoseNoUpdate() throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start()) {
+            RedisFixture redis = new RedisFixture(server.url());
+            TestNode node = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> node.server.broker().connected());
+                List<String> topics = List.of(TestNode.topic(), TestNode.topic(), TestNode.topic());
+                List<SseClient> clients = new ArrayList<>();
+                Map<SseClient, List<Event>> seen = new HashMap<>();
+                for (String topic : topics) {
+                    for (int i = 0; i < 4; i++) {
+                        SseClient client = node.stream(topic);
+                        assertEquals(200, client.status());
+                        clients.add(client);
+                        seen.put(client, new ArrayList<>());
+                    }
+                }
+                try (Publisher publisher = new Publisher(node, topics)) {
+                    await().atMost(Duration.ofSeconds(10)).until(() -> publisher.accepted.get() > 50);
+                    long killed = redis.redis().clientKill(io.lettuce.core.KillArgs.Builder.typePubsub());
+                    assertTrue(killed >= 1, "the node's pub/sub connection was killed");
+                    await().atMost(Duration.ofSeconds(10)).until(() -> node.server.broker().reconnects() >= 1
+                            && node.server.broker().connected());
+                    long before = publisher.accepted.get();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> publisher.accepted.get() > before + 50);
+
+                    server.kill();
+                    await().atMost(Duration.ofSeconds(5)).until(() -> !node.server.broker().connected());
+                    server.start();
+                    await().atMost(Duration.ofSeconds(15)).until(() -> node.server.broker().reconnects() >= 2
+                            && node.server.broker().connected());
+                    long after = publisher.accepted.get();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> publisher.accepted.get() > after + 50);
+                }
+                RedisFixture fresh = new RedisFixture(server.url());
+                for (SseClient client : clients) {
+                    String topic = topics.get(clients.indexOf(client) / 4);
+                    String latest = hashIdAfterRestart(redis, fresh, topic);
+                    await().atMost(Duration.ofSeconds(10)).until(() -> {
+                        seen.get(client).addAll(client.drain());
+                        List<Event> events = seen.get(client);
+                        return !events.isEmpty() && events.get(events.size() - 1).id().equals(latest);
+                    });
+                    assertInOrderWithoutRepeats(seen.get(client));
+                }
+                assertTrue(node.server.broker().resyncs() >= 3, "initial + two reconnects resynced");
+                clients.forEach(SseClient::close);
+                fresh.close();
+            } finally {
+                node.close();
+                redis.close();
+            }
+        }
+    }
+
+    /** The hash id of a topic on the restarted server (the fixture's prefix is the same). */
+    private static String hashIdAfterRestart(RedisFixture redis, RedisFixture fresh, String topic) {
+        Map<String, String> hash = fresh.redis().hgetall(redis.prefix + ":{" + topic + "}");
+        assertTrue(hash.containsKey("version"), "topic " + topic + " was published after the restart");
+        return hash.get("version") + "-" + hash.get("epoch");
+    }
+
+    @Test
+    void dataLossStartsANewEpochThatEveryStreamReceives() throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start()) {
+            RedisFixture redis = new RedisFixture(server.url());
+            TestNode node = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> node.server.broker().connected());
+                String topic = TestNode.topic();
+                node.publish(topic, "old 1");
+                node.publish(topic, "old 2");
+                try (SseClient client = node.stream(topic)) {
+                    Event old = client.next();
+                    assertEquals("old 2", old.data());
+                    redis.redis().flushall();
+                    assertEquals(1, node.publish(topic, "new life"));
+                    Event reborn = client.next();
+                    assertEquals("new life", reborn.data());
+                    assertEquals(1, reborn.version());
+                    assertNotEquals(old.id().substring(2), reborn.id().substring(2), "a new epoch");
+                    try (SseClient back = SseClient.open(node.uri("/topics/" + topic + "/events"),
+                            Map.of("Last-Event-ID", old.id()))) {
+                        assertEquals("new life", back.next().data());
+                    }
+                    assertEquals(hashId(redis, topic), reborn.id());
+                }
+            } finally {
+                node.close();
+                redis.close();
+            }
+        }
+    }
+
+    @Test
+    void redisDownAtStartNodeStartsNotReadyAnswers503FastThenRecovers() throws Exception {
+        int port = RedisServerProcess.freePort();
+        RedisServerProcess server = new RedisServerProcess(port);
+        String url = "redis://127.0.0.1:" + port;
+        RedisBroker broker = new RedisBroker(new RedisBroker.Settings(url, "pgtest-down", Duration.ofSeconds(1),
+                Duration.ofMillis(500), Duration.ofMillis(500)));
+        try (TestNode node = TestNode.start(broker)) {
+            assertTrue(!broker.connected());
+            String topic = TestNode.topic();
+            SseClient client = node.stream(topic);
+            assertEquals(200, client.status());
+            long start = System.nanoTime();
+            HttpResponse<String> refused = TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
+                    .PUT(HttpRequest.BodyPublishers.ofString("x")).build());
+            assertEquals(503, refused.statusCode());
+            assertEquals("broker unavailable, retry later\n", refused.body());
+            assertTrue(System.nanoTime() - start < Duration.ofMillis(500).toNanos(), "503 comes fast");
+            server.start();
+            await().atMost(Duration.ofSeconds(15)).until(broker::connected);
+            node.publish(topic, "now it works");
+            assertEquals("now it works", client.next().data());
+            client.close();
+        } finally {
+            try (RedisFixture cleanup = new RedisFixture(url)) {
+                cleanup.redis().flushall();
+            }
+            server.close();
+        }
+    }
+
+    @Test
+    void silentlyDeadConnectionIsNoticedAndReplaced() throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start();
+             BlackholeProxy proxy = new BlackholeProxy(server.port)) {
+            RedisFixture direct = new RedisFixture(server.url());
+            RedisBroker broker = new RedisBroker(new RedisBroker.Settings("redis://127.0.0.1:" + proxy.port(),
+                    direct.prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500)));
+            try (TestNode node = TestNode.start(broker)) {
+                await().atMost(Duration.ofSeconds(10)).until(broker::connected);
+                String topic = TestNode.topic();
+                try (SseClient client = node.stream(topic)) {
+                    assertEquals(200, client.status());
+                    node.publish(topic, "before");
+                    assertEquals("before", client.next().data());
+
+                    proxy.blackhole(true);
+                    long start = System.nanoTime();
+                    await().atMost(Duration.ofSeconds(3)).until(() -> !broker.connected());
+                    long noticed = (System.nanoTime() - start) / 1_000_000;
+                    assertTrue(noticed <= 2500, "noticed after " + noticed + " ms");
+                    direct.fcall(topic, "published while the node was cut off");
+
+                    proxy.blackhole(false);
+                    await().atMost(Duration.ofSeconds(15)).until(broker::connected);
+                    assertEquals("published while the node was cut off", client.next(Duration.ofSeconds(10)).data());
+                    assertTrue(broker.reconnects() >= 1);
+                }
+            } finally {
+                direct.close();
+            }
+        }
+    }
+}

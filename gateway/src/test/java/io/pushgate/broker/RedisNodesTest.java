@@ -1,0 +1,114 @@
+package io.pushgate.broker;
+
+import io.pushgate.testing.RedisFixture;
+import io.pushgate.testing.SseClient;
+import io.pushgate.testing.SseClient.Event;
+import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** Two gateway nodes on one Redis, as behind a load balancer. */
+class RedisNodesTest {
+    private RedisFixture redis;
+    private TestNode a;
+    private TestNode b;
+
+    @BeforeEach
+    void start() {
+        redis = new RedisFixture();
+        a = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+        b = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.server.broker().connected() && b.server.broker().connected());
+    }
+
+    @AfterEach
+    void stop() {
+        a.close();
+        b.close();
+        redis.close();
+    }
+
+    @Test
+    void streamOnOneNodeReceivesWhatIsPublishedThroughTheOther() {
+        String topic = TestNode.topic();
+        try (SseClient client = a.stream(topic)) {
+            assertEquals(200, client.status());
+            awaitSubscribed(topic, 1);
+            long v1 = b.publish(topic, "via node b");
+            Event event = client.next();
+            assertEquals("via node b", event.data());
+            assertEquals(v1, event.version());
+            assertEquals(2, a.publish(topic, "via node a"));
+            assertEquals("via node a", client.next().data());
+        }
+    }
+
+    @Test
+    void streamReceivesWhatAnyRedisClientPublishesWithFcall() {
+        String topic = TestNode.topic();
+        try (SseClient client = a.stream(topic)) {
+            assertEquals(200, client.status());
+            awaitSubscribed(topic, 1);
+            redis.fcall(topic, "from redis-cli or any app");
+            assertEquals("from redis-cli or any app", client.next().data());
+        }
+    }
+
+    @Test
+    void newStreamGetsTheLatestFromTheHashAndGetReadsIt() {
+        String topic = TestNode.topic();
+        b.publish(topic, "one");
+        b.publish(topic, "two");
+        HttpResponse<String> read = TestNode.send(HttpRequest.newBuilder(a.uri("/topics/" + topic)).build());
+        assertEquals(200, read.statusCode());
+        assertEquals("two", read.body());
+        try (SseClient client = a.stream(topic)) {
+            Event event = client.next();
+            assertEquals("two", event.data());
+            assertEquals(2, event.version());
+            assertNull(client.poll(Duration.ofMillis(300)));
+        }
+    }
+
+    @Test
+    void nodeSubscribesWhileItServesATopicOnly() {
+        String topic = TestNode.topic();
+        SseClient client = a.stream(topic);
+        assertEquals(200, client.status());
+        awaitSubscribed(topic, 1);
+        client.close();
+        awaitSubscribed(topic, 0);
+    }
+
+    @Test
+    void resumeOnTheOtherNodeSendsNothingTwice() {
+        String topic = TestNode.topic();
+        a.publish(topic, "v1");
+        String id;
+        try (SseClient client = a.stream(topic)) {
+            id = client.next().id();
+        }
+        try (SseClient client = SseClient.open(b.uri("/topics/" + topic + "/events"), java.util.Map.of("Last-Event-ID", id))) {
+            assertEquals(200, client.status());
+            assertNull(client.poll(Duration.ofMillis(300)));
+            awaitSubscribed(topic, 1);
+            a.publish(topic, "v2");
+            assertEquals("v2", client.next().data());
+        }
+    }
+
+    private void awaitSubscribed(String topic, long subscribers) {
+        String channel = redis.prefix + ":{" + topic + "}:ch";
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                redis.redis().pubsubNumsub(channel).get(channel) == subscribers);
+    }
+}
