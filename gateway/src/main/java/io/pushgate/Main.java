@@ -33,10 +33,7 @@ public final class Main {
         if (config == null) {
             return;
         }
-        Broker broker = config.redis().isEmpty()
-                ? new InMemoryBroker()
-                : new RedisBroker(new RedisBroker.Settings(config.redis(), config.keyPrefix(), config.redisTimeout(),
-                        config.redisPingInterval(), config.redisPingTimeout()));
+        Broker broker = config.usesRedis() ? new RedisBroker(RedisBroker.settings(config)) : new InMemoryBroker();
         GatewayServer server = GatewayServer.start(config, broker);
         Runnable drainAndExit = () -> {
             try {

@@ -1,18 +1,16 @@
 package io.pushgate.broker;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
@@ -28,6 +26,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -63,15 +62,25 @@ public final class RedisBroker implements Broker {
     private static final int SUBSCRIBE_BATCH = 512;
     private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
 
-    /** Settings of the Redis broker; immutable. */
-    public record Settings(String uri, String keyPrefix, Duration commandTimeout, Duration pingInterval,
-                           Duration pingTimeout) {
+    /**
+     * Settings of the Redis broker; immutable. {@code uri} is one Redis URI, or for a cluster
+     * ({@code cluster} true) comma-separated seed URIs.
+     */
+    public record Settings(String uri, boolean cluster, String keyPrefix, Duration commandTimeout,
+                           Duration pingInterval, Duration pingTimeout) {
+    }
+
+    /** The Redis settings of a node's configuration. */
+    public static Settings settings(io.pushgate.config.Config config) {
+        boolean cluster = !config.redisCluster().isEmpty();
+        return new Settings(cluster ? config.redisCluster() : config.redis(), cluster, config.keyPrefix(),
+                config.redisTimeout(), config.redisPingInterval(), config.redisPingTimeout());
     }
 
     private final Settings settings;
-    private final RedisURI uri;
+    private final List<RedisURI> uris;
     private final ClientResources resources;
-    private final RedisClient client;
+    private final AbstractRedisClient client;
     private final String library;
     private final ScheduledExecutorService control;
     private final ConcurrentLinkedQueue<String> changes = new ConcurrentLinkedQueue<>();
@@ -80,7 +89,7 @@ public final class RedisBroker implements Broker {
     private final LongAdder resyncs = new LongAdder();
     private final LongAdder malformed = new LongAdder();
     private volatile Listener listener;
-    private volatile StatefulRedisConnection<byte[], byte[]> commands;
+    private volatile RedisLink active;
     private volatile boolean connected;
     private volatile boolean closed;
 
@@ -93,21 +102,39 @@ public final class RedisBroker implements Broker {
 
     public RedisBroker(Settings settings) {
         this.settings = settings;
-        this.uri = RedisURI.create(settings.uri());
-        this.uri.setTimeout(settings.commandTimeout());
+        this.uris = new ArrayList<>();
+        for (String one : settings.uri().split(",")) {
+            RedisURI u = RedisURI.create(one.trim());
+            u.setTimeout(settings.commandTimeout());
+            uris.add(u);
+        }
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
-        this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                // Reconnects are this class's job: one path for every kind of loss, resync included.
-                .autoReconnect(false)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder()
-                        .connectTimeout(settings.commandTimeout())
-                        .keepAlive(true)
-                        .build())
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
-                .build());
-        this.library = loadLibrary();
+        SocketOptions socket = SocketOptions.builder().connectTimeout(settings.commandTimeout()).keepAlive(true).build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(settings.commandTimeout());
+        if (settings.cluster()) {
+            RedisClusterClient cluster = RedisClusterClient.create(resources, uris);
+            cluster.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(false)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(timeouts)
+                    .build());
+            this.client = cluster;
+        } else {
+            RedisClient single = RedisClient.create(resources, uris.get(0));
+            single.setOptions(ClientOptions.builder()
+                    // Reconnects are this class's job: one path for every kind of loss, resync included.
+                    .autoReconnect(false)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .socketOptions(socket)
+                    .timeoutOptions(timeouts)
+                    .build());
+            this.client = single;
+        }
+        // A cluster publishes on the shard channel of the topic's slot.
+        this.library = settings.cluster()
+                ? loadLibrary().replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+                : loadLibrary();
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pushgate-redis");
             t.setDaemon(true);
@@ -148,11 +175,11 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
-        StatefulRedisConnection<byte[], byte[]> c = commands;
-        if (c == null || !connected) {
+        RedisLink link = active;
+        if (link == null || !connected) {
             return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
-        CompletionStage<List<Object>> call = c.async().fcall(FUNCTION, ScriptOutputType.MULTI,
+        CompletionStage<List<Object>> call = link.commands().fcall(FUNCTION, ScriptOutputType.MULTI,
                 new byte[][] {key(topic)}, text);
         return call.toCompletableFuture()
                 .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -166,15 +193,15 @@ public final class RedisBroker implements Broker {
 
     @Override
     public CompletionStage<TopicVersion> latest(String topic) {
-        StatefulRedisConnection<byte[], byte[]> c = commands;
-        if (c == null || !connected) {
+        RedisLink link = active;
+        if (link == null || !connected) {
             return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
-        return readState(c, topic);
+        return readState(link.commands(), topic);
     }
 
-    private CompletableFuture<TopicVersion> readState(StatefulRedisConnection<byte[], byte[]> c, String topic) {
-        return c.async().hmget(key(topic), HASH_FIELDS).toCompletableFuture()
+    private CompletableFuture<TopicVersion> readState(RedisClusterAsyncCommands<byte[], byte[]> c, String topic) {
+        return c.hmget(key(topic), HASH_FIELDS).toCompletableFuture()
                 .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .thenApply(values -> fromHash(topic, values));
     }
@@ -238,7 +265,7 @@ public final class RedisBroker implements Broker {
         dirty.clear();
         if (!remove.isEmpty()) {
             for (List<String> batch : batches(remove)) {
-                s.pubsub.async().unsubscribe(channels(batch));
+                s.link.unsubscribe(channels(batch));
             }
         }
         if (!add.isEmpty()) {
@@ -252,15 +279,20 @@ public final class RedisBroker implements Broker {
      * message or in the hash, never neither.
      */
     private CompletableFuture<Void> subscribeThenRead(Session s, List<String> topics, boolean resync) {
-        for (List<String> batch : batches(topics)) {
-            s.pubsub.async().subscribe(channels(batch));
+        List<CompletableFuture<Void>> taken = new ArrayList<>();
+        try {
+            for (List<String> batch : batches(topics)) {
+                taken.add(s.link.subscribe(channels(batch)));
+            }
+        } catch (RuntimeException e) {
+            taken.add(CompletableFuture.failedFuture(e));
         }
-        return s.pubsub.async().ping().toCompletableFuture()
+        return CompletableFuture.allOf(taken.toArray(new CompletableFuture[0]))
                 .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .thenCompose(pong -> {
                     List<CompletableFuture<TopicVersion>> reads = new ArrayList<>(topics.size());
                     for (String topic : topics) {
-                        reads.add(readState(s.commands, topic).thenApply(v -> {
+                        reads.add(readState(s.link.commands(), topic).thenApply(v -> {
                             if (v != null) {
                                 listener.onVersion(v);
                             }
@@ -280,58 +312,43 @@ public final class RedisBroker implements Broker {
 
     // ---- sessions -----------------------------------------------------------------------------
 
-    /** One pair of connections; ended as a whole on any loss. */
-    private final class Session {
-        final StatefulRedisConnection<byte[], byte[]> commands;
-        final StatefulRedisPubSubConnection<byte[], byte[]> pubsub;
+    /** One link (command and pub/sub connections); ended as a whole on any loss. */
+    private static final class Session {
+        RedisLink link;
         final Set<String> subscribed = new HashSet<>();
         boolean subscribedOnce;
         boolean pingInFlight;
-
-        Session(StatefulRedisConnection<byte[], byte[]> commands, StatefulRedisPubSubConnection<byte[], byte[]> pubsub) {
-            this.commands = commands;
-            this.pubsub = pubsub;
-        }
-
-        void close() {
-            commands.closeAsync();
-            pubsub.closeAsync();
-        }
     }
 
     private void connect() {
         if (closed || session != null) {
             return;
         }
-        StatefulRedisConnection<byte[], byte[]> c = null;
-        StatefulRedisPubSubConnection<byte[], byte[]> p = null;
+        Session s = new Session();
+        RedisLink.Events events = new RedisLink.Events() {
+            @Override
+            public void message(byte[] message) {
+                deliver(message);
+            }
+
+            @Override
+            public void broken(String reason) {
+                onControl(() -> lost(s, reason));
+            }
+        };
         try {
-            c = client.connect(ByteArrayCodec.INSTANCE);
-            c.sync().functionLoad(library, true);
-            p = client.connectPubSub(ByteArrayCodec.INSTANCE);
-        } catch (RuntimeException e) {
-            if (c != null) {
-                c.closeAsync();
+            s.link = settings.cluster()
+                    ? new ClusterLink((RedisClusterClient) client, events)
+                    : new StandaloneLink((RedisClient) client, events);
+            s.link.loadFunctions(library).get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (s.link != null) {
+                s.link.close();
             }
             retryLater("cannot connect: " + rootMessage(e));
             return;
         }
-        Session s = new Session(c, p);
         session = s;
-        RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                onControl(() -> lost(s, "connection closed"));
-            }
-        };
-        c.addListener(onClose);
-        p.addListener(onClose);
-        p.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(byte[] channel, byte[] message) {
-                deliver(message);
-            }
-        });
         // Everything the hub serves, in one go; then ready, then the resync read closes any gap.
         for (String topic; (topic = changes.poll()) != null; ) {
             dirty.add(topic);
@@ -345,7 +362,7 @@ public final class RedisBroker implements Broker {
             if (session != s) {
                 return;
             }
-            commands = s.commands;
+            active = s.link;
             connected = true;
             backoffMillis = 0;
             if (reconnect) {
@@ -388,7 +405,7 @@ public final class RedisBroker implements Broker {
             return;
         }
         s.pingInFlight = true;
-        s.pubsub.async().ping().toCompletableFuture()
+        s.link.ping()
                 .orTimeout(settings.pingTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((pong, failure) -> {
                     s.pingInFlight = false;
@@ -405,8 +422,8 @@ public final class RedisBroker implements Broker {
         }
         session = null;
         connected = false;
-        commands = null;
-        s.close();
+        active = null;
+        s.link.close();
         retryLater(reason);
     }
 
@@ -452,7 +469,11 @@ public final class RedisBroker implements Broker {
 
     /** host:port, never credentials. */
     private String where() {
-        return uri.getHost() + ":" + uri.getPort();
+        StringJoiner out = new StringJoiner(",", settings.cluster() ? "cluster " : "", "");
+        for (RedisURI u : uris) {
+            out.add(u.getHost() + ":" + u.getPort());
+        }
+        return out.toString();
     }
 
     @Override
@@ -462,7 +483,7 @@ public final class RedisBroker implements Broker {
         try {
             control.submit(() -> {
                 if (session != null) {
-                    session.close();
+                    session.link.close();
                     session = null;
                 }
             }).get(5, TimeUnit.SECONDS);
@@ -476,11 +497,10 @@ public final class RedisBroker implements Broker {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private byte[][] channels(Collection<String> topics) {
-        byte[][] out = new byte[topics.size()][];
-        int i = 0;
+    private List<byte[]> channels(Collection<String> topics) {
+        List<byte[]> out = new ArrayList<>(topics.size());
         for (String topic : topics) {
-            out[i++] = channel(topic);
+            out.add(channel(topic));
         }
         return out;
     }

@@ -31,6 +31,11 @@ final class Cli {
                     + "empty runs the embedded in-memory broker of a single node (default: '${DEFAULT-VALUE}').")
     String redis;
 
+    @Option(names = "--redis-cluster", defaultValue = "${env:PUSHGATE_REDIS_CLUSTER:-}",
+            description = "Redis Cluster seed URIs, comma-separated (redis://a:6379,redis://b:6379); topics use "
+                    + "sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+) (default: '${DEFAULT-VALUE}').")
+    String redisCluster;
+
     @Option(names = "--key-prefix", defaultValue = "${env:PUSHGATE_KEY_PREFIX:-pushgate}",
             description = "Prefix of the deployment's Redis keys and channels (default: ${DEFAULT-VALUE}).")
     String keyPrefix;
@@ -157,7 +162,7 @@ final class Cli {
                 origins.add(origin.trim());
             }
         }
-        return new Config(bind, port, redis.trim(), keyPrefix, Units.duration(redisTimeout),
+        return new Config(bind, port, redis.trim(), redisCluster.trim(), keyPrefix, Units.duration(redisTimeout),
                 Units.duration(redisPingInterval), Units.duration(redisPingTimeout), transport(transport), workers, backlog,
                 Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
                 maxStreams, maxTopicsPerStream, Units.size(maxText), acceptRate,

@@ -11,6 +11,7 @@ public record Config(
         String bind,
         int port,
         String redis,
+        String redisCluster,
         String keyPrefix,
         Duration redisTimeout,
         Duration redisPingInterval,
@@ -48,6 +49,9 @@ public record Config(
         if (maxStreams < 1 || maxTopicsPerStream < 1 || maxText < 0) {
             throw new IllegalArgumentException("limits must be positive");
         }
+        if (!redis.isEmpty() && !redisCluster.isEmpty()) {
+            throw new IllegalArgumentException("give --redis or --redis-cluster, not both");
+        }
         if (!keyPrefix.matches("[A-Za-z0-9._:-]{1,64}")) {
             throw new IllegalArgumentException("key prefix must match [A-Za-z0-9._:-]{1,64}");
         }
@@ -67,6 +71,11 @@ public record Config(
      */
     public static Config fromMain(String[] args, java.io.PrintWriter out) {
         return Cli.parseForMain(args, out);
+    }
+
+    /** Whether the node shares topics through Redis (standalone or cluster) rather than the embedded broker. */
+    public boolean usesRedis() {
+        return !redis.isEmpty() || !redisCluster.isEmpty();
     }
 
     /** The settings of {@code args} over the defaults, as on the command line (tests use this). */

@@ -174,7 +174,7 @@ class RedisFaultTest {
         int port = RedisServerProcess.freePort();
         RedisServerProcess server = new RedisServerProcess(port);
         String url = "redis://127.0.0.1:" + port;
-        RedisBroker broker = new RedisBroker(new RedisBroker.Settings(url, "pgtest-down", Duration.ofSeconds(1),
+        RedisBroker broker = new RedisBroker(new RedisBroker.Settings(url, false, "pgtest-down", Duration.ofSeconds(1),
                 Duration.ofMillis(500), Duration.ofMillis(500)));
         try (TestNode node = TestNode.start(broker)) {
             assertTrue(!broker.connected());
@@ -205,7 +205,7 @@ class RedisFaultTest {
         try (RedisServerProcess server = new RedisServerProcess().start();
              BlackholeProxy proxy = new BlackholeProxy(server.port)) {
             RedisFixture direct = new RedisFixture(server.url());
-            RedisBroker broker = new RedisBroker(new RedisBroker.Settings("redis://127.0.0.1:" + proxy.port(),
+            RedisBroker broker = new RedisBroker(new RedisBroker.Settings("redis://127.0.0.1:" + proxy.port(), false,
                     direct.prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500)));
             try (TestNode node = TestNode.start(broker)) {
                 await().atMost(Duration.ofSeconds(10)).until(broker::connected);

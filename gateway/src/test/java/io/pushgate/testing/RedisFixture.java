@@ -46,7 +46,7 @@ public final class RedisFixture implements AutoCloseable {
     }
 
     public RedisBroker.Settings settings() {
-        return new RedisBroker.Settings(url, prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500));
+        return new RedisBroker.Settings(url, false, prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500));
     }
 
     /** Publishes as any application would: FCALL from a plain client. Returns the new version. */

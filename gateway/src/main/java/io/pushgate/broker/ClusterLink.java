@@ -1,0 +1,142 @@
+package io.pushgate.broker;
+
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A Redis Cluster: sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+), so pub/sub traffic scales
+ * with the shards. A topic's key and channel share one slot (the {@code {topic}} hash tag), and
+ * each channel is SSUBSCRIBEd on the connection to the master that owns its slot. When a slot
+ * moves, Redis ends those subscriptions: the link reports itself broken and the broker starts a new
+ * session on the new topology (subscribe and resync again).
+ */
+final class ClusterLink implements RedisLink {
+    private final StatefulRedisClusterConnection<byte[], byte[]> commands;
+    private final StatefulRedisClusterPubSubConnection<byte[], byte[]> pubsub;
+    /** Node connections holding subscriptions: PINGed by the watchdog. */
+    private final Set<StatefulRedisPubSubConnection<byte[], byte[]>> used = ConcurrentHashMap.newKeySet();
+    /** Channels this link asked to leave; Redis confirms those, and any other end is a broken link. */
+    private final Set<String> leaving = ConcurrentHashMap.newKeySet();
+    private final Events events;
+
+    ClusterLink(RedisClusterClient client, Events events) {
+        this.events = events;
+        commands = client.connect(ByteArrayCodec.INSTANCE);
+        try {
+            pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
+        } catch (RuntimeException e) {
+            commands.closeAsync();
+            throw e;
+        }
+        pubsub.setNodeMessagePropagation(true);
+        pubsub.addListener(new RedisClusterPubSubAdapter<>() {
+            @Override
+            public void smessage(RedisClusterNode node, byte[] channel, byte[] message) {
+                events.message(message);
+            }
+
+            @Override
+            public void sunsubscribed(RedisClusterNode node, byte[] channel, long count) {
+                if (!leaving.remove(new String(channel, java.nio.charset.StandardCharsets.UTF_8))) {
+                    events.broken("Redis ended a shard subscription (slot moved?)");
+                }
+            }
+        });
+        RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                events.broken("connection closed");
+            }
+        };
+        commands.addListener(onClose);
+        pubsub.addListener(onClose);
+    }
+
+    @Override
+    public RedisClusterAsyncCommands<byte[], byte[]> commands() {
+        return commands.async();
+    }
+
+    @Override
+    public CompletableFuture<Void> loadFunctions(String library) {
+        return commands.async().masters().commands().functionLoad(library, true).toCompletableFuture()
+                .thenApply(names -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribe(List<byte[]> channels) {
+        List<CompletableFuture<?>> barriers = new ArrayList<>();
+        for (Map.Entry<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> e : byOwner(channels).entrySet()) {
+            StatefulRedisPubSubConnection<byte[], byte[]> node = e.getKey();
+            if (used.add(node)) {
+                RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
+                    @Override
+                    public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                        events.broken("shard connection closed");
+                    }
+                };
+                node.addListener(onClose);
+            }
+            node.async().ssubscribe(e.getValue().toArray(new byte[0][]));
+            barriers.add(node.async().ping().toCompletableFuture());
+        }
+        return CompletableFuture.allOf(barriers.toArray(new CompletableFuture[0]));
+    }
+
+    @Override
+    public void unsubscribe(List<byte[]> channels) {
+        for (byte[] channel : channels) {
+            leaving.add(new String(channel, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        for (Map.Entry<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> e : byOwner(channels).entrySet()) {
+            e.getKey().async().sunsubscribe(e.getValue().toArray(new byte[0][]));
+        }
+    }
+
+    private Map<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> byOwner(List<byte[]> channels) {
+        Map<String, List<byte[]>> byNode = new HashMap<>();
+        for (byte[] channel : channels) {
+            RedisClusterNode owner = pubsub.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
+            if (owner == null) {
+                throw new IllegalStateException("no master owns the slot of a channel");
+            }
+            byNode.computeIfAbsent(owner.getNodeId(), id -> new ArrayList<>()).add(channel);
+        }
+        Map<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> out = new HashMap<>();
+        byNode.forEach((id, list) -> out.put(pubsub.getConnection(id), list));
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Void> ping() {
+        List<CompletableFuture<?>> pings = new ArrayList<>();
+        pings.add(commands.async().ping().toCompletableFuture());
+        for (StatefulRedisPubSubConnection<byte[], byte[]> node : used) {
+            pings.add(node.async().ping().toCompletableFuture());
+        }
+        return CompletableFuture.allOf(pings.toArray(new CompletableFuture[0]));
+    }
+
+    @Override
+    public void close() {
+        commands.closeAsync();
+        pubsub.closeAsync();
+    }
+}

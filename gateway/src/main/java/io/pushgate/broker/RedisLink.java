@@ -1,0 +1,40 @@
+package io.pushgate.broker;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One session's connections to Redis: a command connection and pub/sub, standalone or cluster.
+ * Created and closed on the broker's control thread; {@link #commands()} is used from any thread.
+ */
+interface RedisLink {
+
+    /** Receives what the pub/sub side hears; called on Lettuce threads. */
+    interface Events {
+        void message(byte[] message);
+
+        /** Redis ended a subscription this link did not ask to end (e.g. a slot moved), or a connection closed. */
+        void broken(String reason);
+    }
+
+    /** Commands routed by key (FCALL, HMGET). */
+    RedisClusterAsyncCommands<byte[], byte[]> commands();
+
+    /** Loads the function library on every node that may run it. */
+    CompletableFuture<Void> loadFunctions(String library);
+
+    /**
+     * Subscribes to {@code channels}; completes once Redis has taken every one of them (a PING
+     * answered after them on each connection involved).
+     */
+    CompletableFuture<Void> subscribe(List<byte[]> channels);
+
+    void unsubscribe(List<byte[]> channels);
+
+    /** PINGs every pub/sub connection of the link; fails when one does not answer. */
+    CompletableFuture<Void> ping();
+
+    void close();
+}
