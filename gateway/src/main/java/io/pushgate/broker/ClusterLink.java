@@ -12,7 +12,9 @@ import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +56,7 @@ final class ClusterLink implements RedisLink {
 
             @Override
             public void sunsubscribed(RedisClusterNode node, byte[] channel, long count) {
-                if (!leaving.remove(new String(channel, java.nio.charset.StandardCharsets.UTF_8))) {
+                if (!leaving.remove(new String(channel, StandardCharsets.UTF_8))) {
                     events.broken("Redis ended a shard subscription (slot moved?)");
                 }
             }
@@ -80,48 +82,57 @@ final class ClusterLink implements RedisLink {
                 .thenApply(names -> null);
     }
 
+    /**
+     * SSUBSCRIBE takes channels of one slot only (else CROSSSLOT): one command per slot, sent on
+     * the owning master's connection, then one PING per connection as the barrier.
+     */
     @Override
     public CompletableFuture<Void> subscribe(List<byte[]> channels) {
-        List<CompletableFuture<?>> barriers = new ArrayList<>();
-        for (Map.Entry<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> e : byOwner(channels).entrySet()) {
-            StatefulRedisPubSubConnection<byte[], byte[]> node = e.getKey();
+        List<CompletableFuture<?>> replies = new ArrayList<>();
+        Set<StatefulRedisPubSubConnection<byte[], byte[]>> involved = new HashSet<>();
+        for (Map.Entry<Integer, List<byte[]>> e : bySlot(channels).entrySet()) {
+            StatefulRedisPubSubConnection<byte[], byte[]> node = owner(e.getKey());
             if (used.add(node)) {
-                RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
+                node.addListener(new RedisConnectionStateListener() {
                     @Override
                     public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
                         events.broken("shard connection closed");
                     }
-                };
-                node.addListener(onClose);
+                });
             }
-            node.async().ssubscribe(e.getValue().toArray(new byte[0][]));
-            barriers.add(node.async().ping().toCompletableFuture());
+            involved.add(node);
+            replies.add(node.async().ssubscribe(e.getValue().toArray(new byte[0][])).toCompletableFuture());
         }
-        return CompletableFuture.allOf(barriers.toArray(new CompletableFuture[0]));
+        for (StatefulRedisPubSubConnection<byte[], byte[]> node : involved) {
+            replies.add(node.async().ping().toCompletableFuture());
+        }
+        return CompletableFuture.allOf(replies.toArray(new CompletableFuture[0]));
     }
 
     @Override
     public void unsubscribe(List<byte[]> channels) {
         for (byte[] channel : channels) {
-            leaving.add(new String(channel, java.nio.charset.StandardCharsets.UTF_8));
+            leaving.add(new String(channel, StandardCharsets.UTF_8));
         }
-        for (Map.Entry<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> e : byOwner(channels).entrySet()) {
-            e.getKey().async().sunsubscribe(e.getValue().toArray(new byte[0][]));
+        for (Map.Entry<Integer, List<byte[]>> e : bySlot(channels).entrySet()) {
+            owner(e.getKey()).async().sunsubscribe(e.getValue().toArray(new byte[0][]));
         }
     }
 
-    private Map<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> byOwner(List<byte[]> channels) {
-        Map<String, List<byte[]>> byNode = new HashMap<>();
+    private static Map<Integer, List<byte[]>> bySlot(List<byte[]> channels) {
+        Map<Integer, List<byte[]>> out = new HashMap<>();
         for (byte[] channel : channels) {
-            RedisClusterNode owner = pubsub.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
-            if (owner == null) {
-                throw new IllegalStateException("no master owns the slot of a channel");
-            }
-            byNode.computeIfAbsent(owner.getNodeId(), id -> new ArrayList<>()).add(channel);
+            out.computeIfAbsent(SlotHash.getSlot(channel), slot -> new ArrayList<>()).add(channel);
         }
-        Map<StatefulRedisPubSubConnection<byte[], byte[]>, List<byte[]>> out = new HashMap<>();
-        byNode.forEach((id, list) -> out.put(pubsub.getConnection(id), list));
         return out;
+    }
+
+    private StatefulRedisPubSubConnection<byte[], byte[]> owner(int slot) {
+        RedisClusterNode owner = pubsub.getPartitions().getMasterBySlot(slot);
+        if (owner == null) {
+            throw new IllegalStateException("no master owns slot " + slot);
+        }
+        return pubsub.getConnection(owner.getNodeId());
     }
 
     @Override

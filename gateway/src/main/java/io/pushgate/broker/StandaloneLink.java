@@ -53,8 +53,9 @@ final class StandaloneLink implements RedisLink {
 
     @Override
     public CompletableFuture<Void> subscribe(List<byte[]> channels) {
-        pubsub.async().subscribe(channels.toArray(new byte[0][]));
-        return pubsub.async().ping().toCompletableFuture().thenApply(pong -> null);
+        CompletableFuture<Void> subscribed = pubsub.async().subscribe(channels.toArray(new byte[0][])).toCompletableFuture();
+        CompletableFuture<String> barrier = pubsub.async().ping().toCompletableFuture();
+        return subscribed.thenCombine(barrier, (ok, pong) -> null);
     }
 
     @Override

@@ -1,0 +1,106 @@
+package io.pushgate.broker;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.pushgate.testing.RedisClusterProcess;
+import io.pushgate.testing.SseClient;
+import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Redis Cluster mode against a real local 3-master cluster started here: the broker contract, and
+ * two nodes sharing topics over sharded pub/sub spread over the shards.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RedisClusterTest {
+    private static RedisClusterProcess cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = new RedisClusterProcess();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
+
+    static RedisBroker.Settings settings(String prefix) {
+        return new RedisBroker.Settings(cluster.seeds(), true, prefix, Duration.ofSeconds(2),
+                Duration.ofMillis(500), Duration.ofSeconds(1));
+    }
+
+    @Nested
+    class Contract extends BrokerContract {
+        @Override
+        protected Broker create() {
+            return new RedisBroker(settings("pgc-" + UUID.randomUUID().toString().substring(0, 8)));
+        }
+    }
+
+    @Test
+    void twoNodesShareTopicsOverShardedPubSub() {
+        String prefix = "pgc-" + UUID.randomUUID().toString().substring(0, 8);
+        List<RedisURI> seeds = new ArrayList<>();
+        cluster.ports.forEach(p -> seeds.add(RedisURI.create("127.0.0.1", p)));
+        RedisClusterClient plain = RedisClusterClient.create(seeds);
+        try (TestNode a = TestNode.start(new RedisBroker(settings(prefix)));
+             TestNode b = TestNode.start(new RedisBroker(settings(prefix)));
+             StatefulRedisClusterConnection<String, String> redis = plain.connect()) {
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.server.broker().connected() && b.server.broker().connected());
+            // Enough topics that every shard owns some.
+            List<String> topics = new ArrayList<>();
+            List<SseClient> clients = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String topic = TestNode.topic();
+                topics.add(topic);
+                SseClient client = a.stream(topic);
+                assertEquals(200, client.status());
+                clients.add(client);
+            }
+            for (String topic : topics) {
+                String channel = prefix + ":{" + topic + "}:ch";
+                // Each shard counts its own subscribers: exactly one, on the slot owner.
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    long total = 0;
+                    for (int port : cluster.ports) {
+                        Map<String, Long> n = redis.getConnection("127.0.0.1", port).sync().pubsubShardNumsub(channel);
+                        total += n.getOrDefault(channel, 0L);
+                    }
+                    return total == 1;
+                });
+            }
+            for (int i = 0; i < topics.size(); i++) {
+                String topic = topics.get(i);
+                b.publish(topic, "via b " + i);
+                assertEquals("via b " + i, clients.get(i).next().data());
+                redis.sync().fcall("pushgate_publish", ScriptOutputType.MULTI,
+                        new String[] {prefix + ":{" + topic + "}"}, "fcall " + i);
+                SseClient.Event event = clients.get(i).next();
+                assertEquals("fcall " + i, event.data());
+                assertEquals(2, event.version());
+            }
+            clients.forEach(SseClient::close);
+            for (String topic : topics) {
+                redis.sync().del(prefix + ":{" + topic + "}");
+            }
+        } finally {
+            plain.shutdown();
+        }
+    }
+}
