@@ -174,9 +174,15 @@ class TopicHubTest {
         settle();
         assertEquals(2, r.frames.size());
         assertTrue(r.last().contains("data: v2\n"));
-        hub.onVersion(new io.pushgate.broker.TopicVersion("t", "newepoch", 1, 0, utf8("reborn")));
+        long later = v1.publishedMicros() + 1_000_000;
+        hub.onVersion(new io.pushgate.broker.TopicVersion("t", "newepoch", 1, later, utf8("reborn")));
         settle();
         assertEquals(3, r.frames.size(), "a new epoch replaces the state even with a lower version");
+        // A late read of the lost state (older publish time) never comes back.
+        hub.onVersion(new io.pushgate.broker.TopicVersion("t", v1.epoch(), 9, v1.publishedMicros(), utf8("stale")));
+        settle();
+        assertEquals(3, r.frames.size());
+        assertTrue(r.last().contains("data: reborn\n"));
     }
 
     @Test
