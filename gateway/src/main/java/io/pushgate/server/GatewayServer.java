@@ -2,6 +2,7 @@ package io.pushgate.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -58,7 +59,9 @@ public final class GatewayServer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlers());
         LoopIndex loops = new LoopIndex(workers);
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-        this.hub = new TopicHub(broker, loops, alloc);
+        // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
+        // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
+        this.hub = new TopicHub(broker, loops, PooledByteBufAllocator.DEFAULT);
         this.streams = new Streams(config, hub, loops);
         this.errors = new HttpErrors();
         RequestTimeouts[] timeouts = new RequestTimeouts[loops.size()];
