@@ -4,11 +4,14 @@
 # Recorded in bench/RESULTS.md, "Idle streams: heap and RSS per stream".
 #
 # Usage (after `mvn -q -DskipTests package`; builds nothing):
-#   bench/idle-heap.sh [--streams N] [--topics T] [--hold 30s] [--json] [other pushgate-load idle flags]
+#   bench/idle-heap.sh [--streams N] [--topics T] [--hold 30s] [--warmup W] [--json] [other idle flags]
+# The warm-up defaults to N: the gateway first serves N streams and drops them before the baseline,
+# so the figures are what N idle streams cost a warmed-up node, without its one-off growth (JIT
+# code, compiler arenas kept by malloc, grown hash tables). --warmup 1000 measures a cold node.
 # GATEWAY_JAVA_OPTS adds JVM flags to the gateway, e.g.
 #   GATEWAY_JAVA_OPTS=-XX:NativeMemoryTracking=summary bench/idle-heap.sh --native-memory
 # Exit status: that of pushgate-load idle (0 all streams opened and measured), or 1 if the gateway
-# did not start. Bounded: the load run is killed after 5 minutes, the gateway after its drain.
+# did not start. Bounded: the load run is killed after 6 minutes, the gateway after its drain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +19,14 @@ streams=10000
 topics=100
 # Two of the gateway's 15 s heartbeat rounds fall in the idle CPU window.
 hold=30s
+warmup=""
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
     --topics) topics="$2"; shift 2 ;;
     --hold) hold="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -85,8 +90,8 @@ fi
 echo "idle-heap: gateway pid $gateway_pid on port $port" >&2
 
 load_cmd=(java -Xmx512m -jar "$load_jar" idle --url "http://127.0.0.1:$port" --streams "$streams"
-  --topics "$topics" --server-pid "$gateway_pid" --hold "$hold" ${extra[@]+"${extra[@]}"})
+  --topics "$topics" --server-pid "$gateway_pid" --hold "$hold" --warmup "${warmup:-$streams}" ${extra[@]+"${extra[@]}"})
 echo "idle-heap: ${load_cmd[*]}" >&2
 status=0
-timeout --kill-after=10s 300s "${load_cmd[@]}" || status=$?
+timeout --kill-after=10s 360s "${load_cmd[@]}" || status=$?
 exit "$status"

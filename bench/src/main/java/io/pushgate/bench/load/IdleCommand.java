@@ -71,7 +71,8 @@ final class IdleCommand implements Callable<Integer> {
     Duration settle;
 
     @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
-            description = "Give up opening streams after this long and report what opened (default: ${DEFAULT-VALUE}).")
+            description = "Give up opening the streams (and, apart, the warm-up) after this long and report "
+                    + "what opened (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
@@ -110,11 +111,10 @@ final class IdleCommand implements Callable<Integer> {
             log.error("cannot attach to server process {}: {}", serverPid, e.getMessage());
             return 3;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
         try (LoadClient client = new LoadClient(target, maxConnecting, connectTimeout)) {
             if (warmup > 0) {
                 log.info("warm-up: opening and closing {} streams", warmup);
-                client.open(warmup, path, sources, deadline);
+                client.open(warmup, path, sources, System.nanoTime() + timeout.toNanos());
                 client.closeAll(Duration.ofSeconds(10));
                 // Let the server see the closes and drop the streams before the baseline.
                 Thread.sleep(1000);
@@ -129,7 +129,7 @@ final class IdleCommand implements Callable<Integer> {
             log.info("opening {} streams to {} over {} topics from {}", streams, target.url(), topics,
                     Arrays.toString(sources));
             long openStart = System.nanoTime();
-            int opened = client.open(streams, path, sources, deadline);
+            int opened = client.open(streams, path, sources, openStart + timeout.toNanos());
             double openSeconds = (System.nanoTime() - openStart) / 1e9;
             int rejected = client.rejectedCount();
             int failed = client.failedCount();
