@@ -7,7 +7,6 @@ import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -57,8 +56,11 @@ final class IdleCommand implements Callable<Integer> {
             description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
     int maxConnecting;
 
-    @Option(names = "--ports-per-source", defaultValue = "20000",
-            description = "Streams per source address 127.0.0.2, 127.0.0.3, … (default: ${DEFAULT-VALUE}).")
+    // The ephemeral range holds about 28k ports per address, and the ports of streams this client
+    // closed stay in TIME_WAIT for 60 s: a run right after another must still find free ones.
+    @Option(names = "--ports-per-source", defaultValue = "5000",
+            description = "Connections per source address: the warm-up and the streams come from "
+                    + "127.0.0.2, 127.0.0.3, … in turn (default: ${DEFAULT-VALUE}).")
     int portsPerSource;
 
     @Option(names = "--warmup", defaultValue = "1000",
@@ -100,7 +102,7 @@ final class IdleCommand implements Callable<Integer> {
         if (serverFiles >= 0 && streams + SPARE_FILES > serverFiles) {
             log.warn("the server may hold {} open files: {} streams may not all fit", serverFiles, streams);
         }
-        InetAddress[] sources = target.sources(Math.max(streams, warmup), portsPerSource).toArray(new InetAddress[0]);
+        List<InetAddress> sources = target.sources(streams + warmup, portsPerSource);
         IntFunction<String> path = i -> "/topics/idle-" + (i % topics) + "/events";
 
         ServerProbe server;
@@ -111,10 +113,10 @@ final class IdleCommand implements Callable<Integer> {
             log.error("cannot attach to server process {}: {}", serverPid, e.getMessage());
             return 3;
         }
-        try (LoadClient client = new LoadClient(target, maxConnecting, connectTimeout)) {
+        try (LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout)) {
             if (warmup > 0) {
                 log.info("warm-up: opening and closing {} streams", warmup);
-                client.open(warmup, path, sources, System.nanoTime() + timeout.toNanos());
+                client.open(warmup, path, System.nanoTime() + timeout.toNanos());
                 client.closeAll(Duration.ofSeconds(10));
                 // Let the server see the closes and drop the streams before the baseline.
                 Thread.sleep(1000);
@@ -126,10 +128,9 @@ final class IdleCommand implements Callable<Integer> {
                 server.nativeMemoryBaseline();
             }
 
-            log.info("opening {} streams to {} over {} topics from {}", streams, target.url(), topics,
-                    Arrays.toString(sources));
+            log.info("opening {} streams to {} over {} topics", streams, target.url(), topics);
             long openStart = System.nanoTime();
-            int opened = client.open(streams, path, sources, openStart + timeout.toNanos());
+            int opened = client.open(streams, path, openStart + timeout.toNanos());
             double openSeconds = (System.nanoTime() - openStart) / 1e9;
             int rejected = client.rejectedCount();
             int failed = client.failedCount();
@@ -157,7 +158,7 @@ final class IdleCommand implements Callable<Integer> {
                     .mapToLong(ClassHistogram.Row::instances).sum();
             double cpuPercent = 100.0 * ticks / ServerProbe.clockTicksPerSecond() / heldSeconds;
             IdleReport report = new IdleReport(target.url(), serverPid, streams, topics, client.transport(),
-                    Arrays.stream(sources).map(InetAddress::getHostAddress).toList(), warmup,
+                    sources.stream().map(InetAddress::getHostAddress).toList(), warmup,
                     openAtMeasure, rejected, failed, client.reasons(), openSeconds,
                     baseline, withStreams, rssBaseline, rssWithStreams, heldSeconds, cpuPercent, lost, bytes,
                     channelsAdded, diff.subList(0, Math.min(top, diff.size())), nativeDiff);

@@ -78,7 +78,7 @@ record IdleReport(
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "pushgate-load idle: %d streams to %s over %d topics, server pid %d%n",
                 streamsRequested, url, topics, serverPid));
-        line(s, "client", String.format(Locale.ROOT, "%s, sources %s, %d warm-up streams opened and closed first",
+        line(s, "client", String.format(Locale.ROOT, "%s, sources %s, %d warm-up streams opened and closed before the baseline",
                 clientTransport, String.join(",", sourceAddresses), warmupStreams));
         line(s, "open", String.format(Locale.ROOT, "%d of %d in %.1f s (%d rejected, %d failed%s)",
                 streamsOpen, streamsRequested, openSeconds, rejected, failed,

@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,9 +36,9 @@ import java.util.function.IntFunction;
 
 /**
  * Opens many SSE streams from one process and keeps them: a Netty client with one event loop per
- * core (epoll where present, else NIO), no thread per connection, source addresses spread over
- * 127.0.0.2… (each address has one ephemeral port range), and a bounded number of connects in
- * flight so the server's accept queue and accept-rate limit are not overrun.
+ * core (epoll where present, else NIO), no thread per connection, source addresses taken in turn
+ * from 127.0.0.2 on (each address has its own ephemeral port range), and a bounded number of
+ * connects in flight so the server's accept queue and accept-rate limit are not overrun.
  *
  * <p>Thread rules: {@link #open} and {@link #closeAll} from one driving thread; the outcome
  * callbacks come from the event loops; the counts may be read from any thread.
@@ -49,6 +50,8 @@ final class LoadClient implements AutoCloseable {
     private static final AttributeKey<Boolean> CLOSED_HERE = AttributeKey.valueOf("pushgate-load.closedHere");
 
     private final Target target;
+    private final InetAddress[] sources;
+    private final int portsPerSource;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final String transport;
@@ -62,9 +65,20 @@ final class LoadClient implements AutoCloseable {
     private final AtomicInteger lost = new AtomicInteger();
     private final LongAdder bytes = new LongAdder();
     private final Map<String, AtomicInteger> reasons = new ConcurrentHashMap<>();
+    /** Attempts started over this client's life: attempt a comes from source a / portsPerSource. */
+    private long attempts;
 
-    LoadClient(Target target, int maxConnecting, Duration connectTimeout) {
+    /**
+     * A client of {@code target} whose attempts come from {@code sources}: the first
+     * {@code portsPerSource} from the first address, the next from the second, and so on (then
+     * round again), so that no address's ephemeral ports run out, even with the ports of
+     * earlier closed streams still in TIME_WAIT.
+     */
+    LoadClient(Target target, List<InetAddress> sources, int portsPerSource, int maxConnecting,
+               Duration connectTimeout) {
         this.target = target;
+        this.sources = sources.toArray(new InetAddress[0]);
+        this.portsPerSource = portsPerSource;
         this.maxConnecting = maxConnecting;
         this.connecting = new Semaphore(maxConnecting);
         boolean epoll = Epoll.isAvailable();
@@ -75,8 +89,6 @@ final class LoadClient implements AutoCloseable {
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(channel)
-                // Lets a source port left in TIME_WAIT by an earlier run be bound again.
-                .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
     }
@@ -92,7 +104,7 @@ final class LoadClient implements AutoCloseable {
      *
      * @return the number of streams opened by this call
      */
-    int open(int count, IntFunction<String> path, InetAddress[] sources, long deadlineNanos)
+    int open(int count, IntFunction<String> path, long deadlineNanos)
             throws InterruptedException {
         int openedBefore = opened.get();
         long start = System.nanoTime();
@@ -105,7 +117,8 @@ final class LoadClient implements AutoCloseable {
                 break;
             }
             if (connecting.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-                InetSocketAddress local = new InetSocketAddress(sources[started % sources.length], 0);
+                InetAddress source = sources[(int) ((attempts++ / portsPerSource) % sources.length)];
+                InetSocketAddress local = new InetSocketAddress(source, 0);
                 StreamAttempt attempt = new StreamAttempt(this, request(path.apply(started)));
                 bootstrap.clone().handler(attempt).connect(remote, local).addListener(f -> {
                     if (!f.isSuccess()) {

@@ -34,7 +34,8 @@ final class StreamAttempt extends ChannelInboundHandlerAdapter {
 
     /** The connect failed: the channel never became active. */
     void connectFailed(Throwable cause) {
-        end(() -> client.failed(cause.getClass().getSimpleName()));
+        end(() -> client.failed(cause.getMessage() == null ? cause.getClass().getSimpleName()
+                : cause.getClass().getSimpleName() + ": " + cause.getMessage()));
     }
 
     @Override
