@@ -5,10 +5,12 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
@@ -129,11 +131,21 @@ final class IdleCommand implements Callable<Integer> {
             }
 
             log.info("opening {} streams to {} over {} topics", streams, target.url(), topics);
+            int rejectedBefore = client.rejectedCount();
+            int failedBefore = client.failedCount();
+            Map<String, Integer> reasonsBefore = client.reasons();
             long openStart = System.nanoTime();
             int opened = client.open(streams, path, openStart + timeout.toNanos());
             double openSeconds = (System.nanoTime() - openStart) / 1e9;
-            int rejected = client.rejectedCount();
-            int failed = client.failedCount();
+            int rejected = client.rejectedCount() - rejectedBefore;
+            int failed = client.failedCount() - failedBefore;
+            Map<String, Integer> reasons = new TreeMap<>();
+            client.reasons().forEach((reason, n) -> {
+                int since = n - reasonsBefore.getOrDefault(reason, 0);
+                if (since > 0) {
+                    reasons.put(reason, since);
+                }
+            });
             Thread.sleep(settle.toMillis());
 
             log.info("{} streams open; holding them idle for {} s", client.openCount(), hold.toSeconds());
@@ -159,7 +171,7 @@ final class IdleCommand implements Callable<Integer> {
             double cpuPercent = 100.0 * ticks / ServerProbe.clockTicksPerSecond() / heldSeconds;
             IdleReport report = new IdleReport(target.url(), serverPid, streams, topics, client.transport(),
                     sources.stream().map(InetAddress::getHostAddress).toList(), warmup,
-                    openAtMeasure, rejected, failed, client.reasons(), openSeconds,
+                    openAtMeasure, rejected, failed, reasons, openSeconds,
                     baseline, withStreams, rssBaseline, rssWithStreams, heldSeconds, cpuPercent, lost, bytes,
                     channelsAdded, diff.subList(0, Math.min(top, diff.size())), nativeDiff);
             if (opened != openAtMeasure) {
@@ -169,6 +181,9 @@ final class IdleCommand implements Callable<Integer> {
             System.out.flush();
             log.info("closing the streams");
             return report.complete() ? 0 : 1;
+        } catch (IOException e) {
+            log.error("cannot measure server process {}: {}", serverPid, e.getMessage());
+            return 3;
         }
     }
 

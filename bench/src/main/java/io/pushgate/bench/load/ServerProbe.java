@@ -4,6 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,10 +57,22 @@ final class ServerProbe {
         if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             throw new IllegalArgumentException("no process " + pid);
         }
+        // jcmd starts a JVM's attach listener with SIGQUIT, which would end any other process.
+        if (!isJvm(pid)) {
+            throw new IllegalArgumentException("process " + pid + " is not a HotSpot JVM (no libjvm.so mapped)");
+        }
     }
 
     long pid() {
         return pid;
+    }
+
+    private static boolean isJvm(long pid) {
+        try (var lines = Files.lines(Path.of("/proc", Long.toString(pid), "maps"))) {
+            return lines.anyMatch(line -> line.endsWith("/libjvm.so"));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     /**
@@ -207,7 +220,8 @@ final class ServerProbe {
             }
             String text = Files.readString(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", argv) + " failed (exit " + p.exitValue() + "): " + text.strip());
+                throw new IOException(String.join(" ", argv) + " failed (exit " + p.exitValue() + "): "
+                        + text.strip().lines().limit(3).reduce((a, b) -> a + " / " + b).orElse(""));
             }
             return text;
         } finally {

@@ -37,6 +37,17 @@ class ServerProbeTest {
     }
 
     @Test
+    void refusesAProcessThatIsNotAJvm() throws Exception {
+        Process sleep = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertThrows(IllegalArgumentException.class,
+                    () -> new ServerProbe(sleep.pid(), java.time.Duration.ofMinutes(1)));
+        } finally {
+            sleep.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
     void readsItsOwnProcess() throws Exception {
         ServerProbe self = new ServerProbe(ProcessHandle.current().pid(), java.time.Duration.ofMinutes(1));
         assertTrue(self.rssBytes() > 0);
