@@ -1,0 +1,195 @@
+package io.pushgate.bench.load;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.function.IntFunction;
+import java.util.regex.Pattern;
+
+/**
+ * {@code idle}: what an idle SSE stream costs the server. Opens N streams that then only sit, and
+ * reads the server's live heap (after a full GC) and resident set before and with them, the
+ * difference by class, and its CPU while they are idle. Figures are recorded in
+ * {@code bench/RESULTS.md}, "Idle streams: heap and RSS per stream".
+ *
+ * <p>Exit status: 0 when every stream opened and stayed open, 1 when some did not (the figures are
+ * then per stream actually open), 3 when the server could not be measured.
+ */
+@Command(name = "idle", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Open N idle SSE streams and measure the server's heap, RSS and CPU per stream.")
+final class IdleCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(IdleCommand.class);
+    /** Netty's socket channel classes (epoll, io_uring, NIO): their instance count is the server's connection count. */
+    private static final Pattern SOCKET_CHANNEL =
+            Pattern.compile("io\\.netty\\.channel\\.(epoll\\.Epoll|uring\\.IoUring|socket\\.nio\\.Nio)SocketChannel");
+    /** Open files the client needs besides its streams (jars, epoll, pipes, …). */
+    private static final int SPARE_FILES = 200;
+
+    @Option(names = "--url", required = true, description = "The gateway, e.g. http://127.0.0.1:8080 (loopback only).")
+    String url;
+
+    @Option(names = "--streams", required = true, description = "Idle streams to open.")
+    int streams;
+
+    @Option(names = "--topics", defaultValue = "100",
+            description = "Stream i subscribes to topic idle-<i %% T> (default: ${DEFAULT-VALUE}).")
+    int topics;
+
+    @Option(names = "--server-pid", required = true, description = "Process id of the gateway (same machine, same user).")
+    long serverPid;
+
+    @Option(names = "--hold", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long the open streams sit idle while the server's CPU is read (default: ${DEFAULT-VALUE}).")
+    Duration hold;
+
+    @Option(names = "--json", description = "Print the result as JSON instead of text.")
+    boolean json;
+
+    @Option(names = "--max-connecting", defaultValue = "500",
+            description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
+    int maxConnecting;
+
+    // The ephemeral range holds about 28k ports per address, and the ports of streams this client
+    // closed stay in TIME_WAIT for 60 s: a run right after another must still find free ones.
+    @Option(names = "--ports-per-source", defaultValue = "5000",
+            description = "Connections per source address: the warm-up and the streams come from "
+                    + "127.0.0.2, 127.0.0.3, … in turn (default: ${DEFAULT-VALUE}).")
+    int portsPerSource;
+
+    @Option(names = "--warmup", defaultValue = "1000",
+            description = "Streams opened and closed before the baseline, so one-off costs (class loading, "
+                    + "pools, caches) are not counted per stream; 0 for none (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--settle", defaultValue = "2s", converter = DurationConverter.class,
+            description = "Wait after the last stream opened before measuring (default: ${DEFAULT-VALUE}).")
+    Duration settle;
+
+    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+            description = "Give up opening the streams (and, apart, the warm-up) after this long and report "
+                    + "what opened (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Timeout of one connect (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    @Option(names = "--native-memory",
+            description = "Also report the change of the server's committed native memory by JVM category "
+                    + "(the server must run with -XX:NativeMemoryTracking=summary).")
+    boolean nativeMemory;
+
+    @Option(names = "--top", defaultValue = "15",
+            description = "Classes of the histogram difference to show (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Override
+    public Integer call() throws Exception {
+        Target target = Target.parse(url);
+        require(streams > 0 && topics > 0 && maxConnecting > 0 && portsPerSource > 0 && warmup >= 0 && top >= 0,
+                "--streams, --topics, --max-connecting, --ports-per-source must be positive; --warmup, --top not negative");
+        long files = ServerProbe.openFilesLimit("self");
+        require(files < 0 || streams + SPARE_FILES <= files,
+                streams + " streams need about " + (streams + SPARE_FILES) + " open files; this process may have " + files);
+        long serverFiles = ServerProbe.openFilesLimit(Long.toString(serverPid));
+        if (serverFiles >= 0 && streams + SPARE_FILES > serverFiles) {
+            log.warn("the server may hold {} open files: {} streams may not all fit", serverFiles, streams);
+        }
+        List<InetAddress> sources = target.sources(streams + warmup, portsPerSource);
+        IntFunction<String> path = i -> "/topics/idle-" + (i % topics) + "/events";
+
+        ServerProbe server;
+        try {
+            server = new ServerProbe(serverPid, Duration.ofMinutes(2));
+            log.info("server {}: {}", serverPid, server.vmVersion().replace('\n', ' '));
+        } catch (Exception e) {
+            log.error("cannot attach to server process {}: {}", serverPid, e.getMessage());
+            return 3;
+        }
+        try (LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout)) {
+            if (warmup > 0) {
+                log.info("warm-up: opening and closing {} streams", warmup);
+                client.open(warmup, path, System.nanoTime() + timeout.toNanos());
+                client.closeAll(Duration.ofSeconds(10));
+                // Let the server see the closes and drop the streams before the baseline.
+                Thread.sleep(1000);
+            }
+            log.info("baseline: full GC and class histogram of {}", serverPid);
+            ClassHistogram baseline = server.liveHistogram();
+            ServerProbe.Resident rssBaseline = server.resident();
+            if (nativeMemory) {
+                server.nativeMemoryBaseline();
+            }
+
+            log.info("opening {} streams to {} over {} topics", streams, target.url(), topics);
+            int rejectedBefore = client.rejectedCount();
+            int failedBefore = client.failedCount();
+            Map<String, Integer> reasonsBefore = client.reasons();
+            long openStart = System.nanoTime();
+            int opened = client.open(streams, path, openStart + timeout.toNanos());
+            double openSeconds = (System.nanoTime() - openStart) / 1e9;
+            int rejected = client.rejectedCount() - rejectedBefore;
+            int failed = client.failedCount() - failedBefore;
+            Map<String, Integer> reasons = new TreeMap<>();
+            client.reasons().forEach((reason, n) -> {
+                int since = n - reasonsBefore.getOrDefault(reason, 0);
+                if (since > 0) {
+                    reasons.put(reason, since);
+                }
+            });
+            Thread.sleep(settle.toMillis());
+
+            log.info("{} streams open; holding them idle for {} s", client.openCount(), hold.toSeconds());
+            int lostBefore = client.lostCount();
+            long bytesBefore = client.bytesReceived();
+            long ticksBefore = server.cpuTicks();
+            long holdStart = System.nanoTime();
+            Thread.sleep(hold.toMillis());
+            long ticks = server.cpuTicks() - ticksBefore;
+            double heldSeconds = (System.nanoTime() - holdStart) / 1e9;
+            int lost = client.lostCount() - lostBefore;
+            long bytes = client.bytesReceived() - bytesBefore;
+
+            log.info("with streams: full GC and class histogram of {}", serverPid);
+            ClassHistogram withStreams = server.liveHistogram();
+            ServerProbe.Resident rssWithStreams = server.resident();
+            Map<String, Long> nativeDiff = nativeMemory ? server.nativeMemoryDiff() : Map.of();
+            int openAtMeasure = client.openCount();
+
+            List<ClassHistogram.Row> diff = withStreams.minus(baseline);
+            long channelsAdded = diff.stream().filter(r -> SOCKET_CHANNEL.matcher(r.className()).matches())
+                    .mapToLong(ClassHistogram.Row::instances).sum();
+            double cpuPercent = 100.0 * ticks / ServerProbe.clockTicksPerSecond() / heldSeconds;
+            IdleReport report = new IdleReport(target.url(), serverPid, streams, topics, client.transport(),
+                    sources.stream().map(InetAddress::getHostAddress).toList(), warmup,
+                    openAtMeasure, rejected, failed, reasons, openSeconds,
+                    baseline, withStreams, rssBaseline, rssWithStreams, heldSeconds, cpuPercent, lost, bytes,
+                    channelsAdded, diff.subList(0, Math.min(top, diff.size())), nativeDiff);
+            if (opened != openAtMeasure) {
+                log.warn("{} streams opened but {} open at the measurement", opened, openAtMeasure);
+            }
+            System.out.print(json ? report.toJson() : report.toText());
+            System.out.flush();
+            log.info("closing the streams");
+            return report.complete() ? 0 : 1;
+        } catch (IOException e) {
+            log.error("cannot measure server process {}: {}", serverPid, e.getMessage());
+            return 3;
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

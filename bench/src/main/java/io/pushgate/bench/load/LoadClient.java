@@ -1,0 +1,245 @@
+package io.pushgate.bench.load;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+
+/**
+ * Opens many SSE streams from one process and keeps them: a Netty client with one event loop per
+ * core (epoll where present, else NIO), no thread per connection, source addresses taken in turn
+ * from 127.0.0.2 on (each address has its own ephemeral port range), and a bounded number of
+ * connects in flight so the server's accept queue and accept-rate limit are not overrun.
+ *
+ * <p>Thread rules: {@link #open} and {@link #closeAll} from one driving thread; the outcome
+ * callbacks come from the event loops; the counts may be read from any thread.
+ */
+final class LoadClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LoadClient.class);
+    private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Marks a stream this client closed itself, so that its close is not counted as lost. */
+    private static final AttributeKey<Boolean> CLOSED_HERE = AttributeKey.valueOf("pushgate-load.closedHere");
+
+    private final Target target;
+    private final InetAddress[] sources;
+    private final int portsPerSource;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final String transport;
+    private final ChannelGroup streams = new DefaultChannelGroup("streams", GlobalEventExecutor.INSTANCE);
+    private final Semaphore connecting;
+    private final int maxConnecting;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger opened = new AtomicInteger();
+    private final AtomicInteger rejected = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private final AtomicInteger lost = new AtomicInteger();
+    private final LongAdder bytes = new LongAdder();
+    private final Map<String, AtomicInteger> reasons = new ConcurrentHashMap<>();
+    /** Attempts started over this client's life: attempt a comes from source a / portsPerSource. */
+    private long attempts;
+
+    /**
+     * A client of {@code target} whose attempts come from {@code sources}: the first
+     * {@code portsPerSource} from the first address, the next from the second, and so on (then
+     * round again), so that no address's ephemeral ports run out, even with the ports of
+     * earlier closed streams still in TIME_WAIT.
+     */
+    LoadClient(Target target, List<InetAddress> sources, int portsPerSource, int maxConnecting,
+               Duration connectTimeout) {
+        this.target = target;
+        this.sources = sources.toArray(new InetAddress[0]);
+        this.portsPerSource = portsPerSource;
+        this.maxConnecting = maxConnecting;
+        this.connecting = new Semaphore(maxConnecting);
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends SocketChannel> channel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.transport = epoll ? "epoll" : "nio";
+        this.group = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(channel)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+    }
+
+    String transport() {
+        return transport;
+    }
+
+    /**
+     * Opens {@code count} more streams, the i-th on {@code path.apply(i)}, with at most the
+     * configured number of attempts in flight; returns when every attempt has ended or at
+     * {@code deadlineNanos} ({@link System#nanoTime}). Logs progress every few seconds.
+     *
+     * @return the number of streams opened by this call
+     */
+    int open(int count, IntFunction<String> path, long deadlineNanos)
+            throws InterruptedException {
+        int openedBefore = opened.get();
+        long start = System.nanoTime();
+        long nextProgress = start + PROGRESS_NANOS;
+        InetSocketAddress remote = target.remote();
+        int started = 0;
+        while (started < count) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                log.warn("deadline reached: {} of {} attempts started", started, count);
+                break;
+            }
+            if (connecting.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+                InetAddress source = sources[(int) ((attempts++ / portsPerSource) % sources.length)];
+                InetSocketAddress local = new InetSocketAddress(source, 0);
+                StreamAttempt attempt = new StreamAttempt(this, request(path.apply(started)));
+                bootstrap.clone().handler(attempt).connect(remote, local).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        attempt.connectFailed(f.cause());
+                    }
+                });
+                started++;
+            }
+            if (System.nanoTime() - nextProgress >= 0) {
+                nextProgress += PROGRESS_NANOS;
+                progress(opened.get() - openedBefore, count, start);
+            }
+        }
+        // Every attempt ends by itself (connect timeout, response head or close); wait for them.
+        while (connecting.availablePermits() < maxConnecting && System.nanoTime() - deadlineNanos < 0) {
+            Thread.sleep(50);
+            if (System.nanoTime() - nextProgress >= 0) {
+                nextProgress += PROGRESS_NANOS;
+                progress(opened.get() - openedBefore, count, start);
+            }
+        }
+        progress(opened.get() - openedBefore, count, start);
+        return opened.get() - openedBefore;
+    }
+
+    private void progress(int done, int count, long start) {
+        log.info("{}/{} streams open, {} connecting, {} rejected, {} failed ({} s)", done, count,
+                maxConnecting - connecting.availablePermits(), rejected.get(), failed.get(),
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
+    }
+
+    private byte[] request(String path) {
+        return ("GET " + path + " HTTP/1.1\r\n"
+                + "Host: " + target.hostHeader() + "\r\n"
+                + "Accept: text/event-stream\r\n"
+                + "Cache-Control: no-cache\r\n"
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Closes every open stream and waits (bounded) until they are closed. */
+    void closeAll(Duration timeout) {
+        for (Channel channel : streams) {
+            channel.attr(CLOSED_HERE).set(Boolean.TRUE);
+        }
+        if (!streams.close().awaitUninterruptibly(timeout.toMillis())) {
+            log.warn("streams not all closed within {}", timeout);
+        }
+    }
+
+    /** Streams open now. */
+    int openCount() {
+        return open.get();
+    }
+
+    int rejectedCount() {
+        return rejected.get();
+    }
+
+    int failedCount() {
+        return failed.get();
+    }
+
+    /** Streams the server closed (or that broke) after they were open. */
+    int lostCount() {
+        return lost.get();
+    }
+
+    long bytesReceived() {
+        return bytes.sum();
+    }
+
+    /** Why attempts did not open: status codes and failure kinds, with counts. */
+    Map<String, Integer> reasons() {
+        Map<String, Integer> copy = new TreeMap<>();
+        reasons.forEach((reason, n) -> copy.put(reason, n.get()));
+        return copy;
+    }
+
+    // Outcomes, from StreamAttempt on the event loops.
+
+    void opened(Channel channel) {
+        open.incrementAndGet();
+        opened.incrementAndGet();
+        streams.add(channel);
+        connecting.release();
+    }
+
+    void rejected(String status) {
+        rejected.incrementAndGet();
+        reasons.computeIfAbsent("status " + status, k -> new AtomicInteger()).incrementAndGet();
+        connecting.release();
+    }
+
+    void failed(String reason) {
+        failed.incrementAndGet();
+        reasons.computeIfAbsent(reason, k -> new AtomicInteger()).incrementAndGet();
+        connecting.release();
+    }
+
+    void closed(Channel channel) {
+        open.decrementAndGet();
+        if (!Boolean.TRUE.equals(channel.attr(CLOSED_HERE).get())) {
+            lost.incrementAndGet();
+        }
+    }
+
+    void received(int n) {
+        bytes.add(n);
+    }
+
+    void error(Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("stream failed: {}", cause.toString());
+        } else {
+            log.error("stream failed", cause);
+        }
+    }
+
+    @Override
+    public void close() {
+        closeAll(Duration.ofSeconds(10));
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

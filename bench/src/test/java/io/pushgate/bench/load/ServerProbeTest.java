@@ -1,0 +1,57 @@
+package io.pushgate.bench.load;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ServerProbeTest {
+
+    @Test
+    void heapRangeOfG1() {
+        String info = """
+                15328:
+                 garbage-first heap   total 389120K, used 9828K [0x00000000c0000000, 0x0000000100000000)
+                  region size 1024K, 9 young (9216K), 3 survivors (3072K)
+                 Metaspace       used 10480K, committed 10688K, reserved 1114112K
+                  class space    used 1308K, committed 1408K, reserved 1048576K
+                """;
+        assertArrayEquals(new long[] {0xc0000000L, 0x100000000L}, ServerProbe.heapRange(info));
+    }
+
+    @Test
+    void heapRangeOfParallelGcSpansItsGenerations() {
+        String info = """
+                 PSYoungGen      total 76288K, used 3932K [0x000000076ab00000, 0x0000000770000000, 0x00000007c0000000)
+                  eden space 65536K, 6% used [0x000000076ab00000,0x000000076aed7240,0x000000076eb00000)
+                 ParOldGen       total 175104K, used 0K [0x00000006c0000000, 0x00000006cab00000, 0x000000076ab00000)
+                 Metaspace       used 3266K, committed 3328K, reserved 1056768K
+                """;
+        assertArrayEquals(new long[] {0x6c0000000L, 0x7c0000000L}, ServerProbe.heapRange(info));
+    }
+
+    @Test
+    void noHeapRangeIsAnError() {
+        assertThrows(IllegalArgumentException.class, () -> ServerProbe.heapRange("12345:\nno such command\n"));
+    }
+
+    @Test
+    void refusesAProcessThatIsNotAJvm() throws Exception {
+        Process sleep = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertThrows(IllegalArgumentException.class,
+                    () -> new ServerProbe(sleep.pid(), java.time.Duration.ofMinutes(1)));
+        } finally {
+            sleep.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void readsItsOwnProcess() throws Exception {
+        ServerProbe self = new ServerProbe(ProcessHandle.current().pid(), java.time.Duration.ofMinutes(1));
+        assertTrue(self.rssBytes() > 0);
+        assertTrue(self.cpuTicks() >= 0);
+        assertTrue(ServerProbe.openFilesLimit("self") > 0);
+    }
+}
