@@ -24,9 +24,10 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
 
     private final TopicHub hub;
     private final StreamSupervisor supervisor;
-    private final String[] topics;
     private final boolean multiTopic;
-    private final LastEventId resume;
+    /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
+    private String[] topics;
+    private LastEventId resume;
     private ChannelHandlerContext ctx;
     private Subscription[] subs;
     private boolean batching;
@@ -60,6 +61,8 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
             subs[i] = hub.subscribe(ctx.channel().eventLoop(), topics[i], this, multiTopic,
                     resumes ? resume.epoch() : null, resumes ? resume.version() : 0);
         }
+        topics = null;
+        resume = null;
         batching = false;
         ctx.flush();
         if (!ctx.channel().isWritable()) {
