@@ -13,8 +13,11 @@ public interface Broker extends AutoCloseable {
 
     /** Receives every version the broker learns of, for topics this node subscribed to. */
     interface Listener {
-        /** Called on a broker thread or the publisher's thread; must not block. */
+        /** A new version was published (a live message). On a broker or publisher thread; must not block. */
         void onVersion(TopicVersion version);
+
+        /** The stored state of a topic, read on subscribe or resync (not a new publish); must not block. */
+        void onState(TopicVersion version);
 
         /** Whether the node serves {@code topic} now: the truth a broker reconciles its subscriptions with. */
         boolean serves(String topic);
@@ -34,7 +37,8 @@ public interface Broker extends AutoCloseable {
 
     /**
      * The node's demand for {@code topic} may have begun: if {@link Listener#serves} says so,
-     * deliver its current version (if any) and every later one to the listener.
+     * hand its current version (if any) to {@link Listener#onState} and every later one to
+     * {@link Listener#onVersion}.
      */
     void subscribe(String topic);
 

@@ -47,7 +47,7 @@ public final class InMemoryBroker implements Broker {
         // Every later version reaches the listener anyway (it ignores topics it does not serve).
         TopicVersion current = states.get(topic);
         if (current != null) {
-            listener.onVersion(current);
+            listener.onState(current);
         }
     }
 

@@ -294,7 +294,7 @@ public final class RedisBroker implements Broker {
                     for (String topic : topics) {
                         reads.add(readState(s.link.commands(), topic).thenApply(v -> {
                             if (v != null) {
-                                listener.onVersion(v);
+                                listener.onState(v);
                             }
                             return v;
                         }));

@@ -51,6 +51,17 @@ final class Cli {
     @Option(names = "--redis-ping-timeout", defaultValue = "${env:PUSHGATE_REDIS_PING_TIMEOUT:-2s}",
             description = "A PING unanswered this long ends the Redis session: not ready, reconnect, resync (default: ${DEFAULT-VALUE}).")
     String redisPingTimeout;
+    @Option(names = "--admin-bind", defaultValue = "${env:PUSHGATE_ADMIN_BIND:-127.0.0.1}",
+            description = "Address of the admin port (/metrics, /healthz, /readyz); keep it off the load balancer (default: ${DEFAULT-VALUE}).")
+    String adminBind;
+
+    @Option(names = "--admin-port", defaultValue = "${env:PUSHGATE_ADMIN_PORT:-9090}",
+            description = "Admin HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int adminPort;
+
+    @Option(names = "--node-name", defaultValue = "${env:PUSHGATE_NODE_NAME:-}",
+            description = "The 'node' tag on every metric (default: the host name).")
+    String nodeName;
 
     @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-auto}",
             description = "auto, epoll, io_uring or nio; auto takes epoll where present (default: ${DEFAULT-VALUE}).")
@@ -163,12 +174,24 @@ final class Cli {
             }
         }
         return new Config(bind, port, redis.trim(), redisCluster.trim(), keyPrefix, Units.duration(redisTimeout),
-                Units.duration(redisPingInterval), Units.duration(redisPingTimeout), transport(transport), workers, backlog,
+                Units.duration(redisPingInterval), Units.duration(redisPingTimeout), adminBind, adminPort, nodeName(nodeName),
+                transport(transport), workers, backlog,
                 Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
                 maxStreams, maxTopicsPerStream, Units.size(maxText), acceptRate,
                 Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
                 Units.duration(slowConsumerTimeout), Units.size(writeBufferLow), Units.size(writeBufferHigh),
                 origins, Units.duration(drainTimeout), Units.duration(drainGrace));
+    }
+
+    private static String nodeName(String value) {
+        if (value != null && !value.isBlank()) {
+            return value.trim();
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     private static Config.Transport transport(String value) {

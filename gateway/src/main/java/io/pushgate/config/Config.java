@@ -16,6 +16,9 @@ public record Config(
         Duration redisTimeout,
         Duration redisPingInterval,
         Duration redisPingTimeout,
+        String adminBind,
+        int adminPort,
+        String nodeName,
         Transport transport,
         int workers,
         int backlog,
@@ -43,6 +46,9 @@ public record Config(
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
+        if (adminPort < 0 || adminPort > 65535) {
+            throw new IllegalArgumentException("admin port out of range: " + adminPort);
+        }
         if (writeBufferLow > writeBufferHigh) {
             throw new IllegalArgumentException("write-buffer-low above write-buffer-high");
         }
@@ -60,9 +66,9 @@ public record Config(
         }
     }
 
-    /** The defaults of DESIGN.md, with port 0 (any free port): for tests and embedding. */
+    /** The defaults of DESIGN.md, with ports 0 (any free port): for tests and embedding. */
     public static Config defaults() {
-        return parse("--port", "0");
+        return parse("--port", "0", "--admin-port", "0");
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
  * has seen (kept so that a subscriber that drains or joins gets it without a new encoding).
  *
  * <p>Thread rules: everything is touched only on {@code loop}, except the two volatile counts,
- * which publishers read to decide whether this loop needs the update at all.
+ * which publishers read to decide whether this loop needs the update at all. Metrics are told once
+ * per task with the number of frames written, never per subscriber.
  */
 final class LoopSlot {
     final Topic topic;
@@ -22,6 +23,7 @@ final class LoopSlot {
     volatile int plainCount;
     volatile int namedCount;
     private final LongAdder conflated;
+    private final HubMetrics metrics;
 
     private Subscription[] subs = new Subscription[2];
     private int size;
@@ -29,10 +31,11 @@ final class LoopSlot {
     private ByteBuf frame;
     private ByteBuf namedFrame;
 
-    LoopSlot(Topic topic, EventLoop loop, LongAdder conflated) {
+    LoopSlot(Topic topic, EventLoop loop, LongAdder conflated, HubMetrics metrics) {
         this.topic = topic;
         this.loop = loop;
         this.conflated = conflated;
+        this.metrics = metrics;
     }
 
     boolean hasSubscribers() {
@@ -74,8 +77,9 @@ final class LoopSlot {
     /**
      * Delivers {@code v} to every subscriber of this loop; runs on {@code loop}. Takes ownership of
      * one reference of {@code plain} and of {@code named} (either may be {@code null}).
+     * {@code fanOutStart} is {@link HubMetrics#fanOutStart()} of a live update, else {@link HubMetrics#UNTIMED}.
      */
-    void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBufAllocator alloc) {
+    void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBufAllocator alloc, long fanOutStart) {
         if (size == 0 || !v.supersedes(frameVersion)) {
             release(plain);
             release(named);
@@ -85,8 +89,18 @@ final class LoopSlot {
         frameVersion = v;
         frame = plain;
         namedFrame = named;
+        int written = 0;
         for (int i = 0; i < size; i++) {
-            offer(subs[i], alloc);
+            if (offer(subs[i], alloc)) {
+                written++;
+            }
+        }
+        if (written > 0) {
+            if (fanOutStart == HubMetrics.UNTIMED) {
+                metrics.caughtUp(written);
+            } else {
+                metrics.delivered(written, v, fanOutStart);
+            }
         }
     }
 
@@ -101,30 +115,38 @@ final class LoopSlot {
             // empty when it was published): deliver it here to all, the task will find it done.
             dropFrames();
             frameVersion = latest;
+            int written = 0;
             for (int i = 0; i < size; i++) {
-                offer(subs[i], alloc);
+                if (offer(subs[i], alloc)) {
+                    written++;
+                }
             }
-        } else if (frameVersion != null) {
-            offer(sub, alloc);
+            if (written > 0) {
+                metrics.caughtUp(written);
+            }
+        } else if (frameVersion != null && offer(sub, alloc)) {
+            metrics.caughtUp(1);
         }
     }
 
-    private void offer(Subscription sub, ByteBufAllocator alloc) {
+    /** Writes the current frame to {@code sub} unless it holds it already or is not writable; true if written. */
+    private boolean offer(Subscription sub, ByteBufAllocator alloc) {
         TopicVersion v = frameVersion;
         if (!v.supersedes(sub.epoch, sub.version)) {
-            return;
+            return false;
         }
         if (!sub.subscriber.isWritable()) {
             // Skipped for a slow subscriber: it gets the newest version when it drains.
             sub.behind = true;
             conflated.increment();
-            return;
+            return false;
         }
         ByteBuf source = sub.named ? namedFrame(alloc) : plainFrame(alloc);
         sub.subscriber.writeAndFlush(source.retainedDuplicate());
         sub.epoch = v.epoch();
         sub.version = v.version();
         sub.behind = false;
+        return true;
     }
 
     private ByteBuf plainFrame(ByteBufAllocator alloc) {

@@ -21,12 +21,12 @@ final class Topic {
     volatile TopicVersion latest;
     int refs;
 
-    Topic(String name, LoopIndex loops, LongAdder conflated) {
+    Topic(String name, LoopIndex loops, LongAdder conflated, HubMetrics metrics) {
         this.name = name;
         this.slots = new LoopSlot[loops.size()];
         for (int i = 0; i < slots.length; i++) {
             EventLoop loop = loops.loop(i);
-            slots[i] = new LoopSlot(this, loop, conflated);
+            slots[i] = new LoopSlot(this, loop, conflated, metrics);
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>An update is encoded once into one pooled buffer holding the whole HTTP chunk; each event
  * loop with subscribers of the topic gets one task that writes {@code retainedDuplicate()}s of it
- * to its channels. No lock, future, per-subscriber encoding or logging on that path.
+ * to its channels. No lock, future, per-subscriber encoding or logging on that path; metrics are
+ * recorded once per update and once per loop task ({@link HubMetrics}).
  *
  * <p>Thread rules: {@link #onVersion} on any thread; {@link #subscribe}, {@link #unsubscribe} and
  * {@link #catchUp} on the subscriber's own event loop.
@@ -28,11 +29,17 @@ public final class TopicHub implements Broker.Listener {
     private final ByteBufAllocator alloc;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final LongAdder conflated = new LongAdder();
+    private final HubMetrics metrics;
 
     public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc) {
+        this(broker, loops, alloc, HubMetrics.NONE);
+    }
+
+    public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc, HubMetrics metrics) {
         this.broker = broker;
         this.loops = loops;
         this.alloc = alloc;
+        this.metrics = metrics;
     }
 
     /**
@@ -46,14 +53,14 @@ public final class TopicHub implements Broker.Listener {
         Topic topic = topics.compute(name, (key, current) -> {
             Topic t = current;
             if (t == null) {
-                t = new Topic(key, loops, conflated);
+                t = new Topic(key, loops, conflated, metrics);
                 created[0] = true;
             }
             t.refs++;
             return t;
         });
         if (created[0]) {
-            broker.subscribe(name); // delivers the current version, if any, through onVersion
+            broker.subscribe(name); // hands the current version, if any, to onState
         }
         LoopSlot slot = topic.slots[loops.of(loop)];
         Subscription sub = slot.add(subscriber, named, epoch, version);
@@ -91,9 +98,24 @@ public final class TopicHub implements Broker.Listener {
 
     @Override
     public void onVersion(TopicVersion v) {
+        fanOut(v, true);
+    }
+
+    /** The stored state (on subscribe, on resync): delivered, but neither counted as a publish nor timed. */
+    @Override
+    public void onState(TopicVersion v) {
+        fanOut(v, false);
+    }
+
+    /** Encodes once and hands {@code v} to each loop with subscribers; {@code live}: a new publish, timed. */
+    private void fanOut(TopicVersion v, boolean live) {
+        long fanOutStart = live ? metrics.fanOutStart() : HubMetrics.UNTIMED;
         Topic topic = topics.get(v.topic());
         if (topic == null || !topic.advance(v)) {
             return;
+        }
+        if (live) {
+            metrics.published();
         }
         ByteBuf plain = null;
         ByteBuf named = null;
@@ -110,7 +132,7 @@ public final class TopicHub implements Broker.Listener {
                 if (wantsNamed && named == null) {
                     named = SseFrames.namedEvent(alloc, v);
                 }
-                dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null);
+                dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null, fanOutStart);
             }
         } finally {
             if (plain != null) {
@@ -122,9 +144,9 @@ public final class TopicHub implements Broker.Listener {
         }
     }
 
-    private void dispatch(LoopSlot slot, TopicVersion v, ByteBuf plain, ByteBuf named) {
+    private void dispatch(LoopSlot slot, TopicVersion v, ByteBuf plain, ByteBuf named, long fanOutStart) {
         try {
-            slot.loop.execute(() -> slot.deliver(v, plain, named, alloc));
+            slot.loop.execute(() -> slot.deliver(v, plain, named, alloc, fanOutStart));
         } catch (RuntimeException rejected) {
             // The loop is shutting down: its channels are closing, nothing to deliver.
             if (plain != null) {

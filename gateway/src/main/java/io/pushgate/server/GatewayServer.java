@@ -22,6 +22,9 @@ import io.pushgate.http.RequestTimeouts;
 import io.pushgate.http.RouterContext;
 import io.pushgate.hub.LoopIndex;
 import io.pushgate.hub.TopicHub;
+import io.pushgate.metrics.AdminHandler;
+import io.pushgate.metrics.AdminServer;
+import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.sse.Streams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +35,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running node: binds the public port and wires broker, hub and streams. It only bootstraps;
- * the pipeline is in {@link GatewayInitializer}, the fan-out in {@link TopicHub}.
+ * A running node: binds the public port and the admin port and wires broker, hub, streams and
+ * metrics. It only bootstraps; the pipeline is in {@link GatewayInitializer}, the fan-out in
+ * {@link TopicHub}, the meters in {@link NodeMetrics}, the admin endpoints in {@link AdminServer}.
  *
  * <p>Thread rules: {@link #start}, {@link #drain} and {@link #close} from any thread.
  */
@@ -48,6 +52,8 @@ public final class GatewayServer implements AutoCloseable {
     private final Streams streams;
     private final HttpErrors errors;
     private final Channel serverChannel;
+    private final NodeMetrics metrics;
+    private final AdminServer admin;
     private final Transport transport;
     private volatile boolean draining;
 
@@ -60,11 +66,13 @@ public final class GatewayServer implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlers());
         LoopIndex loops = new LoopIndex(workers);
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        this.metrics = new NodeMetrics(config.nodeName());
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
         // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
-        this.hub = new TopicHub(broker, loops, PooledByteBufAllocator.DEFAULT);
+        this.hub = new TopicHub(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.hub());
         this.streams = new Streams(config, hub, loops);
         this.errors = new HttpErrors();
+        metrics.bind(hub, streams, errors, broker, workers, List.of(alloc, PooledByteBufAllocator.DEFAULT));
         RequestTimeouts[] timeouts = new RequestTimeouts[loops.size()];
         for (int i = 0; i < timeouts.length; i++) {
             RequestTimeouts perLoop = new RequestTimeouts(loops.loop(i), config.headerTimeout());
@@ -92,6 +100,16 @@ public final class GatewayServer implements AutoCloseable {
             this.serverChannel = bootstrap.bind(config.bind(), config.port()).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
             shutdownGroups();
+            metrics.close();
+            throw e;
+        }
+        try {
+            this.admin = AdminServer.start(config.adminBind(), config.adminPort(), transport.ioHandlers(),
+                    transport.serverChannel(), new AdminHandler(metrics, broker, () -> draining));
+        } catch (RuntimeException | InterruptedException e) {
+            serverChannel.close().awaitUninterruptibly();
+            shutdownGroups();
+            metrics.close();
             throw e;
         }
     }
@@ -99,8 +117,9 @@ public final class GatewayServer implements AutoCloseable {
     /** Starts a node on {@code broker}; returns once the port is bound. */
     public static GatewayServer start(Config config, Broker broker) throws InterruptedException {
         GatewayServer server = new GatewayServer(config, broker);
-        log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {})", config.bind(), server.port(),
-                server.transport.name(), server.hub().loopCount(), broker.describe());
+        log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}), admin {}:{}", config.bind(),
+                server.port(), server.transport.name(), server.hub().loopCount(), broker.describe(), config.adminBind(),
+                server.adminPort());
         return server;
     }
 
@@ -122,6 +141,11 @@ public final class GatewayServer implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** The admin port (/metrics, /healthz, /readyz). */
+    public int adminPort() {
+        return admin.port();
     }
 
     public String transportName() {
@@ -202,6 +226,8 @@ public final class GatewayServer implements AutoCloseable {
         serverChannel.close().awaitUninterruptibly();
         streams.closeAll().awaitUninterruptibly();
         shutdownGroups();
+        admin.close();
+        metrics.close();
         broker.close();
     }
 

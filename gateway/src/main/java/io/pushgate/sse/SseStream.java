@@ -22,6 +22,7 @@ import java.io.IOException;
 public final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
 
+    private final Streams streams;
     private final TopicHub hub;
     private final StreamSupervisor supervisor;
     private final boolean multiTopic;
@@ -32,10 +33,15 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
     private Subscription[] subs;
     private boolean batching;
     private boolean closing;
+    private boolean started;
+    /** Why this side closed the stream; null while nobody here did. */
+    private CloseReason closeReason;
     /** System.nanoTime() when the channel became unwritable; 0 while writable. */
     long unwritableSince;
 
-    SseStream(TopicHub hub, StreamSupervisor supervisor, String[] topics, boolean multiTopic, LastEventId resume) {
+    SseStream(Streams streams, TopicHub hub, StreamSupervisor supervisor, String[] topics, boolean multiTopic,
+              LastEventId resume) {
+        this.streams = streams;
         this.hub = hub;
         this.supervisor = supervisor;
         this.topics = topics;
@@ -53,6 +59,9 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
         if (!ctx.channel().isActive()) {
             return;
         }
+        // Counted here, not at open: only a stream that began on an open channel sees its channelInactive.
+        started = true;
+        streams.countOpened();
         batching = true;
         ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
         subs = new Subscription[topics.length];
@@ -89,6 +98,7 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
             return;
         }
         closing = true;
+        closeReason = CloseReason.DRAIN;
         ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
         ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
     }
@@ -96,6 +106,7 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
     /** Closes a stream that could not take data for too long. */
     void closeSlow() {
         closing = true;
+        closeReason = CloseReason.SLOW_CONSUMER;
         ctx.close();
     }
 
@@ -136,6 +147,9 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
             subs = null;
         }
         supervisor.writable(this);
+        if (started) {
+            streams.countClosed(closeReason);
+        }
         ctx.fireChannelInactive();
     }
 
@@ -145,6 +159,9 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
             log.debug("stream {} failed: {}", ctx.channel(), cause.toString());
         } else {
             log.error("stream {} failed", ctx.channel(), cause);
+            if (closeReason == null) {
+                closeReason = CloseReason.ERROR;
+            }
         }
         ctx.close();
     }

@@ -36,11 +36,17 @@ public final class Streams {
     private final ChannelGroup group = new DefaultChannelGroup("sse-streams", GlobalEventExecutor.INSTANCE);
     private final StreamSupervisor[] supervisors;
     private final LongAdder slowDisconnects = new LongAdder();
+    private final LongAdder opened = new LongAdder();
+    private final LongAdder[] closed = new LongAdder[CloseReason.values().length];
+    private volatile boolean stopping;
 
     public Streams(Config config, TopicHub hub, LoopIndex loops) {
         this.config = config;
         this.hub = hub;
         this.loops = loops;
+        for (int i = 0; i < closed.length; i++) {
+            closed[i] = new LongAdder();
+        }
         this.supervisors = new StreamSupervisor[loops.size()];
         for (int i = 0; i < supervisors.length; i++) {
             supervisors[i] = new StreamSupervisor(loops.loop(i), group, config.heartbeat(),
@@ -69,6 +75,27 @@ public final class Streams {
         return slowDisconnects.sum();
     }
 
+    /** Streams that began (their response head went out on an open connection). */
+    public long opened() {
+        return opened.sum();
+    }
+
+    /** Streams that ended for {@code reason}. */
+    public long closed(CloseReason reason) {
+        return closed[reason.ordinal()].sum();
+    }
+
+    /** Counts a stream that began; on its loop. */
+    void countOpened() {
+        opened.increment();
+    }
+
+    /** Counts a stream that ended; {@code reason} is null when nobody on this side closed it. */
+    void countClosed(CloseReason reason) {
+        CloseReason counted = reason != null ? reason : stopping ? CloseReason.DRAIN : CloseReason.CLIENT;
+        closed[counted.ordinal()].increment();
+    }
+
     /**
      * Answers {@code ctx}'s request with a stream head and turns the channel into an SSE stream of
      * {@code topics}. Every other handler leaves the pipeline. On the channel's loop.
@@ -78,7 +105,7 @@ public final class Streams {
         ctx.write(head(), ctx.voidPromise());
         Channel channel = ctx.channel();
         ChannelPipeline pipeline = ctx.pipeline();
-        SseStream stream = new SseStream(hub, supervisors[loops.of(channel.eventLoop())],
+        SseStream stream = new SseStream(this, hub, supervisors[loops.of(channel.eventLoop())],
                 topics.toArray(new String[0]), multiTopic, resume);
         pipeline.addLast("sse", stream);
         for (String name : new ArrayList<>(pipeline.names())) {
@@ -130,6 +157,7 @@ public final class Streams {
 
     /** Closes every stream at once (the end of a drain, or a hard stop). */
     public ChannelGroupFuture closeAll() {
+        stopping = true;
         return group.close();
     }
 }

@@ -38,6 +38,11 @@ abstract class BrokerContract {
         }
 
         @Override
+        public void onState(TopicVersion version) {
+            got.add(version);
+        }
+
+        @Override
         public boolean serves(String topic) {
             return serving.contains(topic);
         }

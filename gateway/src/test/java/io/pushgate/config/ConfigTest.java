@@ -28,6 +28,20 @@ class ConfigTest {
     }
 
     @Test
+    void adminPortAndNodeNameHaveDefaultsAndFlags() {
+        Config c = Config.parse();
+        assertEquals("127.0.0.1", c.adminBind());
+        assertEquals(9090, c.adminPort());
+        assertTrue(!c.nodeName().isBlank(), "the node name defaults to the host name");
+        Config set = Config.parse("--admin-bind", "0.0.0.0", "--admin-port", "9191", "--node-name", "edge-1");
+        assertEquals("0.0.0.0", set.adminBind());
+        assertEquals(9191, set.adminPort());
+        assertEquals("edge-1", set.nodeName());
+        assertEquals(0, Config.defaults().adminPort(), "tests and embedders get a free admin port");
+        assertThrows(IllegalArgumentException.class, () -> Config.parse("--admin-port", "70000"));
+    }
+
+    @Test
     void flagsParseUnits() {
         Config c = Config.parse("--heartbeat", "500ms", "--max-text", "64KiB", "--drain-timeout", "2m",
                 "--transport", "io_uring", "--cors-origins", "https://a.example,https://b.example");
@@ -54,6 +68,7 @@ class ConfigTest {
                 "-cp", System.getProperty("java.class.path"), "io.pushgate.Main", "--help");
         builder.environment().put("PUSHGATE_PORT", "18123");
         builder.environment().put("PUSHGATE_HEARTBEAT", "7s");
+        builder.environment().put("PUSHGATE_ADMIN_PORT", "19191");
         builder.redirectErrorStream(true);
         Process process = builder.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -62,10 +77,12 @@ class ConfigTest {
         String help = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), help);
         for (String flag : List.of("--bind", "--port", "--transport", "--heartbeat", "--max-streams", "--max-text",
-                "--drain-timeout", "--cors-origins", "--accept-rate", "--header-timeout", "--slow-consumer-timeout")) {
+                "--drain-timeout", "--cors-origins", "--accept-rate", "--header-timeout", "--slow-consumer-timeout",
+                "--admin-bind", "--admin-port", "--node-name")) {
             assertTrue(help.contains(flag), "help lacks " + flag);
         }
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 18123)"), help);
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 7s)"), help);
+        assertTrue(help.replaceAll("\\s+", " ").contains("(default: 19191)"), help);
     }
 }

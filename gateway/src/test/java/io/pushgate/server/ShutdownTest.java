@@ -83,21 +83,28 @@ class ShutdownTest {
         ProcessBuilder builder = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.pushgate.Main",
-                "--bind", "127.0.0.1", "--port", "0", "--drain-timeout", "2s", "--drain-grace", "100ms");
+                "--bind", "127.0.0.1", "--port", "0", "--admin-port", "0", "--drain-timeout", "2s", "--drain-grace", "100ms");
         builder.redirectErrorStream(true);
         Process process = builder.start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) \\(transport (\\w+)");
+            Pattern admin = Pattern.compile(", admin 127\\.0\\.0\\.1:(\\d+)$");
             int port = -1;
+            int adminPort = -1;
             String line;
             while (port < 0 && (line = out.readLine()) != null) {
                 Matcher m = listening.matcher(line);
                 if (m.find()) {
                     port = Integer.parseInt(m.group(1));
+                    Matcher a = admin.matcher(line);
+                    assertTrue(a.find(), "the start-up line names the admin port: " + line);
+                    adminPort = Integer.parseInt(a.group(1));
                 }
             }
             assertTrue(port > 0, "no start-up line");
+            assertEquals(200, TestNode.send(java.net.http.HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + adminPort + "/healthz")).GET().build()).statusCode());
             SseClient client = SseClient.open(URI.create("http://127.0.0.1:" + port + "/topics/x/events"));
             assertEquals(200, client.status());
             long start = System.nanoTime();

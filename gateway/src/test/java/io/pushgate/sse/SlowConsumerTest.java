@@ -1,6 +1,7 @@
 package io.pushgate.sse;
 
 import io.pushgate.testing.ChunkedSse;
+import io.pushgate.testing.PrometheusText;
 import io.pushgate.testing.RawHttp;
 import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
@@ -73,6 +74,12 @@ class SlowConsumerTest {
             publishUntilConflated(node, topic);
             await().atMost(Duration.ofSeconds(10)).until(() -> node.server.streams().count() == 0);
             assertEquals(1, node.server.streams().slowDisconnects());
+            PrometheusText metrics = node.scrape();
+            assertEquals(1, metrics.value("pushgate_slow_consumer_disconnects_total"));
+            assertEquals(1, metrics.value("pushgate_connections_closed_total", "reason", "slow_consumer"));
+            assertEquals(0, metrics.value("pushgate_connections_closed_total", "reason", "client"));
+            assertEquals(node.server.hub().conflated(), metrics.value("pushgate_conflated_total"));
+            assertTrue(metrics.value("pushgate_conflated_total") >= 1);
             // Reading now, the client finds the stream ended by the server (EOF, not a timeout).
             raw.readToEof(5000);
         }

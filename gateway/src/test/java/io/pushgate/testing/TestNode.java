@@ -31,7 +31,7 @@ public final class TestNode implements AutoCloseable {
     }
 
     public static TestNode start(Broker broker, String... flags) {
-        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0"));
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"));
         args.addAll(Arrays.asList(flags));
         try {
             return new TestNode(GatewayServer.start(Config.parse(args.toArray(new String[0])), broker));
@@ -51,6 +51,20 @@ public final class TestNode implements AutoCloseable {
 
     public URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    /** A URI on the admin port. */
+    public URI adminUri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + server.adminPort() + pathAndQuery);
+    }
+
+    /** {@code GET /metrics} on the admin port, parsed; fails unless it answers 200. */
+    public PrometheusText scrape() {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(adminUri("/metrics")).GET().build());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("/metrics answered " + response.statusCode() + ": " + response.body());
+        }
+        return PrometheusText.parse(response.body());
     }
 
     public SseClient stream(String topic) {

@@ -1,0 +1,136 @@
+package io.pushgate.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.broker.TopicVersion;
+import io.pushgate.hub.HubMetrics;
+import io.pushgate.hub.LoopIndex;
+import io.pushgate.hub.Subscriber;
+import io.pushgate.hub.TopicHub;
+import io.pushgate.metrics.NodeMetrics;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fan-out of one update to 10,000 subscribers spread over two event loops, with the node's
+ * metrics on (Micrometer, Prometheus registry: what a node records) or off ({@link HubMetrics#NONE}).
+ * One operation is {@link TopicHub#onVersion} of a new version until every subscriber has been
+ * written to: the encode-once, one task per loop, a {@code retainedDuplicate()} per subscriber, and
+ * the metrics calls (one publish, one record per loop task). The subscribers release each frame at
+ * once, so no socket or pipeline is measured, only the hub. The loops are {@link InlineLoops}: their
+ * tasks run on the benchmark thread, so thread wake-ups (the same with and without metrics) do not
+ * blur the comparison.
+ *
+ * <p>Figures: {@code update} in ns per update, {@code delivery} in ns per subscriber write, and
+ * {@code metricsCalls}, the metrics calls of one update alone (the part of {@code update} that
+ * metrics add, small enough to measure steadily on a noisy machine); the on/off overhead is
+ * recorded in {@code bench/RESULTS.md}, "Metrics overhead (JMH)".
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xmx1g"})
+public class FanOutBenchmark {
+    static final int SUBSCRIBERS = 10_000;
+    private static final String TOPIC = "bench";
+    private static final String EPOCH = "benchep0";
+    private static final byte[] TEXT = "{\"price\":101.25,\"note\":\"a short text of a typical size\"}"
+            .getBytes(StandardCharsets.UTF_8);
+
+    @Param({"off", "on"})
+    public String metrics;
+
+    private InlineLoops group;
+    private LoopIndex loops;
+    private NodeMetrics nodeMetrics;
+    private HubMetrics hubMetrics;
+    private TopicVersion sample;
+    private TopicHub hub;
+    private long version;
+
+    /** A subscriber that is always writable and releases each frame at once. */
+    static final class ReleasingSubscriber implements Subscriber {
+        @Override
+        public boolean isWritable() {
+            return true;
+        }
+
+        @Override
+        public void writeAndFlush(ByteBuf frame) {
+            frame.release();
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        group = new InlineLoops(2);
+        loops = new LoopIndex(group);
+        hubMetrics = HubMetrics.NONE;
+        if (metrics.equals("on")) {
+            nodeMetrics = new NodeMetrics("bench");
+            hubMetrics = nodeMetrics.hub();
+        }
+        hub = new TopicHub(new InMemoryBroker(), loops, ByteBufAllocator.DEFAULT, hubMetrics);
+        int perLoop = SUBSCRIBERS / loops.size();
+        for (EventLoop loop : loops.loops()) {
+            for (int i = 0; i < perLoop; i++) {
+                hub.subscribe(loop, TOPIC, new ReleasingSubscriber(), false, null, 0);
+            }
+        }
+        sample = new TopicVersion(TOPIC, EPOCH, 1, nowMicros(), TEXT);
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+        if (nodeMetrics != null) {
+            nodeMetrics.close();
+        }
+    }
+
+    @Benchmark
+    public void update() {
+        fanOutOnce();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SUBSCRIBERS)
+    public void delivery() {
+        fanOutOnce();
+    }
+
+    /** What the hub calls on metrics for one update on two loops: one publish, one record per loop. */
+    @Benchmark
+    public void metricsCalls() {
+        long start = hubMetrics.fanOutStart();
+        hubMetrics.published();
+        for (int i = 0; i < loops.size(); i++) {
+            hubMetrics.delivered(SUBSCRIBERS / loops.size(), sample, start);
+        }
+    }
+
+    /** One new version through the hub; the inline loops have delivered it when this returns. */
+    private void fanOutOnce() {
+        hub.onVersion(new TopicVersion(TOPIC, EPOCH, ++version, nowMicros(), TEXT));
+    }
+
+    private static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+}

@@ -1,0 +1,23 @@
+package io.pushgate.sse;
+
+import java.util.Locale;
+
+/**
+ * Why a stream ended, as counted in {@code pushgate_connections_closed_total{reason}}. A small fixed
+ * set, so every series exists from the start.
+ */
+public enum CloseReason {
+    /** The client went away: it closed the connection or the connection broke (an I/O error). */
+    CLIENT,
+    /** The node closed it: a drain, or a stop. */
+    DRAIN,
+    /** It stayed unwritable longer than {@code --slow-consumer-timeout}. */
+    SLOW_CONSUMER,
+    /** An unexpected exception on the stream (logged at ERROR). */
+    ERROR;
+
+    /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code error}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
