@@ -2,9 +2,10 @@
 """A small SSE client that reconnects the way a browser's EventSource does, for deploy/smoke.
 
   sse_client.py run --url http://127.0.0.1:8000/topics/t/events --log events.tsv [--streams N]
-  sse_client.py report --log events.tsv [--marks marks.tsv] [--expect-last ID]
+  sse_client.py run --url 'http://127.0.0.1:8000/topics/t{n}/events' --streams 1000 --topics 10 ...
+  sse_client.py report --log events.tsv [--marks marks.tsv] [--expect-last ID[,ID...]]
 
-`run` holds N streams open until SIGTERM. Like EventSource (WHATWG HTML, "Server-sent events")
+`run` holds N streams open until SIGTERM; stream i replaces {n} in the URL by i % topics. Like EventSource (WHATWG HTML, "Server-sent events")
 each stream: sends `Accept: text/event-stream` and, after the first event id, `Last-Event-ID`;
 parses `id:`, `data:`, `retry:` and comments; when the response ends or the connection breaks it
 waits the last `retry:` value (3 s before any) and reconnects. Unlike EventSource it also
@@ -205,7 +206,8 @@ async def run(args):
     flusher = asyncio.create_task(log.flusher())
     tasks = []
     for i in range(args.streams):
-        tasks.append(asyncio.create_task(Stream(i, args.url, log, args.read_timeout).run()))
+        url = args.url.replace("{n}", str(i % args.topics))
+        tasks.append(asyncio.create_task(Stream(i, url, log, args.read_timeout).run()))
         if args.open_rate and (i + 1) % args.open_rate == 0:
             await asyncio.sleep(0.1)  # open_rate streams per 100 ms
     await stop.wait()
@@ -253,7 +255,8 @@ def report(args):
         streams[row[2]].append(row)
     out = {"streams": len(streams), "fails": 0, "duplicates": 0, "backwards": 0,
            "not_latest": 0, "reconnects": 0}
-    delays = []  # (end time, seconds without a stream, retry in effect)
+    expected = args.expect_last.split(",") if args.expect_last else []
+    delays = []  # (end time, seconds without a stream, retry in effect, reopen time)
     fail_reasons = collections.Counter()
     for index, events in streams.items():
         seen = set()
@@ -279,15 +282,15 @@ def report(args):
                 out["fails"] += 1
                 fail_reasons[fields[0]] += 1
             elif kind == "open" and ended_at is not None:
-                delays.append((ended_at[0], t - ended_at[0], ended_at[1]))
+                delays.append((ended_at[0], t - ended_at[0], ended_at[1], t))
                 out["reconnects"] += 1
                 ended_at = None
-        if args.expect_last and last_id != args.expect_last:
+        if expected and last_id != expected[index % len(expected)]:
             out["not_latest"] += 1
     lines = ["streams %d, reconnects %d, failed attempts %d %s, versions delivered twice %d, "
              "backwards %d, not ending with %s: %d"
              % (out["streams"], out["reconnects"], out["fails"], dict(fail_reasons), out["duplicates"],
-                out["backwards"], args.expect_last or "-", out["not_latest"])]
+                out["backwards"], "the latest version" if expected else "-", out["not_latest"])]
     phases = [(t, name) for t, name in marks] or [(0.0, "all")]
     for i, (start, name) in enumerate(phases):
         stop = phases[i + 1][0] if i + 1 < len(phases) else float("inf")
@@ -297,12 +300,18 @@ def report(args):
         gaps = [d[1] for d in phase]
         ends = [d[0] - start for d in phase]
         retries = [d[2] / 1000 for d in phase if d[2] is not None]
+        # What the reconnect cost beyond the wait the server asked for: connect + LB + response head.
+        beyond = [d[1] - d[2] / 1000 for d in phase if d[2] is not None]
         lines.append("")
-        lines.append("%s: %d reconnects; streams closed from %.2f s to %.2f s after the mark; "
-                     "reconnect delay (stream end to next 200 head) min %.3f / p50 %.3f / p90 %.3f / "
-                     "p99 %.3f / max %.3f s; retry: hints %.3f..%.3f s"
-                     % (name, len(phase), min(ends), max(ends), min(gaps), pct(gaps, 50), pct(gaps, 90),
+        reopened = max(d[3] for d in phase) - start
+        lines.append("%s: %d reconnects; streams closed from %.2f s to %.2f s after the mark, the last one "
+                     "back %.2f s after the mark; reconnect delay (stream end to next 200 head) min %.3f / "
+                     "p50 %.3f / p90 %.3f / p99 %.3f / max %.3f s; retry: hints %.3f..%.3f s"
+                     % (name, len(phase), min(ends), max(ends), reopened, min(gaps), pct(gaps, 50), pct(gaps, 90),
                         pct(gaps, 99), max(gaps), min(retries) if retries else 0, max(retries) if retries else 0))
+        if beyond:
+            lines.append(" reconnect delay minus the retry: hint (connect, LB, response head): p50 %.3f / "
+                         "p99 %.3f / max %.3f s" % (pct(beyond, 50), pct(beyond, 99), max(beyond)))
         lines.append(" reconnect delays:")
         lines += histogram(gaps, args.bucket)
         lines.append(" stream ends, seconds after the mark (the drain's batches):")
@@ -323,12 +332,14 @@ def main():
     r.add_argument("--url", required=True)
     r.add_argument("--log", required=True)
     r.add_argument("--streams", type=int, default=1)
+    r.add_argument("--topics", type=int, default=1, help="{n} in the URL becomes stream index %% topics")
     r.add_argument("--open-rate", type=int, default=100, help="streams opened per 100 ms (0: all at once)")
     r.add_argument("--read-timeout", type=float, default=45.0, help="a silent response this long is broken (3 heartbeats)")
     p = sub.add_parser("report", help="summarise a log: duplicates, last ids, reconnect delays")
     p.add_argument("--log", required=True)
     p.add_argument("--marks", help="TSV of <time> <name>: phases to report apart")
-    p.add_argument("--expect-last", help="the id every stream must end with")
+    p.add_argument("--expect-last", help="the id every stream must end with; a comma-separated list: "
+                   "stream i must end with item i %% its length (one per topic of run --topics)")
     p.add_argument("--bucket", type=float, default=0.25)
     p.add_argument("--spread-bucket", type=float, default=1.0)
     p.add_argument("--json")
