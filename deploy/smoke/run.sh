@@ -14,6 +14,7 @@
 # python3. Bounded by SMOKE_TIMEOUT (default 110 s); every process it starts is stopped on exit.
 # KEEP_WORK=1 keeps the temp dir (configs and logs) after a green run.
 set -euo pipefail
+export PATH=$PATH:/usr/sbin:/sbin   # nginx and haproxy live there
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pushgate-smoke.XXXXXX")
 . "$ROOT/deploy/smoke/lib.sh"
