@@ -180,7 +180,7 @@ template_nginx() {
   local dir=$WORK/nginx
   mkdir -p "$dir/logs" "$dir/conf.d"
   chmod 755 "$WORK" "$dir"
-  local script=(-e "s#listen 80;#listen 127.0.0.1:$lb_port;#")
+  local script=(-e "s#listen 80 #listen 127.0.0.1:$lb_port #")
   local i=1 node
   for node in "$@"; do
     script+=(-e "s#10\.0\.0\.1$i:8080#127.0.0.1:${NODE_PORT[$node]}#")
