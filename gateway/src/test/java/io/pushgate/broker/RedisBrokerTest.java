@@ -41,7 +41,9 @@ class RedisBrokerTest extends BrokerContract {
         listener.serving.add(topic);
         broker.subscribe(topic);
         publish(topic, "one");
-        await().atMost(Duration.ofSeconds(5)).until(() -> listener.of(topic).size() == 1);
+        // Version 1 may come twice (its message, and the re-read after the subscription took):
+        // the broker may repeat a version, the hub drops it. Count versions, not arrivals.
+        await().atMost(Duration.ofSeconds(5)).until(() -> versionsOf(topic) == 1);
         listener.serving.remove(topic);
         broker.unsubscribe(topic);
         await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis()
@@ -53,7 +55,11 @@ class RedisBrokerTest extends BrokerContract {
         broker.subscribe(marker);
         publish(marker, "m");
         await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(marker).isEmpty());
-        assertEquals(1, listener.of(topic).size());
+        assertEquals(1, versionsOf(topic));
+    }
+
+    private long versionsOf(String topic) {
+        return listener.of(topic).stream().mapToLong(TopicVersion::version).distinct().count();
     }
 
     @Test
