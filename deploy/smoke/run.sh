@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Smoke test of deploy/: Redis, two gateway nodes and nginx, then HAProxy, on free loopback ports,
+# with deploy/nginx/* and deploy/haproxy/haproxy.cfg templated only for addresses, ports and paths.
+# Through each load balancer it proves, with an SSE client that reconnects like EventSource:
+#  - a stream receives versions published on either node and through the LB, each within 1 s
+#    (the LB buffers no frame);
+#  - SIGTERM to the node holding the stream: the node drains and exits 0, the client lands on the
+#    other node through the LB with Last-Event-ID and ends with the latest version, including one
+#    published while it had no stream, and no version reaches it twice; no attempt fails (a
+#    browser's EventSource gives up on a 502/503);
+#  - HAProxy's /readyz check takes the draining node out of the pool;
+#  - the admin endpoints are not reachable through the LB.
+# Needs: java 17, the built gateway/target/pushgate.jar, redis-server, nginx, haproxy, curl,
+# python3. Bounded by SMOKE_TIMEOUT (default 110 s); every process it starts is stopped on exit.
+# KEEP_WORK=1 keeps the temp dir (configs and logs) after a green run.
+set -euo pipefail
+export PATH=$PATH:/usr/sbin:/sbin   # nginx and haproxy live there
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pushgate-smoke.XXXXXX")
+. "$ROOT/deploy/smoke/lib.sh"
+trap cleanup EXIT
+trap 'exit 124' TERM
+trap 'exit 130' INT
+watchdog "${SMOKE_TIMEOUT:-110}"
+started=$(date +%s)
+
+for tool in java redis-server redis-cli nginx haproxy curl python3; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (.ci/run installs it)"
+done
+[ -f "$JAR" ] || fail "$JAR is missing: mvn -q -DskipTests package"
+
+# A drain as in production, only shorter: /readyz is 503 at once, new connections are still taken
+# for 3 s (the LB health check needs up to 2.5 s to notice), then the streams are closed with a
+# retry: of 1-1.5 s.
+NODE_FLAGS=(--drain-grace 3s --drain-timeout 5s --retry 1s --retry-jitter 500ms)
+
+CLIENT_LOG=
+# The first line of the client log for stream 0 of kind $1 (with id $2 if not empty) logged after
+# time $3 (if given).
+client_line() {
+  awk -F'\t' -v kind="$1" -v id="$2" -v after="${3:-0}" \
+    '$2 == kind && $3 == 0 && (id == "" || $4 == id) && $1 > after { print; exit }' "$CLIENT_LOG"
+}
+
+# await_client KIND ID SECONDS [AFTER]: the time of the matching line, or fail.
+await_client() {
+  local deadline line
+  deadline=$(awk -v n="$(now)" -v s="$3" 'BEGIN { printf "%.3f", n + s }')
+  while :; do
+    line=$(client_line "$1" "$2" "${4:-0}")
+    [ -n "$line" ] && { echo "${line%%$'\t'*}"; return 0; }
+    less "$(now)" "$deadline" || return 1
+    sleep 0.02
+  done
+}
+
+# publish_and_expect NAME URL: publishes a version of $TOPIC at URL and checks that the stream gets
+# it within 1 s. Prints nothing; appends the id to EXPECTED.
+EXPECTED=()
+publish_and_expect() {
+  local t0 id at
+  t0=$(now)
+  id=$(publish "$2" "$TOPIC" "$1")
+  [ -n "$id" ] || fail "no version from PUT $2"
+  at=$(await_client event "$id" 1) || fail "version $id ($1) did not reach the stream within 1 s"
+  EXPECTED+=("$id")
+  LATENCIES+=("$(elapsed "$t0" "$at")")
+  log "  $1: $id arrived after ${LATENCIES[-1]} s"
+}
+
+# A load balancer that holds frames back a little (HAProxy without `option http-no-delay` adds
+# ~200 ms to each) stays under 1 s: the median of the live arrivals must be well below that too.
+LATENCIES=()
+check_median_latency() {
+  local median
+  median=$(printf '%s\n' "${LATENCIES[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  less "$median" 0.15 || fail "$1: versions arrived after a median of $median s: the LB holds frames back"
+  log "$1: median arrival $median s after the PUT"
+}
+
+holder_of_stream() {
+  local a b
+  a=$(connections a) b=$(connections b)
+  if [ "$a" = 1 ] && [ "$b" = 0 ]; then echo a
+  elif [ "$a" = 0 ] && [ "$b" = 1 ]; then echo b
+  else fail "expected the one stream on one node; streams: a=$a b=$b"
+  fi
+}
+
+# scenario LB LB_PORT: everything above, through one load balancer.
+scenario() {
+  local lb=$1 lb_url=http://127.0.0.1:$2
+  TOPIC=smoke-$lb-$RANDOM
+  CLIENT_LOG=$WORK/client-$lb.tsv
+  EXPECTED=()
+  LATENCIES=()
+  : >"$CLIENT_LOG"
+  LOGFILE=$WORK/client-$lb.log spawn python3 "$CLIENT" run --url "$lb_url/topics/$TOPIC/events" --log "$CLIENT_LOG"
+  local client=$!
+  await_client open "" 10 >/dev/null || fail "$lb: no stream opened through the LB"
+  local holder other
+  holder=$(holder_of_stream)
+  if [ "$holder" = a ]; then other=b; else other=a; fi
+  log "$lb: stream on node $holder"
+
+  publish_and_expect "published on node a" "http://127.0.0.1:${NODE_PORT[a]}"
+  publish_and_expect "published on node b" "http://127.0.0.1:${NODE_PORT[b]}"
+  publish_and_expect "published through $lb" "$lb_url"
+
+  log "$lb: SIGTERM to node $holder"
+  kill -TERM "${NODE_PID[$holder]}"
+  # Still on the draining node: arrives on the old connection, and must not come again later.
+  publish_and_expect "published during the grace" "http://127.0.0.1:${NODE_PORT[$other]}"
+  local ended
+  ended=$(await_client end "" 10) || fail "$lb: the draining node did not close the stream"
+  # The client now waits its retry: (1-1.5 s) and has no stream: publish into that gap.
+  local t0 gap_id
+  t0=$(now)
+  gap_id=$(publish "http://127.0.0.1:${NODE_PORT[$other]}" "$TOPIC" "published during the switch")
+  local opened
+  opened=$(await_client open "" 10 "$ended") || fail "$lb: the client did not reconnect"
+  less "$t0" "$opened" || fail "$lb: the client reconnected before the gap publish; retry: too short?"
+  local at
+  at=$(await_client event "$gap_id" 1) || fail "$lb: the version published during the switch did not arrive"
+  EXPECTED+=("$gap_id")
+  log "  stream closed $(elapsed "$ended" "$t0") s before the gap publish; reconnected $(elapsed "$ended" "$opened") s after the close; $gap_id arrived $(elapsed "$opened" "$at") s after the new head"
+  await_exit "${NODE_PID[$holder]}" 10 || fail "node $holder did not exit within its drain"
+  [ "$EXIT_STATUS" = 0 ] || fail "node $holder exited $EXIT_STATUS after SIGTERM, not 0"
+  [ "$(connections "$other")" = 1 ] || fail "$lb: the stream is not on node $other: $(connections "$other")"
+  log "$lb: node $holder drained and exited 0; the stream is on node $other"
+  publish_and_expect "published after the switch" "$lb_url"
+
+  local got want
+  got=$(awk -F'\t' '$2 == "event" && $3 == 0 { print $4 }' "$CLIENT_LOG")
+  want=$(printf '%s\n' "${EXPECTED[@]}")
+  [ "$got" = "$want" ] || fail "$lb: the stream got versions
+$got
+expected each once, in order:
+$want"
+  if grep -q $'\tfail\t' "$CLIENT_LOG"; then
+    fail "$lb: a connection attempt failed (EventSource would give up): $(grep $'\tfail\t' "$CLIENT_LOG")"
+  fi
+  [ "$(grep -c $'\topen\t' "$CLIENT_LOG")" = 2 ] || fail "$lb: expected exactly one reconnect"
+  check_median_latency "$lb"
+
+  local path status body
+  for path in /metrics /healthz /readyz; do
+    status=$(http_status "$lb_url$path")
+    body=$(curl -s --max-time 5 "$lb_url$path" || true)
+    [ "$status" = 404 ] || fail "$lb: $path answered $status through the LB"
+    case $body in *pushgate_*|*ready*|*ok*) fail "$lb: $path leaks admin content: $body" ;; esac
+  done
+  log "$lb: /metrics, /healthz, /readyz through the LB: 404"
+
+  stop_pid "$client"
+  # Bring the drained node back on its ports, for the next load balancer.
+  start_node "$holder" "${NODE_PORT[$holder]}" "${NODE_ADMIN[$holder]}"
+}
+
+# Static checks: every PUSHGATE_ variable of the environment file is a flag of --help and the other
+# way round; every key of the sysctl file exists in this kernel.
+flags=$(java -jar "$JAR" --help | grep -o -- '--[a-z][a-z-]*=' | sed 's/^--//; s/=$//; s/-/_/g' |
+  tr a-z A-Z | sed 's/^/PUSHGATE_/' | LC_ALL=C sort -u)
+vars=$(grep -o 'PUSHGATE_[A-Z][A-Z_]*' "$ROOT/deploy/systemd/pushgate.env" | grep -vx PUSHGATE_LOG_LEVEL | LC_ALL=C sort -u)
+[ "$flags" = "$vars" ] || fail "deploy/systemd/pushgate.env and --help differ: $(diff <(echo "$flags") <(echo "$vars") | grep '^[<>]' | tr '\n' ' ')"
+for key in $(awk -F' *= *' '/^[a-z]/ { print $1 }' "$ROOT/deploy/sysctl/90-pushgate.conf"); do
+  [ -e "/proc/sys/${key//.//}" ] || fail "deploy/sysctl/90-pushgate.conf: no kernel setting $key"
+done
+log "pushgate.env names every flag of --help; every sysctl key exists"
+
+start_redis
+# The nodes run with the example environment file (addresses templated), so its values must parse.
+template_env
+start_node a
+start_node b
+
+port=$(free_port)
+template_nginx "$port" a b
+start_nginx "$port"
+log "nginx on $port (nginx -t passed)"
+scenario nginx "$port"
+stop_pid "$NGINX_PID"
+
+port=$(free_port)
+template_haproxy "$port" a b
+start_haproxy "$port"
+log "haproxy on $port (haproxy -c passed)"
+scenario haproxy "$port"
+grep -Eq 'pushgate_streams/pushgate-[12] is DOWN.*(Layer7 wrong status, code: 503|draining)' "$WORK/haproxy.log" ||
+  fail "haproxy: no /readyz check took the draining node out: $(grep -i down "$WORK/haproxy.log" || true)"
+log "haproxy: the /readyz check marked the draining node DOWN: $(grep -o 'pushgate_streams/pushgate-[12] is DOWN, reason: [^,]*, code: [0-9]*' "$WORK/haproxy.log" | head -1)"
+stop_pid "$HAPROXY_PID"
+
+log "smoke test passed in $(($(date +%s) - started)) s"
