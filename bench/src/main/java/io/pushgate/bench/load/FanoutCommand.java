@@ -78,6 +78,19 @@ final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--max-connecting", defaultValue = "500", description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
     int maxConnecting;
 
+    @Option(names = "--procs", defaultValue = "1",
+            description = "Split the run over K load processes (a process may hold only so many open files): "
+                    + "each takes N/K streams of T/K topics and R/K of the rate; this one measures the server "
+                    + "and merges their figures (default: ${DEFAULT-VALUE}).")
+    int procs;
+
+    // Set by --procs for each load process it starts.
+    @Option(names = "--shard", hidden = true, description = "k/K: this process's topics are those i with i %% K == k.")
+    String shard;
+
+    @Option(names = "--start-at", hidden = true, description = "Wall-clock millis at which to start publishing.")
+    Long startAt;
+
     @Option(names = "--ports-per-source", defaultValue = "5000",
             description = "Connections per source address 127.0.0.2, .3, … (default: ${DEFAULT-VALUE}).")
     int portsPerSource;
@@ -99,7 +112,7 @@ final class FanoutCommand implements Callable<Integer> {
             log.error("cannot read server process {}: {}", serverPid, e.getMessage());
             return 3;
         }
-        System.out.print(json ? report.toJson() : report.toText());
+        System.out.print(json ? report.toJson(shard != null) : report.toText());
         System.out.flush();
         return report.clean() ? 0 : 1;
     }
@@ -120,9 +133,19 @@ final class FanoutCommand implements Callable<Integer> {
         }
         String prefix = topicPrefix != null ? topicPrefix
                 : "load-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
+        if (procs > 1) {
+            return new SplitRun(this, prefix).run();
+        }
+        int shardIndex = 0;
+        int shardCount = 1;
+        if (shard != null) {
+            String[] parts = shard.split("/");
+            shardIndex = Integer.parseInt(parts[0]);
+            shardCount = Integer.parseInt(parts[1]);
+        }
         List<String> names = new ArrayList<>(topics);
         for (int t = 0; t < topics; t++) {
-            names.add(prefix + t);
+            names.add(prefix + (shardIndex + shardCount * t));
         }
         List<InetAddress> sources = target.sources(streams, portsPerSource);
         Recorder latency = new Recorder(3);
@@ -144,6 +167,13 @@ final class FanoutCommand implements Callable<Integer> {
             log.info("{} of {} streams open in {} s; publishing {} versions/s over {} topics (warm-up {} s, measured {} s)",
                     opened, streams, String.format("%.1f", openSeconds), rate, topics, warmup.toSeconds(), duration.toSeconds());
 
+            if (startAt != null) {
+                long wait = startAt - System.currentTimeMillis();
+                if (wait < 0) {
+                    log.warn("streams opened {} ms after the common start: this process's window is late", -wait);
+                }
+                Thread.sleep(Math.max(0, wait));
+            }
             long measureStart = System.nanoTime() + warmup.toNanos();
             long measureEnd = measureStart + duration.toNanos();
             Measure measure = new Measure(pid, latency, deliveries, client);
@@ -199,6 +229,22 @@ final class FanoutCommand implements Callable<Integer> {
                     malformed, client.rejectedCount() + client.failedCount(), client.reasons(),
                     measure.serverCpuSeconds(), measure.serverRss(), measure.clientCpuSeconds());
         }
+    }
+
+    /** The options of one of the {@code --procs} load processes, shard {@code k} of {@link #procs}. */
+    List<String> shardArguments(int k, String prefix, long startAtMillis) {
+        List<String> args = new ArrayList<>(List.of("fanout", "--json", "--url", url,
+                "--streams", Integer.toString(streams / procs), "--topics", Integer.toString(topics / procs),
+                "--rate", Double.toString(rate / procs), "--duration", duration.toMillis() + "ms",
+                "--warmup", warmup.toMillis() + "ms", "--drain", drain.toMillis() + "ms",
+                "--topic-prefix", prefix, "--shard", k + "/" + procs, "--start-at", Long.toString(startAtMillis),
+                "--max-connecting", Integer.toString(Math.max(1, maxConnecting / procs)),
+                "--ports-per-source", Integer.toString(portsPerSource),
+                "--timeout", timeout.toMillis() + "ms", "--connect-timeout", connectTimeout.toMillis() + "ms"));
+        if (publishUrl != null) {
+            args.addAll(List.of("--publish-url", publishUrl));
+        }
+        return args;
     }
 
     /** Streams whose last version is below their topic's last published one. */

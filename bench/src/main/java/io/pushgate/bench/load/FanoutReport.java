@@ -2,6 +2,9 @@ package io.pushgate.bench.load;
 
 import org.HdrHistogram.Histogram;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
 
@@ -63,6 +66,11 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
     }
 
     String toJson() {
+        return toJson(false);
+    }
+
+    /** As JSON; with the latency histogram (compressed, Base64) when {@code withHistogram}, for merging. */
+    String toJson(boolean withHistogram) {
         StringBuilder s = new StringBuilder("{\n");
         field(s, "command", "fanout");
         field(s, "url", url);
@@ -96,6 +104,11 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
         field(s, "server_cpu_us_per_delivery", serverCpuMicrosPerDelivery());
         field(s, "server_rss_bytes", serverRss);
         field(s, "client_cpu_seconds", clientCpuSeconds);
+        if (withHistogram) {
+            ByteBuffer buffer = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
+            int length = latency.encodeIntoCompressedByteBuffer(buffer);
+            field(s, "latency_histogram", Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length)));
+        }
         s.append("  \"clean\": ").append(clean()).append("\n}\n");
         return s.toString();
     }

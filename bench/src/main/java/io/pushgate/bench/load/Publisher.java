@@ -72,6 +72,13 @@ final class Publisher implements AutoCloseable {
         return now;
     }
 
+    /** Publishes one version of topic {@code t} and waits for the answer; returns the topic's version. */
+    long publishOne(int t) throws InterruptedException {
+        inFlight.acquire();
+        send(t).orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        return versions.get(t);
+    }
+
     /**
      * Publishes {@code rate} versions per second, topic after topic, until {@code stopNanos}
      * ({@link System#nanoTime}); then waits (bounded) for the answers still outstanding.
