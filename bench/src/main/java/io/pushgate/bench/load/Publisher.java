@@ -34,6 +34,15 @@ final class Publisher implements AutoCloseable {
     /** PUTs in flight at most: beyond, the publisher falls behind its rate rather than queue without bound. */
     private static final int MAX_IN_FLIGHT = 64;
 
+    static {
+        // The gateway closes a keep-alive connection idle for --header-timeout (10 s by default); the
+        // JDK client keeps idle ones for 1,200 s and may pick one just as the server closes it, which
+        // fails that PUT. Dropping idle connections first avoids the race.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+            System.setProperty("jdk.httpclient.keepalive.timeout", "3");
+        }
+    }
+
     private final Target target;
     private final List<String> topics;
     private final HttpClient http;
@@ -125,8 +134,11 @@ final class Publisher implements AutoCloseable {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
             inFlight.release();
             if (error != null || response.statusCode() != 200) {
+                // The first few failures are worth seeing; a flood of them is not.
+                if (failed.sum() < 5) {
+                    log.warn("publish to {} failed: {}", topics.get(t), error != null ? error.toString() : response.statusCode());
+                }
                 failed.increment();
-                log.debug("publish to {} failed: {}", topics.get(t), error != null ? error.toString() : response.statusCode());
                 return;
             }
             Matcher m = VERSION.matcher(response.body());
