@@ -1,6 +1,5 @@
 package io.pushgate.broker;
 
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
@@ -61,12 +60,7 @@ final class ClusterLink implements RedisLink {
                 }
             }
         });
-        RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                events.broken("connection closed");
-            }
-        };
+        RedisConnectionStateListener onClose = events.brokenOnClose("connection closed");
         commands.addListener(onClose);
         pubsub.addListener(onClose);
     }
@@ -93,12 +87,7 @@ final class ClusterLink implements RedisLink {
         for (Map.Entry<Integer, List<byte[]>> e : bySlot(channels).entrySet()) {
             StatefulRedisPubSubConnection<byte[], byte[]> node = owner(e.getKey());
             if (used.add(node)) {
-                node.addListener(new RedisConnectionStateListener() {
-                    @Override
-                    public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                        events.broken("shard connection closed");
-                    }
-                });
+                node.addListener(events.brokenOnClose("shard connection closed"));
             }
             involved.add(node);
             replies.add(node.async().ssubscribe(e.getValue().toArray(new byte[0][])).toCompletableFuture());

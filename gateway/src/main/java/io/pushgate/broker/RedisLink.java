@@ -1,5 +1,7 @@
 package io.pushgate.broker;
 
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.List;
@@ -17,6 +19,16 @@ interface RedisLink {
 
         /** Redis ended a subscription this link did not ask to end (e.g. a slot moved), or a connection closed. */
         void broken(String reason);
+
+        /** A connection listener that reports the link broken when the connection closes. */
+        default RedisConnectionStateListener brokenOnClose(String reason) {
+            return new RedisConnectionStateListener() {
+                @Override
+                public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                    broken(reason);
+                }
+            };
+        }
     }
 
     /** Commands routed by key (FCALL, HMGET). */

@@ -1,6 +1,5 @@
 package io.pushgate.broker;
 
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -25,12 +24,7 @@ final class StandaloneLink implements RedisLink {
             commands.closeAsync();
             throw e;
         }
-        RedisConnectionStateListener onClose = new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                events.broken("connection closed");
-            }
-        };
+        RedisConnectionStateListener onClose = events.brokenOnClose("connection closed");
         commands.addListener(onClose);
         pubsub.addListener(onClose);
         pubsub.addListener(new RedisPubSubAdapter<>() {

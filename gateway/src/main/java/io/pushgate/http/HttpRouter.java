@@ -46,6 +46,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     private final RouterContext context;
     private final boolean overAcceptRate;
+    private final String keepAliveTimeout;
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>(0);
     private RequestDeadline deadline;
     private boolean inFlight;
@@ -54,6 +55,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         super(false);
         this.context = context;
         this.overAcceptRate = overAcceptRate;
+        this.keepAliveTimeout = "timeout=" + Math.max(1, context.config().headerTimeout().toSeconds() - 1);
     }
 
     @Override
@@ -337,6 +339,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request) && HttpUtil.isKeepAlive(response);
+        if (keepAlive) {
+            // An idle keep-alive connection is closed after --header-timeout: say so (RFC 9112
+            // Keep-Alive), so clients stop reusing it before, not race the close with a request.
+            response.headers().set(HttpHeaderNames.KEEP_ALIVE, keepAliveTimeout);
+        }
         ctx.writeAndFlush(response, ctx.voidPromise());
         if (keepAlive && deadline != null) {
             deadline.arm();

@@ -40,7 +40,7 @@ class RedisManyStreamsTest {
             Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.pushgate.Main",
                     "--bind", "127.0.0.1", "--port", "0", "--accept-rate", "0", "--redis", redis.url,
-                    "--key-prefix", redis.prefix, "--drain-timeout", "2s")
+                    "--key-prefix", redis.prefix, "--drain-timeout", "2s", "--admin-port", "0")
                     .redirectErrorStream(true).start();
             try {
                 int port = startedPort(node);

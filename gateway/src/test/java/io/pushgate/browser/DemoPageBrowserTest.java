@@ -62,8 +62,8 @@ class DemoPageBrowserTest {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install the chromium package");
         assertTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: install chromium-driver");
         // Short retry hints so the reconnect test does not wait for the default 1-3 s.
-        server = GatewayServer.start(Config.parse("--port", "0", "--retry", "200ms", "--retry-jitter", "100ms"),
-                new InMemoryBroker());
+        server = GatewayServer.start(Config.parse("--port", "0", "--admin-port", "0",
+                "--retry", "200ms", "--retry-jitter", "100ms"), new InMemoryBroker());
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build();
         profile = Files.createTempDirectory("pushgate-chromium-");
         ChromeOptions options = new ChromeOptions()

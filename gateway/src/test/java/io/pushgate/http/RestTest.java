@@ -85,6 +85,14 @@ class RestTest {
     }
 
     @Test
+    void keepAliveResponsesTellTheIdleTimeout() throws Exception {
+        try (RawHttp raw = new RawHttp(node.port())) {
+            String answer = raw.send("GET /topics/nothing HTTP/1.1\r\nHost: x\r\n\r\n").readUntil("\r\n\r\n");
+            assertTrue(answer.contains("keep-alive: timeout=9"), answer);
+        }
+    }
+
+    @Test
     void topicWithoutVersionIs404() {
         HttpResponse<String> response = get("/topics/" + TestNode.topic());
         assertEquals(404, response.statusCode());

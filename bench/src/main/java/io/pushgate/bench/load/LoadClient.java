@@ -106,6 +106,19 @@ final class LoadClient implements AutoCloseable {
      */
     int open(int count, IntFunction<String> path, long deadlineNanos)
             throws InterruptedException {
+        return openStreams(count, i -> new StreamSpec(path.apply(i), null, null), deadlineNanos);
+    }
+
+    /** What one stream asks for and who reads its body. */
+    record StreamSpec(String path, String lastEventId, StreamBody body) {
+    }
+
+    /**
+     * Like {@link #open(int, IntFunction, long)}, each stream as {@code spec.apply(i)} says: its path,
+     * an optional {@code Last-Event-ID} and the reader of its events.
+     */
+    int openStreams(int count, IntFunction<StreamSpec> spec, long deadlineNanos)
+            throws InterruptedException {
         int openedBefore = opened.get();
         long start = System.nanoTime();
         long nextProgress = start + PROGRESS_NANOS;
@@ -119,7 +132,9 @@ final class LoadClient implements AutoCloseable {
             if (connecting.tryAcquire(200, TimeUnit.MILLISECONDS)) {
                 InetAddress source = sources[(int) ((attempts++ / portsPerSource) % sources.length)];
                 InetSocketAddress local = new InetSocketAddress(source, 0);
-                StreamAttempt attempt = new StreamAttempt(this, request(path.apply(started)));
+                StreamSpec stream = spec.apply(started);
+                StreamAttempt attempt = new StreamAttempt(this, request(stream.path(), stream.lastEventId()),
+                        stream.body());
                 bootstrap.clone().handler(attempt).connect(remote, local).addListener(f -> {
                     if (!f.isSuccess()) {
                         attempt.connectFailed(f.cause());
@@ -150,11 +165,12 @@ final class LoadClient implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
     }
 
-    private byte[] request(String path) {
+    private byte[] request(String path, String lastEventId) {
         return ("GET " + path + " HTTP/1.1\r\n"
                 + "Host: " + target.hostHeader() + "\r\n"
                 + "Accept: text/event-stream\r\n"
                 + "Cache-Control: no-cache\r\n"
+                + (lastEventId == null ? "" : "Last-Event-ID: " + lastEventId + "\r\n")
                 + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 

@@ -159,7 +159,12 @@ final class ServerProbe {
 
     /** VmRSS of {@code /proc/<pid>/status}, in bytes. */
     long rssBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        return rssBytes(Long.toString(pid));
+    }
+
+    /** VmRSS of any process ({@code "self"} for this one), in bytes; needs no JVM on the other side. */
+    static long rssBytes(String pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
             if (line.startsWith("VmRSS:")) {
                 String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
                 return Long.parseLong(parts[0]) * 1024;
@@ -170,7 +175,12 @@ final class ServerProbe {
 
     /** utime + stime of {@code /proc/<pid>/stat}, in clock ticks. */
     long cpuTicks() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return cpuTicks(Long.toString(pid));
+    }
+
+    /** utime + stime of any process ({@code "self"} for this one), in clock ticks. */
+    static long cpuTicks(String pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
         // The command name (2nd field) may hold spaces and parentheses: count fields after its ')'.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
         // Fields 14 and 15 of proc(5); fields[0] here is field 3 (state).

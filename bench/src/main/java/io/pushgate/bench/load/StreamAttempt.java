@@ -8,7 +8,8 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * One attempt to open a stream, and then the stream: sends the request when connected, reads the
- * response head, and from then on discards what arrives (only counting bytes).
+ * response head, and from then on hands what arrives to the stream's {@link StreamBody} (or, with
+ * none, only counts bytes).
  * Each attempt ends exactly once in {@link LoadClient}: open (a whole head with status 200),
  * rejected (another status) or failed (no connection, or closed before the head).
  *
@@ -20,6 +21,7 @@ final class StreamAttempt extends ChannelInboundHandlerAdapter {
 
     private final LoadClient client;
     private final byte[] request;
+    private final StreamBody body;
     private StringBuilder statusLine = new StringBuilder(32);
     private boolean statusRead;
     private int lineLength;
@@ -27,9 +29,10 @@ final class StreamAttempt extends ChannelInboundHandlerAdapter {
     private boolean ended;
     private boolean open;
 
-    StreamAttempt(LoadClient client, byte[] request) {
+    StreamAttempt(LoadClient client, byte[] request, StreamBody body) {
         this.client = client;
         this.request = request;
+        this.body = body;
     }
 
     /** The connect failed: the channel never became active. */
@@ -51,6 +54,9 @@ final class StreamAttempt extends ChannelInboundHandlerAdapter {
             client.received(in.readableBytes());
             if (!ended) {
                 readHead(ctx, in);
+            }
+            if (open && body != null && in.isReadable()) {
+                body.read(in);
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -98,6 +104,9 @@ final class StreamAttempt extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (open) {
+            if (body != null) {
+                body.closed();
+            }
             client.closed(ctx.channel());
         } else {
             end(() -> client.failed("closed before the response head"));

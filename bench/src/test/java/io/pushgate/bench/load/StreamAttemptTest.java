@@ -23,7 +23,7 @@ class StreamAttemptTest {
 
     @Test
     void opensOnlyOnceTheWholeHeadArrived() {
-        EmbeddedChannel channel = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n")));
+        EmbeddedChannel channel = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n"), null));
         channel.writeInbound(Unpooled.wrappedBuffer(bytes("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n")));
         assertEquals(0, client.openCount());
         channel.writeInbound(Unpooled.wrappedBuffer(bytes("\r\n7\r\nretry: 1\n\n\r\n")));
@@ -34,7 +34,7 @@ class StreamAttemptTest {
 
     @Test
     void countsAnotherStatusAsRejectedAndCloses() {
-        EmbeddedChannel channel = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n")));
+        EmbeddedChannel channel = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n"), null));
         channel.writeInbound(Unpooled.wrappedBuffer(bytes("HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\n\r\n")));
         assertEquals(0, client.openCount());
         assertEquals(1, client.rejectedCount());
@@ -44,12 +44,12 @@ class StreamAttemptTest {
 
     @Test
     void closeBeforeTheHeadIsAFailureAndCloseAfterItIsALoss() {
-        EmbeddedChannel early = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n")));
+        EmbeddedChannel early = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n"), null));
         early.writeInbound(Unpooled.wrappedBuffer(bytes("HTTP/1.1 200 OK\r\n")));
         early.close();
         assertEquals(1, client.failedCount());
 
-        EmbeddedChannel late = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n")));
+        EmbeddedChannel late = new EmbeddedChannel(new StreamAttempt(client, bytes("GET / HTTP/1.1\r\n\r\n"), null));
         late.writeInbound(Unpooled.wrappedBuffer(bytes("HTTP/1.1 200 OK\r\n\r\n")));
         late.close();
         assertEquals(1, client.lostCount());

@@ -1,0 +1,371 @@
+package io.pushgate.bench.load;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code fanout}: what a delivery costs and how fast it arrives. Opens N streams over T topics,
+ * publishes R versions per second spread over the topics, parses every event on every stream and
+ * reports deliveries per second, the publish→receive latency, the lost, duplicated and
+ * out-of-order versions per stream (all must be 0) and, given the server's pid, its CPU time per
+ * delivery and its RSS. Figures are recorded in {@code bench/RESULTS.md}, "Fan-out".
+ *
+ * <p>A run: one version per topic first (so every topic has a known base version), the streams,
+ * a warm-up of publishing at the rate, the measured window (latency, deliveries, CPU), then the
+ * publisher stops and every stream is given a drain period to reach its topic's last version;
+ * versions that never came are lost.
+ *
+ * <p>Exit status: 0 when every stream opened and saw every version once and in order, 1 otherwise,
+ * 3 when the server's /proc could not be read.
+ */
+@Command(name = "fanout", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Publish versions to T topics read by N streams; check every delivery, measure latency and server CPU.")
+final class FanoutCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(FanoutCommand.class);
+    private static final int SPARE_FILES = 200;
+    private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    @Option(names = "--url", required = true, description = "The server the streams read, e.g. http://127.0.0.1:8080 (loopback only).")
+    String url;
+
+    @Option(names = "--publish-url", description = "Where to PUT versions (default: --url), e.g. another node of the same Redis.")
+    String publishUrl;
+
+    @Option(names = "--streams", required = true, description = "Streams to open; stream i reads topic i %% T.")
+    int streams;
+
+    @Option(names = "--topics", defaultValue = "10", description = "Topics (default: ${DEFAULT-VALUE}).")
+    int topics;
+
+    @Option(names = "--rate", defaultValue = "100", description = "Versions published per second, over all topics (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--duration", defaultValue = "15s", converter = DurationConverter.class,
+            description = "The measured window (default: ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--warmup", defaultValue = "5s", converter = DurationConverter.class,
+            description = "Publishing at the rate before the measured window, for the JIT (default: ${DEFAULT-VALUE}).")
+    Duration warmup;
+
+    @Option(names = "--drain", defaultValue = "10s", converter = DurationConverter.class,
+            description = "After the last publish, how long streams may take to reach their topic's last version (default: ${DEFAULT-VALUE}).")
+    Duration drain;
+
+    @Option(names = "--server-pid", description = "Process id of the server (any process: its /proc is read) for CPU per delivery and RSS.")
+    Long serverPid;
+
+    @Option(names = "--topic-prefix", description = "Topic names are <prefix><i> (default: a random prefix per run, so topics start fresh).")
+    String topicPrefix;
+
+    @Option(names = "--json", description = "Print the result as JSON instead of text.")
+    boolean json;
+
+    @Option(names = "--max-connecting", defaultValue = "500", description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
+    int maxConnecting;
+
+    @Option(names = "--procs", defaultValue = "1",
+            description = "Split the run over K load processes (a process may hold only so many open files): "
+                    + "each takes N/K streams of T/K topics and R/K of the rate; this one measures the server "
+                    + "and merges their figures (default: ${DEFAULT-VALUE}).")
+    int procs;
+
+    // Set by --procs for each load process it starts.
+    @Option(names = "--shard", hidden = true, description = "k/K: this process's topics are those i with i %% K == k.")
+    String shard;
+
+    @Option(names = "--start-at", hidden = true, description = "Wall-clock millis at which to start publishing.")
+    Long startAt;
+
+    @Option(names = "--ports-per-source", defaultValue = "5000",
+            description = "Connections per source address 127.0.0.2, .3, … (default: ${DEFAULT-VALUE}).")
+    int portsPerSource;
+
+    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+            description = "Give up opening streams after this long (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Timeout of one connect (default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        FanoutReport report;
+        try {
+            report = run();
+        } catch (IOException e) {
+            log.error("cannot read server process {}: {}", serverPid, e.getMessage());
+            return 3;
+        }
+        System.out.print(json ? report.toJson(shard != null) : report.toText());
+        System.out.flush();
+        return report.clean() ? 0 : 1;
+    }
+
+    /** Runs the load and returns its figures. */
+    FanoutReport run() throws IOException, InterruptedException {
+        Target target = Target.parse(url);
+        Target publishTarget = Target.parse(publishUrl == null ? url : publishUrl);
+        require(streams > 0 && topics > 0 && rate > 0 && maxConnecting > 0 && portsPerSource > 0,
+                "--streams, --topics, --rate, --max-connecting, --ports-per-source must be positive");
+        require(!duration.isNegative() && !duration.isZero() && duration.toHours() < 1, "--duration must be within (0, 1h)");
+        long files = ServerProbe.openFilesLimit("self");
+        require(files < 0 || streams + SPARE_FILES <= files, streams + " streams need about " + (streams + SPARE_FILES)
+                + " open files; this process may have " + files + " (split the run over processes: --procs)");
+        String pid = serverPid == null ? null : Long.toString(serverPid);
+        if (pid != null && !ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) {
+            throw new IllegalArgumentException("no process " + serverPid);
+        }
+        String prefix = topicPrefix != null ? topicPrefix
+                : "load-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
+        if (procs > 1) {
+            return new SplitRun(this, prefix).run();
+        }
+        int shardIndex = 0;
+        int shardCount = 1;
+        if (shard != null) {
+            String[] parts = shard.split("/");
+            shardIndex = Integer.parseInt(parts[0]);
+            shardCount = Integer.parseInt(parts[1]);
+        }
+        List<String> names = new ArrayList<>(topics);
+        for (int t = 0; t < topics; t++) {
+            names.add(prefix + (shardIndex + shardCount * t));
+        }
+        List<InetAddress> sources = target.sources(streams, portsPerSource);
+        Recorder latency = new Recorder(3);
+        LongAdder deliveries = new LongAdder();
+        List<FanoutStream> all = new ArrayList<>(streams);
+
+        try (Publisher publisher = new Publisher(publishTarget, names);
+             LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout)) {
+            long[] base = publisher.publishOnce();
+            log.info("topics {}0..{}: base versions published", prefix, topics - 1);
+            for (int i = 0; i < streams; i++) {
+                int t = i % topics;
+                all.add(new FanoutStream(t, base[t], latency, deliveries));
+            }
+            long openStart = System.nanoTime();
+            int opened = client.openStreams(streams, i -> new LoadClient.StreamSpec(
+                    "/topics/" + names.get(i % topics) + "/events", null, all.get(i)), openStart + timeout.toNanos());
+            double openSeconds = (System.nanoTime() - openStart) / 1e9;
+            log.info("{} of {} streams open in {} s; publishing {} versions/s over {} topics (warm-up {} s, measured {} s)",
+                    opened, streams, String.format("%.1f", openSeconds), rate, topics, warmup.toSeconds(), duration.toSeconds());
+
+            if (startAt != null) {
+                long wait = startAt - System.currentTimeMillis();
+                if (wait < 0) {
+                    log.warn("streams opened {} ms after the common start: this process's window is late", -wait);
+                }
+                Thread.sleep(Math.max(0, wait));
+            }
+            long measureStart = System.nanoTime() + warmup.toNanos();
+            long measureEnd = measureStart + duration.toNanos();
+            Measure measure = new Measure(pid, latency, deliveries, client);
+            Thread driver = new Thread(() -> {
+                try {
+                    publisher.run(rate, measureEnd);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "publisher");
+            driver.start();
+            measure.await(measureStart, "warm-up");
+            measure.begin();
+            measure.await(measureEnd, "measuring");
+            measure.end();
+            driver.join(TimeUnit.SECONDS.toMillis(45));
+
+            long[] last = new long[topics];
+            for (int t = 0; t < topics; t++) {
+                last[t] = publisher.version(t);
+            }
+            long drainEnd = System.nanoTime() + drain.toNanos();
+            while (System.nanoTime() < drainEnd && behind(all, last) > 0) {
+                Thread.sleep(50);
+            }
+            int behind = behind(all, last);
+            // Streams are quiet now (or given up on): close them, which also publishes their ledgers
+            // to this thread (the channel group's close completes after each loop has closed its channel).
+            client.closeAll(Duration.ofSeconds(10));
+
+            long lost = 0;
+            long duplicated = 0;
+            long outOfOrder = 0;
+            long malformed = 0;
+            int streamsWithErrors = 0;
+            int closedByServer = 0;
+            for (FanoutStream s : all) {
+                VersionLedger ledger = s.ledger();
+                long l = ledger.lostAtEnd(last[s.topic()]);
+                lost += l;
+                duplicated += ledger.duplicated();
+                outOfOrder += ledger.outOfOrder();
+                malformed += s.parser().malformed();
+                if (l + ledger.duplicated() + ledger.outOfOrder() > 0) {
+                    streamsWithErrors++;
+                }
+            }
+            closedByServer = client.lostCount();
+            return new FanoutReport(target.url(), publishTarget.url(), serverPid == null ? -1 : serverPid, streams, opened,
+                    topics, rate, client.transport(), publisher.published(), publisher.failed(),
+                    measure.seconds(), measure.deliveries(), (double) streams / topics * rate,
+                    measure.histogram(), lost, duplicated, outOfOrder, streamsWithErrors, behind, closedByServer,
+                    malformed, client.rejectedCount() + client.failedCount(), client.reasons(),
+                    measure.serverCpuSeconds(), measure.serverRss(), measure.clientCpuSeconds());
+        }
+    }
+
+    /** The options of one of the {@code --procs} load processes, shard {@code k} of {@link #procs}. */
+    List<String> shardArguments(int k, String prefix, long startAtMillis) {
+        List<String> args = new ArrayList<>(List.of("fanout", "--json", "--url", url,
+                "--streams", Integer.toString(streams / procs), "--topics", Integer.toString(topics / procs),
+                "--rate", Double.toString(rate / procs), "--duration", duration.toMillis() + "ms",
+                "--warmup", warmup.toMillis() + "ms", "--drain", drain.toMillis() + "ms",
+                "--topic-prefix", prefix, "--shard", k + "/" + procs, "--start-at", Long.toString(startAtMillis),
+                "--max-connecting", Integer.toString(Math.max(1, maxConnecting / procs)),
+                "--ports-per-source", Integer.toString(portsPerSource),
+                "--timeout", timeout.toMillis() + "ms", "--connect-timeout", connectTimeout.toMillis() + "ms"));
+        if (publishUrl != null) {
+            args.addAll(List.of("--publish-url", publishUrl));
+        }
+        return args;
+    }
+
+    /** Streams whose last version is below their topic's last published one. */
+    private static int behind(List<FanoutStream> streams, long[] last) {
+        int n = 0;
+        for (FanoutStream s : streams) {
+            if (!s.isClosed() && s.ledger().last() < last[s.topic()]) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** The measured window: latency, deliveries, server and client CPU; progress lines. */
+    private static final class Measure {
+        private final String pid;
+        private final Recorder latency;
+        private final LongAdder deliveries;
+        private final LoadClient client;
+        private final Histogram total = new Histogram(3);
+        private Histogram interval;
+        private long startNanos;
+        private long endNanos;
+        private long deliveriesStart;
+        private long deliveriesEnd;
+        private long serverTicksStart;
+        private long serverTicksEnd;
+        private long clientTicksStart;
+        private long clientTicksEnd;
+        private long rss;
+        private boolean measuring;
+        private long lastProgressDeliveries;
+        private long lastProgressNanos = System.nanoTime();
+
+        Measure(String pid, Recorder latency, LongAdder deliveries, LoadClient client) {
+            this.pid = pid;
+            this.latency = latency;
+            this.deliveries = deliveries;
+            this.client = client;
+        }
+
+        /** Sleeps until {@code untilNanos}, logging progress every few seconds. */
+        void await(long untilNanos, String phase) throws InterruptedException {
+            while (true) {
+                long now = System.nanoTime();
+                if (now - untilNanos >= 0) {
+                    return;
+                }
+                long next = Math.min(untilNanos, lastProgressNanos + PROGRESS_NANOS);
+                if (next - now > 0) {
+                    TimeUnit.NANOSECONDS.sleep(next - now);
+                }
+                if (System.nanoTime() - (lastProgressNanos + PROGRESS_NANOS) >= 0) {
+                    progress(phase);
+                }
+            }
+        }
+
+        private void progress(String phase) {
+            long now = System.nanoTime();
+            long d = deliveries.sum();
+            interval = latency.getIntervalHistogram(interval);
+            if (measuring) {
+                total.add(interval);
+            }
+            log.info("{}: {} deliveries/s, latency p50 {} µs p99 {} µs max {} µs, {} streams open, {} closed by the server",
+                    phase, Math.round((d - lastProgressDeliveries) * 1e9 / (now - lastProgressNanos)),
+                    interval.getValueAtPercentile(50), interval.getValueAtPercentile(99), interval.getMaxValue(),
+                    client.openCount(), client.lostCount());
+            lastProgressDeliveries = d;
+            lastProgressNanos = now;
+        }
+
+        void begin() throws IOException {
+            interval = latency.getIntervalHistogram(interval);
+            measuring = true;
+            startNanos = System.nanoTime();
+            deliveriesStart = deliveries.sum();
+            serverTicksStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            clientTicksStart = ServerProbe.cpuTicks("self");
+        }
+
+        void end() throws IOException {
+            endNanos = System.nanoTime();
+            deliveriesEnd = deliveries.sum();
+            serverTicksEnd = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            clientTicksEnd = ServerProbe.cpuTicks("self");
+            rss = pid == null ? -1 : ServerProbe.rssBytes(pid);
+            interval = latency.getIntervalHistogram(interval);
+            total.add(interval);
+            measuring = false;
+        }
+
+        double seconds() {
+            return (endNanos - startNanos) / 1e9;
+        }
+
+        long deliveries() {
+            return deliveriesEnd - deliveriesStart;
+        }
+
+        Histogram histogram() {
+            return total;
+        }
+
+        double serverCpuSeconds() {
+            return pid == null ? -1 : (double) (serverTicksEnd - serverTicksStart) / ServerProbe.clockTicksPerSecond();
+        }
+
+        long serverRss() {
+            return rss;
+        }
+
+        double clientCpuSeconds() {
+            return (double) (clientTicksEnd - clientTicksStart) / ServerProbe.clockTicksPerSecond();
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.pushgate.bench.load;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Publishes versions with {@code PUT /topics/{t}} over HTTP/1.1: a text that starts with its publish
+ * time in Unix microseconds (the wall clock, so that a receiver in another process on this machine
+ * can take the latency), spread round-robin over the topics at a steady rate. Remembers the highest
+ * version each topic's answers named: what every stream of the topic must end with. Understands
+ * pushgate's answer ({@code {"topic":…,"version":N,…}}) and the floor's ({@code {"version":N}}).
+ *
+ * <p>Thread rules: {@link #publishOnce} and {@link #run} from one driving thread; answers arrive on
+ * the HTTP client's threads; the counts and versions may be read from any thread.
+ */
+final class Publisher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+    private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*(\\d+)");
+    /** PUTs in flight at most: beyond, the publisher falls behind its rate rather than queue without bound. */
+    private static final int MAX_IN_FLIGHT = 64;
+
+    static {
+        // The gateway closes a keep-alive connection idle for --header-timeout (10 s by default); the
+        // JDK client keeps idle ones for 1,200 s and may pick one just as the server closes it, which
+        // fails that PUT. Dropping idle connections first avoids the race.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+            System.setProperty("jdk.httpclient.keepalive.timeout", "3");
+        }
+    }
+
+    private final Target target;
+    private final List<String> topics;
+    private final HttpClient http;
+    private final AtomicLongArray versions;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final LongAdder published = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private long sent;
+
+    Publisher(Target target, List<String> topics) {
+        this.target = target;
+        this.topics = topics;
+        this.versions = new AtomicLongArray(topics.size());
+        // HTTP/1.1 only: the JDK client would otherwise try an h2c upgrade on every new connection.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /** Publishes one version to every topic and waits for the answers; returns the versions. */
+    long[] publishOnce() throws InterruptedException {
+        CompletableFuture<?>[] all = new CompletableFuture<?>[topics.size()];
+        for (int t = 0; t < topics.size(); t++) {
+            inFlight.acquire();
+            all[t] = send(t);
+        }
+        CompletableFuture.allOf(all).orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        long[] now = new long[topics.size()];
+        for (int t = 0; t < now.length; t++) {
+            now[t] = versions.get(t);
+        }
+        return now;
+    }
+
+    /** Publishes one version of topic {@code t} and waits for the answer; returns the topic's version. */
+    long publishOne(int t) throws InterruptedException {
+        inFlight.acquire();
+        send(t).orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        return versions.get(t);
+    }
+
+    /**
+     * Publishes {@code rate} versions per second, topic after topic, until {@code stopNanos}
+     * ({@link System#nanoTime}); then waits (bounded) for the answers still outstanding.
+     */
+    void run(double rate, long stopNanos) throws InterruptedException {
+        long start = System.nanoTime();
+        long interval = (long) (1e9 / rate);
+        long i = 0;
+        while (true) {
+            long due = start + i * interval;
+            long now = System.nanoTime();
+            if (due - stopNanos >= 0 || now - stopNanos >= 0) {
+                break;
+            }
+            if (due > now) {
+                long wait = due - now;
+                if (wait > 200_000) {
+                    TimeUnit.NANOSECONDS.sleep(wait - 100_000);
+                }
+                while (System.nanoTime() < due) {
+                    Thread.onSpinWait();
+                }
+            }
+            if (!inFlight.tryAcquire(Math.max(1, stopNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            send((int) (sent % topics.size()));
+            i++;
+        }
+        if (!inFlight.tryAcquire(MAX_IN_FLIGHT, 30, TimeUnit.SECONDS)) {
+            log.warn("{} publishes still unanswered after 30 s", MAX_IN_FLIGHT - inFlight.availablePermits());
+        } else {
+            inFlight.release(MAX_IN_FLIGHT);
+        }
+    }
+
+    /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
+    private CompletableFuture<?> send(int t) {
+        sent++;
+        String text = nowMicros() + " pushgate-load";
+        HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
+                .timeout(Duration.ofSeconds(10))
+                .PUT(HttpRequest.BodyPublishers.ofString(text)).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+            inFlight.release();
+            if (error != null || response.statusCode() != 200) {
+                // The first few failures are worth seeing; a flood of them is not.
+                if (failed.sum() < 5) {
+                    log.warn("publish to {} failed: {}", topics.get(t), error != null ? error.toString() : response.statusCode());
+                }
+                failed.increment();
+                return;
+            }
+            Matcher m = VERSION.matcher(response.body());
+            if (m.find()) {
+                long v = Long.parseLong(m.group(1));
+                versions.accumulateAndGet(t, v, Math::max);
+                published.increment();
+            } else {
+                failed.increment();
+            }
+        });
+    }
+
+    /** The highest version of topic {@code t} any answer named. */
+    long version(int t) {
+        return versions.get(t);
+    }
+
+    long published() {
+        return published.sum();
+    }
+
+    long failed() {
+        return failed.sum();
+    }
+
+    @Override
+    public void close() {
+        // The JDK 17 HttpClient has no close(); its threads are daemons and its connections idle out.
+    }
+}

@@ -1,0 +1,179 @@
+package io.pushgate.bench.load;
+
+import org.HdrHistogram.Recorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code reconnect-storm}: all streams drop at once and come back with {@code Last-Event-ID}, as
+ * after a node restart behind a load balancer. Opens N streams over T topics, waits until each
+ * holds its topic's version, closes them all, publishes a new version to every even topic, and
+ * reopens every stream with the id it last saw. Measures the time until all are open again and
+ * until all hold their topic's latest version, and checks the resume rule: a stream of a topic
+ * that moved on gets exactly the latest version, one whose id is current gets nothing resent.
+ * Figures are recorded in {@code bench/RESULTS.md}, "Reconnect storm".
+ *
+ * <p>Exit status: 0 when every stream came back and ended with the latest version and nothing was
+ * resent needlessly, 1 otherwise.
+ */
+@Command(name = "reconnect-storm", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Drop all streams and reopen them with Last-Event-ID; time until all are back and current.")
+final class ReconnectStormCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ReconnectStormCommand.class);
+    private static final int SPARE_FILES = 200;
+
+    @Option(names = "--url", required = true, description = "The gateway, e.g. http://127.0.0.1:8080 (loopback only).")
+    String url;
+
+    @Option(names = "--streams", required = true, description = "Streams; stream i reads topic i %% T.")
+    int streams;
+
+    @Option(names = "--topics", defaultValue = "10", description = "Topics (default: ${DEFAULT-VALUE}).")
+    int topics;
+
+    @Option(names = "--server-pid", description = "Process id of the server, for its CPU time during the storm.")
+    Long serverPid;
+
+    @Option(names = "--json", description = "Print the result as JSON instead of text.")
+    boolean json;
+
+    @Option(names = "--max-connecting", defaultValue = "500", description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
+    int maxConnecting;
+
+    @Option(names = "--ports-per-source", defaultValue = "5000",
+            description = "Connections per source address 127.0.0.2, .3, … (default: ${DEFAULT-VALUE}).")
+    int portsPerSource;
+
+    @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+            description = "Bound of each phase (open, settle, storm) (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Target target = Target.parse(url);
+        if (streams <= 0 || topics <= 0) {
+            throw new IllegalArgumentException("--streams and --topics must be positive");
+        }
+        long files = ServerProbe.openFilesLimit("self");
+        if (files >= 0 && streams + SPARE_FILES > files) {
+            throw new IllegalArgumentException(streams + " streams need about " + (streams + SPARE_FILES)
+                    + " open files; this process may have " + files);
+        }
+        String pid = serverPid == null ? null : Long.toString(serverPid);
+        String prefix = "storm-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
+        List<String> names = new ArrayList<>();
+        for (int t = 0; t < topics; t++) {
+            names.add(prefix + t);
+        }
+        // The streams' ports are opened twice: the first ones are in TIME_WAIT when the storm comes.
+        List<InetAddress> sources = target.sources(2 * streams, portsPerSource);
+        Recorder unused = new Recorder(3);
+        LongAdder deliveries = new LongAdder();
+        try (Publisher publisher = new Publisher(target, names);
+             LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, Duration.ofSeconds(10))) {
+            long[] base = publisher.publishOnce();
+            List<FanoutStream> before = new ArrayList<>(streams);
+            for (int i = 0; i < streams; i++) {
+                before.add(new FanoutStream(i % topics, base[i % topics] - 1, unused, deliveries));
+            }
+            int opened = client.openStreams(streams, i -> new LoadClient.StreamSpec(
+                    "/topics/" + names.get(i % topics) + "/events", null, before.get(i)), System.nanoTime() + timeout.toNanos());
+            awaitCurrent(before, base, System.nanoTime() + timeout.toNanos());
+            List<String> ids = new ArrayList<>(streams);
+            for (FanoutStream s : before) {
+                ids.add(s.parser().lastEventId());
+            }
+            log.info("{} streams open and current; dropping them all", opened);
+            client.closeAll(Duration.ofSeconds(30));
+
+            // Half the topics move on while the streams are away.
+            for (int t = 0; t < topics; t += 2) {
+                publisher.publishOne(t);
+            }
+            long[] latest = new long[topics];
+            for (int t = 0; t < topics; t++) {
+                latest[t] = publisher.version(t);
+            }
+
+            List<FanoutStream> after = new ArrayList<>(streams);
+            for (int i = 0; i < streams; i++) {
+                int t = i % topics;
+                after.add(new FanoutStream(t, before.get(i).ledger().last(), unused, deliveries));
+            }
+            long cpuStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            long start = System.nanoTime();
+            int reopened = client.openStreams(streams, i -> new LoadClient.StreamSpec(
+                    "/topics/" + names.get(i % topics) + "/events", ids.get(i), after.get(i)), start + timeout.toNanos());
+            double backSeconds = (System.nanoTime() - start) / 1e9;
+            int stale = awaitCurrent(after, latest, System.nanoTime() + timeout.toNanos());
+            double currentSeconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = pid == null ? -1
+                    : (double) (ServerProbe.cpuTicks(pid) - cpuStart) / ServerProbe.clockTicksPerSecond();
+            // Let anything sent needlessly arrive before counting.
+            Thread.sleep(500);
+            client.closeAll(Duration.ofSeconds(30));
+            long resent = 0;
+            long extra = 0;
+            for (FanoutStream s : after) {
+                long events = s.parser().events();
+                boolean moved = s.topic() % 2 == 0;
+                if (!moved) {
+                    resent += events;
+                } else if (events > 1) {
+                    extra += events - 1;
+                }
+            }
+            boolean clean = opened == streams && reopened == streams && stale == 0 && resent == 0 && extra == 0;
+            String result = json
+                    ? String.format(Locale.ROOT, "{\n  \"command\": \"reconnect-storm\",\n  \"url\": \"%s\",\n  \"streams\": %d,\n"
+                            + "  \"topics\": %d,\n  \"opened\": %d,\n  \"reopened\": %d,\n  \"seconds_until_open\": %.3f,\n"
+                            + "  \"seconds_until_current\": %.3f,\n  \"stale_at_end\": %d,\n  \"resent_needlessly\": %d,\n"
+                            + "  \"extra_events\": %d,\n  \"server_cpu_seconds\": %.2f,\n  \"clean\": %b\n}\n",
+                            target.url(), streams, topics, opened, reopened, backSeconds, currentSeconds, stale, resent,
+                            extra, cpuSeconds, clean)
+                    : String.format(Locale.ROOT, "reconnect-storm %s: %d streams over %d topics%n"
+                            + "  reopened        %d of %d with Last-Event-ID, all open after %.3f s (%.0f/s)%n"
+                            + "  current         all with their topic's latest version after %.3f s; %d stale at the end%n"
+                            + "  resume rule     %d events resent to streams whose id was current, %d extra events to the others%n"
+                            + "  server CPU      %.2f s during the storm%n"
+                            + "  verdict         %s%n",
+                            target.url(), streams, topics, reopened, streams, backSeconds, reopened / backSeconds,
+                            currentSeconds, stale, resent, extra, cpuSeconds,
+                            clean ? "every stream back and current, nothing resent" : "NOT CLEAN");
+            System.out.print(result);
+            System.out.flush();
+            return clean ? 0 : 1;
+        } catch (IOException e) {
+            log.error("cannot read server process {}: {}", serverPid, e.getMessage());
+            return 3;
+        }
+    }
+
+    /** Waits until every open stream holds its topic's version in {@code latest}; returns how many do not. */
+    private static int awaitCurrent(List<FanoutStream> streams, long[] latest, long deadlineNanos) throws InterruptedException {
+        while (true) {
+            int stale = 0;
+            for (FanoutStream s : streams) {
+                if (s.ledger().last() < latest[s.topic()]) {
+                    stale++;
+                }
+            }
+            if (stale == 0 || System.nanoTime() - deadlineNanos >= 0) {
+                return stale;
+            }
+            Thread.sleep(5);
+        }
+    }
+}
