@@ -3,12 +3,15 @@ package io.pushgate.config;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Parses the units used in flags: durations ({@code 15s}, {@code 500ms}, {@code 2m}) and sizes ({@code 64KiB}). */
-final class Units {
+/**
+ * Parses the units used in flags: durations ({@code 15s}, {@code 500ms}, {@code 2m}) and sizes
+ * ({@code 64KiB}). Public so that tools (the load generator) read flags the same way.
+ */
+public final class Units {
     private Units() {
     }
 
-    static Duration duration(String text) {
+    public static Duration duration(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
         try {
             if (s.endsWith("ms")) {
@@ -29,7 +32,7 @@ final class Units {
         }
     }
 
-    static int size(String text) {
+    public static int size(String text) {
         String s = text.trim();
         String lower = s.toLowerCase(Locale.ROOT);
         long factor = 1;
