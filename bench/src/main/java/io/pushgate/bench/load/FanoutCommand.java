@@ -36,7 +36,6 @@ import java.util.concurrent.atomic.LongAdder;
         description = "Publish versions to T topics read by N streams; check every delivery, measure latency and server CPU.")
 final class FanoutCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(FanoutCommand.class);
-    private static final int SPARE_FILES = 200;
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     @Option(names = "--url", required = true, description = "The server the streams read, e.g. http://127.0.0.1:8080 (loopback only).")
@@ -124,9 +123,7 @@ final class FanoutCommand implements Callable<Integer> {
         require(streams > 0 && topics > 0 && rate > 0 && maxConnecting > 0 && portsPerSource > 0,
                 "--streams, --topics, --rate, --max-connecting, --ports-per-source must be positive");
         require(!duration.isNegative() && !duration.isZero() && duration.toHours() < 1, "--duration must be within (0, 1h)");
-        long files = ServerProbe.openFilesLimit("self");
-        require(files < 0 || streams + SPARE_FILES <= files, streams + " streams need about " + (streams + SPARE_FILES)
-                + " open files; this process may have " + files + " (split the run over processes: --procs)");
+        LoadClient.requireOpenFiles(streams, " (split the run over processes: --procs)");
         String pid = serverPid == null ? null : Long.toString(serverPid);
         if (pid != null && !ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) {
             throw new IllegalArgumentException("no process " + serverPid);

@@ -114,14 +114,6 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
     }
 
     private static void field(StringBuilder s, String name, Object value) {
-        s.append("  \"").append(name).append("\": ");
-        if (value instanceof String text) {
-            s.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        } else if (value instanceof Double d) {
-            s.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "null");
-        } else {
-            s.append(value);
-        }
-        s.append(",\n");
+        JsonText.field(s, name, value, 4);
     }
 }

@@ -31,8 +31,6 @@ final class IdleCommand implements Callable<Integer> {
     /** Netty's socket channel classes (epoll, io_uring, NIO): their instance count is the server's connection count. */
     private static final Pattern SOCKET_CHANNEL =
             Pattern.compile("io\\.netty\\.channel\\.(epoll\\.Epoll|uring\\.IoUring|socket\\.nio\\.Nio)SocketChannel");
-    /** Open files the client needs besides its streams (jars, epoll, pipes, …). */
-    private static final int SPARE_FILES = 200;
 
     @Option(names = "--url", required = true, description = "The gateway, e.g. http://127.0.0.1:8080 (loopback only).")
     String url;
@@ -97,11 +95,9 @@ final class IdleCommand implements Callable<Integer> {
         Target target = Target.parse(url);
         require(streams > 0 && topics > 0 && maxConnecting > 0 && portsPerSource > 0 && warmup >= 0 && top >= 0,
                 "--streams, --topics, --max-connecting, --ports-per-source must be positive; --warmup, --top not negative");
-        long files = ServerProbe.openFilesLimit("self");
-        require(files < 0 || streams + SPARE_FILES <= files,
-                streams + " streams need about " + (streams + SPARE_FILES) + " open files; this process may have " + files);
+        LoadClient.requireOpenFiles(streams, "");
         long serverFiles = ServerProbe.openFilesLimit(Long.toString(serverPid));
-        if (serverFiles >= 0 && streams + SPARE_FILES > serverFiles) {
+        if (serverFiles >= 0 && streams + LoadClient.SPARE_FILES > serverFiles) {
             log.warn("the server may hold {} open files: {} streams may not all fit", serverFiles, streams);
         }
         List<InetAddress> sources = target.sources(streams + warmup, portsPerSource);

@@ -190,33 +190,14 @@ record IdleReport(
     }
 
     private static void field(StringBuilder s, String name, Object value) {
-        s.append("  ").append(quote(name)).append(": ");
-        if (value instanceof String text) {
-            s.append(quote(text));
-        } else if (value instanceof Double d) {
-            s.append(number(d));
-        } else {
-            s.append(value);
-        }
-        s.append(",\n");
+        JsonText.field(s, name, value, 1);
     }
 
     private static String number(double d) {
-        return Double.isFinite(d) ? String.format(Locale.ROOT, "%.1f", d) : "null";
+        return JsonText.number(d, 1);
     }
 
     private static String quote(String text) {
-        StringBuilder q = new StringBuilder("\"");
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\') {
-                q.append('\\').append(c);
-            } else if (c < 0x20) {
-                q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                q.append(c);
-            }
-        }
-        return q.append('"').toString();
+        return JsonText.quote(text);
     }
 }

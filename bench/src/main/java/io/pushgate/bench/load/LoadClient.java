@@ -74,6 +74,18 @@ final class LoadClient implements AutoCloseable {
      * round again), so that no address's ephemeral ports run out, even with the ports of
      * earlier closed streams still in TIME_WAIT.
      */
+    /** Open files a load process needs besides its streams (jars, epoll, pipes, …). */
+    static final int SPARE_FILES = 200;
+
+    /** Fails unless this process may open {@code streams} sockets (plus the spare files); {@code hint} ends the message. */
+    static void requireOpenFiles(int streams, String hint) {
+        long files = ServerProbe.openFilesLimit("self");
+        if (files >= 0 && streams + SPARE_FILES > files) {
+            throw new IllegalArgumentException(streams + " streams need about " + (streams + SPARE_FILES)
+                    + " open files; this process may have " + files + hint);
+        }
+    }
+
     LoadClient(Target target, List<InetAddress> sources, int portsPerSource, int maxConnecting,
                Duration connectTimeout) {
         this.target = target;

@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.LongAdder;
         description = "Drop all streams and reopen them with Last-Event-ID; time until all are back and current.")
 final class ReconnectStormCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ReconnectStormCommand.class);
-    private static final int SPARE_FILES = 200;
 
     @Option(names = "--url", required = true, description = "The gateway, e.g. http://127.0.0.1:8080 (loopback only).")
     String url;
@@ -66,11 +65,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
         if (streams <= 0 || topics <= 0) {
             throw new IllegalArgumentException("--streams and --topics must be positive");
         }
-        long files = ServerProbe.openFilesLimit("self");
-        if (files >= 0 && streams + SPARE_FILES > files) {
-            throw new IllegalArgumentException(streams + " streams need about " + (streams + SPARE_FILES)
-                    + " open files; this process may have " + files);
-        }
+        LoadClient.requireOpenFiles(streams, "");
         String pid = serverPid == null ? null : Long.toString(serverPid);
         String prefix = "storm-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
         List<String> names = new ArrayList<>();
