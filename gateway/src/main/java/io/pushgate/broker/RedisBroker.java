@@ -349,10 +349,9 @@ public final class RedisBroker implements Broker {
             return;
         }
         session = s;
-        // Everything the hub serves, in one go; then ready, then the resync read closes any gap.
-        for (String topic; (topic = changes.poll()) != null; ) {
-            dirty.add(topic);
-        }
+        // Everything the hub serves, in one go (pending changes are in it); then ready, then the
+        // resync read closes any gap.
+        changes.clear();
         dirty.clear();
         List<String> all = new ArrayList<>(listener.served());
         s.subscribed.addAll(all);

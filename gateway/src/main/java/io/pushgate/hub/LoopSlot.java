@@ -3,6 +3,7 @@ package io.pushgate.hub;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
 import io.pushgate.broker.TopicVersion;
 import io.pushgate.sse.SseFrames;
 
@@ -81,8 +82,8 @@ final class LoopSlot {
      */
     void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBufAllocator alloc, long fanOutStart) {
         if (size == 0 || !v.supersedes(frameVersion)) {
-            release(plain);
-            release(named);
+            ReferenceCountUtil.release(plain);
+            ReferenceCountUtil.release(named);
             return;
         }
         dropFrames();
@@ -164,16 +165,10 @@ final class LoopSlot {
     }
 
     private void dropFrames() {
-        release(frame);
-        release(namedFrame);
+        ReferenceCountUtil.release(frame);
+        ReferenceCountUtil.release(namedFrame);
         frame = null;
         namedFrame = null;
         frameVersion = null;
-    }
-
-    private static void release(ByteBuf buf) {
-        if (buf != null) {
-            buf.release();
-        }
     }
 }

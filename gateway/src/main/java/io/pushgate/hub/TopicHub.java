@@ -3,6 +3,7 @@ package io.pushgate.hub;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.TopicVersion;
 import io.pushgate.sse.SseFrames;
@@ -135,12 +136,8 @@ public final class TopicHub implements Broker.Listener {
                 dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null, fanOutStart);
             }
         } finally {
-            if (plain != null) {
-                plain.release();
-            }
-            if (named != null) {
-                named.release();
-            }
+            ReferenceCountUtil.release(plain);
+            ReferenceCountUtil.release(named);
         }
     }
 
@@ -149,12 +146,8 @@ public final class TopicHub implements Broker.Listener {
             slot.loop.execute(() -> slot.deliver(v, plain, named, alloc, fanOutStart));
         } catch (RuntimeException rejected) {
             // The loop is shutting down: its channels are closing, nothing to deliver.
-            if (plain != null) {
-                plain.release();
-            }
-            if (named != null) {
-                named.release();
-            }
+            ReferenceCountUtil.release(plain);
+            ReferenceCountUtil.release(named);
         }
     }
 

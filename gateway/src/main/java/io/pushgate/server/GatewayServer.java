@@ -179,11 +179,11 @@ public final class GatewayServer implements AutoCloseable {
      * future completes when all is closed, within the drain timeout.
      */
     public CompletableFuture<Void> drain() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
         if (draining) {
             return CompletableFuture.completedFuture(null);
         }
         draining = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
         long grace = config.drainGrace().toMillis();
         // Keep a quarter of the window (at most 2 s) for the final close and the loops' shutdown.
         long window = Math.max(0, config.drainTimeout().toMillis() - grace
