@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for k in $(seq 1 "$pairs"); do
   for m in off on; do
-    java -jar bench/target/benchmarks.jar 'FanOutBenchmark.update$' -p metrics="$m" \
+    java -jar bench/target/benchmarks.jar 'FanOutBenchmark.update$' -p subscribers=10000 -p metrics="$m" \
       -f 1 -wi 3 -i 5 -w 1s -r 1s -rf csv -rff "$tmp/$k-$m.csv" > /dev/null 2>&1
   done
   off=$(awk -F, 'NR == 2 { print $5 }' "$tmp/$k-off.csv")

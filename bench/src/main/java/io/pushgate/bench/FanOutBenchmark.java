@@ -1,7 +1,7 @@
 package io.pushgate.bench;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.broker.TopicVersion;
@@ -28,30 +28,42 @@ import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The fan-out of one update to 10,000 subscribers spread over two event loops, with the node's
- * metrics on (Micrometer, Prometheus registry: what a node records) or off ({@link HubMetrics#NONE}).
- * One operation is {@link TopicHub#onVersion} of a new version until every subscriber has been
- * written to: the encode-once, one task per loop, a {@code retainedDuplicate()} per subscriber, and
- * the metrics calls (one publish, one record per loop task). The subscribers release each frame at
- * once, so no socket or pipeline is measured, only the hub. The loops are {@link InlineLoops}: their
- * tasks run on the benchmark thread, so thread wake-ups (the same with and without metrics) do not
- * blur the comparison.
+ * The fan-out of one update to 1,000 or 10,000 subscribers spread over two event loops, with the
+ * node's metrics on (Micrometer, Prometheus registry: what a node records) or off
+ * ({@link HubMetrics#NONE}). One update is {@link TopicHub#onVersion} of a new version until every
+ * subscriber has been written to: the encode-once, one task per loop, a {@code retainedDuplicate()}
+ * per subscriber, and the metrics calls (one publish, one record per loop task). The subscribers
+ * release each frame at once, as a socket that takes the whole write does, so no socket or pipeline
+ * is measured, only the hub.
  *
- * <p>Figures: {@code update} in ns per update, {@code delivery} in ns per subscriber write, and
- * {@code metricsCalls}, the metrics calls of one update alone (the part of {@code update} that
- * metrics add, small enough to measure steadily on a noisy machine); the on/off overhead is
- * recorded in {@code bench/RESULTS.md}, "Metrics overhead (JMH)".
+ * <p>As on a node: frames come from {@link PooledByteBufAllocator} (what {@code GatewayServer} gives
+ * the hub), and the benchmark threads are Netty {@code FastThreadLocalThread}s
+ * ({@link EventLoopThreads}), the only threads on which Netty recycles the pooled duplicates. The loops
+ * are {@link InlineLoops}: their tasks run on the benchmark thread, so thread wake-ups (the same with
+ * and without metrics) do not blur the comparison.
+ *
+ * <p>Figures: {@code update} in ns per update; {@code delivery} in ns and (with {@code -prof gc})
+ * heap bytes per subscriber write, over {@value #DELIVERIES} writes per call (10 updates to 1,000
+ * subscribers or one to 10,000); {@code metricsCalls}, the metrics calls of one update alone (the
+ * part of {@code update} that metrics add, small enough to measure steadily on a noisy machine).
+ * Recorded in {@code bench/RESULTS.md}, "Fan-out allocation per delivery (JMH)" and "Metrics
+ * overhead (JMH)".
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xmx1g"})
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xmx1g",
+        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.pushgate.bench.EventLoopThreads"})
 public class FanOutBenchmark {
-    static final int SUBSCRIBERS = 10_000;
+    /** Subscriber writes per {@link #delivery} call, whatever the number of subscribers. */
+    static final int DELIVERIES = 10_000;
     private static final String TOPIC = "bench";
     private static final String EPOCH = "benchep0";
     private static final byte[] TEXT = "{\"price\":101.25,\"note\":\"a short text of a typical size\"}"
             .getBytes(StandardCharsets.UTF_8);
+
+    @Param({"1000", "10000"})
+    public int subscribers;
 
     @Param({"off", "on"})
     public String metrics;
@@ -64,8 +76,15 @@ public class FanOutBenchmark {
     private TopicHub hub;
     private long version;
 
-    /** A subscriber that is always writable and releases each frame at once. */
+    /**
+     * A subscriber that is always writable and releases each frame at once. It keeps a reference to
+     * the last frame, as a channel's outbound buffer does until the write completes, so the JIT cannot
+     * prove the duplicate local and scalar-replace it: the benchmark counts the allocation a real
+     * write would make.
+     */
     static final class ReleasingSubscriber implements Subscriber {
+        ByteBuf last;
+
         @Override
         public boolean isWritable() {
             return true;
@@ -73,6 +92,7 @@ public class FanOutBenchmark {
 
         @Override
         public void writeAndFlush(ByteBuf frame) {
+            last = frame;
             frame.release();
         }
     }
@@ -86,15 +106,18 @@ public class FanOutBenchmark {
             nodeMetrics = new NodeMetrics("bench");
             hubMetrics = nodeMetrics.hub();
         }
-        hub = new TopicHub(new InMemoryBroker(), loops, ByteBufAllocator.DEFAULT, hubMetrics);
-        int perLoop = SUBSCRIBERS / loops.size();
+        if (DELIVERIES % subscribers != 0 || subscribers % loops.size() != 0) {
+            throw new IllegalArgumentException("subscribers must divide " + DELIVERIES + " and spread evenly over the loops");
+        }
+        hub = new TopicHub(new InMemoryBroker(), loops, PooledByteBufAllocator.DEFAULT, hubMetrics);
+        int perLoop = subscribers / loops.size();
         for (EventLoop loop : loops.loops()) {
             for (int i = 0; i < perLoop; i++) {
                 hub.subscribe(loop, TOPIC, new ReleasingSubscriber(), false, null, 0);
             }
         }
         sample = new TopicVersion(TOPIC, EPOCH, 1, nowMicros(), TEXT);
-        // The same heap layout on both sides: the 10,000 subscribers compacted by a full collection,
+        // The same heap layout on both sides: the subscribers compacted by a full collection,
         // not left wherever the registry's start-up allocations happened to push them.
         System.gc();
     }
@@ -112,9 +135,11 @@ public class FanOutBenchmark {
     }
 
     @Benchmark
-    @OperationsPerInvocation(SUBSCRIBERS)
+    @OperationsPerInvocation(DELIVERIES)
     public void delivery() {
-        fanOutOnce();
+        for (int i = DELIVERIES / subscribers; i > 0; i--) {
+            fanOutOnce();
+        }
     }
 
     /** What the hub calls on metrics for one update on two loops: one publish, one record per loop. */
@@ -123,7 +148,7 @@ public class FanOutBenchmark {
         long start = hubMetrics.fanOutStart();
         hubMetrics.published();
         for (int i = 0; i < loops.size(); i++) {
-            hubMetrics.delivered(SUBSCRIBERS / loops.size(), sample, start);
+            hubMetrics.delivered(subscribers / loops.size(), sample, start);
         }
     }
 

@@ -38,6 +38,10 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
     private CloseReason closeReason;
     /** System.nanoTime() when the channel became unwritable; 0 while writable. */
     long unwritableSince;
+    /** The supervisor's {@link StreamSupervisor#clock} at this stream's last write. */
+    long lastWrite;
+    /** Index in the supervisor's streams while started and open; -1 otherwise. */
+    int slot = -1;
 
     SseStream(Streams streams, TopicHub hub, StreamSupervisor supervisor, String[] topics, boolean multiTopic,
               LastEventId resume) {
@@ -62,6 +66,8 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
         // Counted here, not at open: only a stream that began on an open channel sees its channelInactive.
         started = true;
         streams.countOpened();
+        lastWrite = supervisor.clock;
+        supervisor.add(this);
         batching = true;
         ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
         subs = new Subscription[topics.length];
@@ -86,9 +92,21 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
 
     @Override
     public void writeAndFlush(ByteBuf frame) {
+        lastWrite = supervisor.clock;
         ctx.write(frame, ctx.voidPromise());
         if (!batching) {
             ctx.flush();
+        }
+    }
+
+    /**
+     * A comment heartbeat, from the supervisor's tick to a stream silent for an interval. An
+     * unwritable stream has bytes queued that will reach the client; it gets none.
+     */
+    void heartbeat() {
+        if (isWritable()) {
+            lastWrite = supervisor.clock;
+            ctx.writeAndFlush(SseFrames.heartbeat(), ctx.voidPromise());
         }
     }
 
@@ -147,6 +165,7 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
             subs = null;
         }
         supervisor.writable(this);
+        supervisor.remove(this);
         if (started) {
             streams.countClosed(closeReason);
         }

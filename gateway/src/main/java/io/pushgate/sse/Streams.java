@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * All SSE streams of a node: opens them (the response head, then the pipeline stripped to the
- * stream alone), keeps them in one {@link ChannelGroup} (counting, heartbeats, shutdown), and runs
- * one {@link StreamSupervisor} per event loop.
+ * stream alone), keeps them in one {@link ChannelGroup} (counting, drain, shutdown), and runs one
+ * {@link StreamSupervisor} per event loop (its own streams: heartbeats, slow consumers).
  *
  * <p>Thread rules: {@link #open} on the channel's loop; the rest on any thread.
  */
@@ -49,8 +49,8 @@ public final class Streams {
         }
         this.supervisors = new StreamSupervisor[loops.size()];
         for (int i = 0; i < supervisors.length; i++) {
-            supervisors[i] = new StreamSupervisor(loops.loop(i), group, config.heartbeat(),
-                    config.slowConsumerTimeout(), slowDisconnects);
+            supervisors[i] = new StreamSupervisor(loops.loop(i), config.heartbeat(), config.slowConsumerTimeout(),
+                    slowDisconnects);
         }
     }
 

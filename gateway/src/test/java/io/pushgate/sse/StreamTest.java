@@ -11,6 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -236,6 +240,32 @@ class StreamTest {
         try (SseClient client = node.stream(TestNode.topic())) {
             assertEquals(200, client.status());
             await().atMost(Duration.ofSeconds(5)).until(() -> client.comments() >= 2);
+        }
+    }
+
+    @Test
+    void streamsThatCarryEventsGetNoHeartbeats() throws InterruptedException {
+        // A node of its own: heartbeat 2 s, tick 0.5 s, so only a publisher stalled for over 1.5 s
+        // could let a heartbeat slip onto the busy stream.
+        try (TestNode quiet = TestNode.start("--heartbeat", "2s")) {
+            String busyTopic = TestNode.topic();
+            ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor();
+            AtomicInteger published = new AtomicInteger();
+            try (SseClient busy = quiet.stream(busyTopic); SseClient idle = quiet.stream(TestNode.topic())) {
+                assertEquals(200, busy.status());
+                assertEquals(200, idle.status());
+                publisher.scheduleAtFixedRate(() -> quiet.publish(busyTopic, "v" + published.incrementAndGet()),
+                        0, 100, TimeUnit.MILLISECONDS);
+                await().atMost(Duration.ofSeconds(15)).until(() -> idle.comments() >= 2);
+                publisher.shutdown();
+                assertTrue(publisher.awaitTermination(10, TimeUnit.SECONDS), "the last publish did not end");
+                int sent = published.get();
+                await().atMost(Duration.ofSeconds(5)).until(() -> busy.drain().stream()
+                        .anyMatch(e -> e.data().equals("v" + sent)));
+                assertEquals(0, busy.comments(), "a stream that carried an event every 100 ms got a heartbeat");
+            } finally {
+                publisher.shutdownNow();
+            }
         }
     }
 
