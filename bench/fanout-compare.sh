@@ -10,7 +10,9 @@
 #   bench/fanout-compare.sh [--servers floor,epoll] [--rounds 3] [--out DIR] -- <pushgate-load fanout flags>
 #   e.g. bench/fanout-compare.sh --servers floor,epoll -- --streams 2000 --topics 10 --rate 100 --duration 15s
 # Servers: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a random
-# --key-prefix, whose keys are deleted afterwards). GATEWAY_JAVA_OPTS adds JVM flags to the gateway.
+# --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC, the
+# collector deploy/ recommends; a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
+# default, instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway.
 # Bounded: each load run is killed after 5 minutes, each server stopped after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,16 +80,20 @@ start_server() {
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
     echo "fanout-compare: the floor did not listen on $port" >&2; return 1
   fi
-  local extra=()
-  case "$kind" in
-    epoll|io_uring|nio) extra=(--transport "$kind") ;;
+  local extra=() gc=-XX:+UseParallelGC base=$kind
+  if [[ "$kind" == *-g1 ]]; then
+    gc=-XX:+UseG1GC
+    base=${kind%-g1}
+  fi
+  case "$base" in
+    epoll|io_uring|nio) extra=(--transport "$base") ;;
     redis)
       redis_prefix="pushgate-load-$RANDOM$RANDOM"
       extra=(--transport epoll --redis redis://127.0.0.1:6379 --key-prefix "$redis_prefix") ;;
     *) echo "fanout-compare: unknown server $kind" >&2; return 1 ;;
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
-  java -Xmx1g ${opts[@]+"${opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  java -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do

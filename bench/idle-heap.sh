@@ -8,7 +8,8 @@
 # The warm-up defaults to N: the gateway first serves N streams and drops them before the baseline,
 # so the figures are what N idle streams cost a warmed-up node, without its one-off growth (JIT
 # code, compiler arenas kept by malloc, grown hash tables). --warmup 1000 measures a cold node.
-# GATEWAY_JAVA_OPTS adds JVM flags to the gateway, e.g.
+# The gateway runs with -XX:+UseParallelGC (deploy/'s recommendation); GATEWAY_GC=-XX:+UseG1GC measures
+# the JDK's default collector instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, e.g.
 #   GATEWAY_JAVA_OPTS=-XX:NativeMemoryTracking=summary bench/idle-heap.sh --native-memory
 # Exit status: that of pushgate-load idle (0 all streams opened and measured), or 1 if the gateway
 # did not start. Bounded: the load run is killed after 6 minutes, the gateway after its drain.
@@ -43,7 +44,7 @@ done
 work=$(mktemp -d)
 gateway_log="$work/gateway.log"
 read -ra gateway_java_opts <<<"${GATEWAY_JAVA_OPTS:-}"
-gateway_cmd=(java -Xmx1g ${gateway_java_opts[@]+"${gateway_java_opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --accept-rate 0 --max-streams 20000
+gateway_cmd=(java -Xmx1g "${GATEWAY_GC:--XX:+UseParallelGC}" ${gateway_java_opts[@]+"${gateway_java_opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --accept-rate 0 --max-streams 20000
   --drain-timeout 2s)
 echo "idle-heap: ${gateway_cmd[*]}" >&2
 "${gateway_cmd[@]}" >"$gateway_log" 2>&1 &
