@@ -5,10 +5,10 @@ import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +40,9 @@ final class FanoutCommand implements Callable<Integer> {
 
     @Option(names = "--url", required = true, description = "The server the streams read, e.g. http://127.0.0.1:8080 (loopback only).")
     String url;
+
+    @Mixin
+    ConnectOptions connect;
 
     @Option(names = "--publish-url", description = "Where to PUT versions (default: --url), e.g. another node of the same Redis.")
     String publishUrl;
@@ -74,9 +77,6 @@ final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
 
-    @Option(names = "--max-connecting", defaultValue = "500", description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
-    int maxConnecting;
-
     @Option(names = "--procs", defaultValue = "1",
             description = "Split the run over K load processes (a process may hold only so many open files): "
                     + "each takes N/K streams of T/K topics and R/K of the rate; this one measures the server "
@@ -90,17 +90,9 @@ final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--start-at", hidden = true, description = "Wall-clock millis at which to start publishing.")
     Long startAt;
 
-    @Option(names = "--ports-per-source", defaultValue = "5000",
-            description = "Connections per source address 127.0.0.2, .3, … (default: ${DEFAULT-VALUE}).")
-    int portsPerSource;
-
     @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
             description = "Give up opening streams after this long (default: ${DEFAULT-VALUE}).")
     Duration timeout;
-
-    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Timeout of one connect (default: ${DEFAULT-VALUE}).")
-    Duration connectTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -120,8 +112,7 @@ final class FanoutCommand implements Callable<Integer> {
     FanoutReport run() throws IOException, InterruptedException {
         Target target = Target.parse(url);
         Target publishTarget = Target.parse(publishUrl == null ? url : publishUrl);
-        require(streams > 0 && topics > 0 && rate > 0 && maxConnecting > 0 && portsPerSource > 0,
-                "--streams, --topics, --rate, --max-connecting, --ports-per-source must be positive");
+        require(streams > 0 && topics > 0 && rate > 0, "--streams, --topics, --rate must be positive");
         require(!duration.isNegative() && !duration.isZero() && duration.toHours() < 1, "--duration must be within (0, 1h)");
         LoadClient.requireOpenFiles(streams, " (split the run over processes: --procs)");
         String pid = serverPid == null ? null : Long.toString(serverPid);
@@ -144,13 +135,12 @@ final class FanoutCommand implements Callable<Integer> {
         for (int t = 0; t < topics; t++) {
             names.add(prefix + (shardIndex + shardCount * t));
         }
-        List<InetAddress> sources = target.sources(streams, portsPerSource);
         Recorder latency = new Recorder(3);
         LongAdder deliveries = new LongAdder();
         List<FanoutStream> all = new ArrayList<>(streams);
 
         try (Publisher publisher = new Publisher(publishTarget, names);
-             LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout)) {
+             LoadClient client = connect.client(target, streams)) {
             long[] base = publisher.publishOnce();
             log.info("topics {}0..{}: base versions published", prefix, topics - 1);
             for (int i = 0; i < streams; i++) {
@@ -235,9 +225,9 @@ final class FanoutCommand implements Callable<Integer> {
                 "--rate", Double.toString(rate / procs), "--duration", duration.toMillis() + "ms",
                 "--warmup", warmup.toMillis() + "ms", "--drain", drain.toMillis() + "ms",
                 "--topic-prefix", prefix, "--shard", k + "/" + procs, "--start-at", Long.toString(startAtMillis),
-                "--max-connecting", Integer.toString(Math.max(1, maxConnecting / procs)),
-                "--ports-per-source", Integer.toString(portsPerSource),
-                "--timeout", timeout.toMillis() + "ms", "--connect-timeout", connectTimeout.toMillis() + "ms"));
+                "--max-connecting", Integer.toString(Math.max(1, connect.maxConnecting / procs)),
+                "--ports-per-source", Integer.toString(connect.portsPerSource),
+                "--timeout", timeout.toMillis() + "ms", "--connect-timeout", connect.connectTimeout.toMillis() + "ms"));
         if (publishUrl != null) {
             args.addAll(List.of("--publish-url", publishUrl));
         }

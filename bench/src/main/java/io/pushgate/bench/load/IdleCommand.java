@@ -3,6 +3,7 @@ package io.pushgate.bench.load;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -35,6 +36,9 @@ final class IdleCommand implements Callable<Integer> {
     @Option(names = "--url", required = true, description = "The gateway, e.g. http://127.0.0.1:8080 (loopback only).")
     String url;
 
+    @Mixin
+    ConnectOptions connect;
+
     @Option(names = "--streams", required = true, description = "Idle streams to open.")
     int streams;
 
@@ -52,17 +56,6 @@ final class IdleCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
 
-    @Option(names = "--max-connecting", defaultValue = "500",
-            description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
-    int maxConnecting;
-
-    // The ephemeral range holds about 28k ports per address, and the ports of streams this client
-    // closed stay in TIME_WAIT for 60 s: a run right after another must still find free ones.
-    @Option(names = "--ports-per-source", defaultValue = "5000",
-            description = "Connections per source address: the warm-up and the streams come from "
-                    + "127.0.0.2, 127.0.0.3, … in turn (default: ${DEFAULT-VALUE}).")
-    int portsPerSource;
-
     @Option(names = "--warmup", defaultValue = "1000",
             description = "Streams opened and closed before the baseline, so one-off costs (class loading, "
                     + "pools, caches) are not counted per stream; 0 for none (default: ${DEFAULT-VALUE}).")
@@ -77,10 +70,6 @@ final class IdleCommand implements Callable<Integer> {
                     + "what opened (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class,
-            description = "Timeout of one connect (default: ${DEFAULT-VALUE}).")
-    Duration connectTimeout;
-
     @Option(names = "--native-memory",
             description = "Also report the change of the server's committed native memory by JVM category "
                     + "(the server must run with -XX:NativeMemoryTracking=summary).")
@@ -93,14 +82,14 @@ final class IdleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Target target = Target.parse(url);
-        require(streams > 0 && topics > 0 && maxConnecting > 0 && portsPerSource > 0 && warmup >= 0 && top >= 0,
-                "--streams, --topics, --max-connecting, --ports-per-source must be positive; --warmup, --top not negative");
+        require(streams > 0 && topics > 0 && warmup >= 0 && top >= 0,
+                "--streams, --topics must be positive; --warmup, --top not negative");
         LoadClient.requireOpenFiles(streams, "");
         long serverFiles = ServerProbe.openFilesLimit(Long.toString(serverPid));
         if (serverFiles >= 0 && streams + LoadClient.SPARE_FILES > serverFiles) {
             log.warn("the server may hold {} open files: {} streams may not all fit", serverFiles, streams);
         }
-        List<InetAddress> sources = target.sources(streams + warmup, portsPerSource);
+        List<InetAddress> sources = connect.sources(target, streams + warmup);
         IntFunction<String> path = i -> "/topics/idle-" + (i % topics) + "/events";
 
         ServerProbe server;
@@ -111,7 +100,7 @@ final class IdleCommand implements Callable<Integer> {
             log.error("cannot attach to server process {}: {}", serverPid, e.getMessage());
             return 3;
         }
-        try (LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout)) {
+        try (LoadClient client = connect.client(target, sources)) {
             if (warmup > 0) {
                 log.info("warm-up: opening and closing {} streams", warmup);
                 client.open(warmup, path, System.nanoTime() + timeout.toNanos());

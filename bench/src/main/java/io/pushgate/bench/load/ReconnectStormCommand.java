@@ -4,10 +4,10 @@ import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +36,9 @@ final class ReconnectStormCommand implements Callable<Integer> {
     @Option(names = "--url", required = true, description = "The gateway, e.g. http://127.0.0.1:8080 (loopback only).")
     String url;
 
+    @Mixin
+    ConnectOptions connect;
+
     @Option(names = "--streams", required = true, description = "Streams; stream i reads topic i %% T.")
     int streams;
 
@@ -47,13 +50,6 @@ final class ReconnectStormCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     boolean json;
-
-    @Option(names = "--max-connecting", defaultValue = "500", description = "Connects in flight at most (default: ${DEFAULT-VALUE}).")
-    int maxConnecting;
-
-    @Option(names = "--ports-per-source", defaultValue = "5000",
-            description = "Connections per source address 127.0.0.2, .3, … (default: ${DEFAULT-VALUE}).")
-    int portsPerSource;
 
     @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
             description = "Bound of each phase (open, settle, storm) (default: ${DEFAULT-VALUE}).")
@@ -72,12 +68,11 @@ final class ReconnectStormCommand implements Callable<Integer> {
         for (int t = 0; t < topics; t++) {
             names.add(prefix + t);
         }
-        // The streams' ports are opened twice: the first ones are in TIME_WAIT when the storm comes.
-        List<InetAddress> sources = target.sources(2 * streams, portsPerSource);
         Recorder unused = new Recorder(3);
         LongAdder deliveries = new LongAdder();
         try (Publisher publisher = new Publisher(target, names);
-             LoadClient client = new LoadClient(target, sources, portsPerSource, maxConnecting, Duration.ofSeconds(10))) {
+             // The streams' ports are opened twice: the first ones are in TIME_WAIT when the storm comes.
+             LoadClient client = connect.client(target, 2 * streams)) {
             long[] base = publisher.publishOnce();
             List<FanoutStream> before = new ArrayList<>(streams);
             for (int i = 0; i < streams; i++) {
