@@ -1,7 +1,7 @@
 package io.pushgate.bench;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.pushgate.broker.TopicVersion;
 import io.pushgate.sse.SseFrames;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,8 +22,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Encoding one version as an SSE event in its HTTP chunk ({@link SseFrames#event}), done once per
  * update whatever the number of subscribers: a 1-line text of 56 bytes, a 40-line text (40 lines
- * of 60 bytes, so 40 {@code data:} lines) and a 64 KiB text of 64-byte lines. The buffer comes from
- * Netty's default (pooled) allocator and is released at once, as after the last subscriber's write.
+ * of 60 bytes, so 40 {@code data:} lines) and a 64 KiB text of 64-byte lines. As on a node, the
+ * buffer comes from {@link PooledByteBufAllocator} on a Netty {@code FastThreadLocalThread}
+ * ({@link EventLoopThreads}: a broker delivers on an event loop), and is released at once, as after
+ * the last subscriber's write.
  *
  * <p>Figures: ns per encode, and with {@code -prof gc} the bytes allocated on the heap per encode
  * ({@code gc.alloc.rate.norm}); recorded in {@code bench/RESULTS.md}, "Frame encoding (JMH)".
@@ -33,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xmx1g"})
+@Fork(value = 1, jvmArgsAppend = {"-Dio.netty.leakDetection.level=disabled", "-Xmx1g",
+        "-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.pushgate.bench.EventLoopThreads"})
 public class FrameEncodingBenchmark {
     @Param({"1-line", "40-lines", "64KiB"})
     public String text;
@@ -63,7 +66,7 @@ public class FrameEncodingBenchmark {
 
     @Benchmark
     public int encode() {
-        ByteBuf frame = SseFrames.event(ByteBufAllocator.DEFAULT, version);
+        ByteBuf frame = SseFrames.event(PooledByteBufAllocator.DEFAULT, version);
         int size = frame.readableBytes();
         frame.release();
         return size;
