@@ -12,7 +12,8 @@
 # Servers: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a random
 # --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC, the
 # collector deploy/ recommends; a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
-# default, instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway.
+# default, instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_JAVA names the java
+# binary that runs it (default: java on the PATH), e.g. another JDK.
 # Bounded: each load run is killed after 5 minutes, each server stopped after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,7 +94,7 @@ start_server() {
     *) echo "fanout-compare: unknown server $kind" >&2; return 1 ;;
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
-  java -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
