@@ -94,9 +94,10 @@ public final class StreamSupervisor {
         long now = System.nanoTime();
         clock = now;
         long silentSince = now - heartbeatNanos;
-        SseStream[] all = streams;
-        for (int i = 0, n = count; i < n; i++) {
-            SseStream stream = all[i];
+        // count and the array are read on every step: a write that fails may close its stream, and
+        // should Netty ever run channelInactive at once, the last stream moves into its slot.
+        for (int i = 0; i < count; i++) {
+            SseStream stream = streams[i];
             if (stream.lastWrite - silentSince <= 0) {
                 stream.heartbeat();
             }
