@@ -75,6 +75,10 @@ public final class StreamSupervisor {
         last.slot = slot;
         streams[count] = null;
         stream.slot = -1;
+        // After a storm of streams has gone, give the memory back (hysteresis: grows at full, halves at a quarter).
+        if (streams.length > 64 && count < streams.length / 4) {
+            streams = Arrays.copyOf(streams, streams.length / 2);
+        }
     }
 
     /** Streams of this loop (for tests). */
