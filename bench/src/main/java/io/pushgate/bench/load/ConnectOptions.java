@@ -25,11 +25,16 @@ final class ConnectOptions {
             description = "Timeout of one connect (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 
-    /** The source addresses that {@code connections} connections over a client's life need. */
-    List<InetAddress> sources(Target target, int connections) {
+    /** Rejects a non-positive --max-connecting or --ports-per-source. */
+    void validate() {
         if (maxConnecting <= 0 || portsPerSource <= 0) {
             throw new IllegalArgumentException("--max-connecting and --ports-per-source must be positive");
         }
+    }
+
+    /** The source addresses that {@code connections} connections over a client's life need. */
+    List<InetAddress> sources(Target target, int connections) {
+        validate();
         return target.sources(connections, portsPerSource);
     }
 

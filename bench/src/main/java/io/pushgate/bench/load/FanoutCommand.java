@@ -113,6 +113,8 @@ final class FanoutCommand implements Callable<Integer> {
         Target target = Target.parse(url);
         Target publishTarget = Target.parse(publishUrl == null ? url : publishUrl);
         require(streams > 0 && topics > 0 && rate > 0, "--streams, --topics, --rate must be positive");
+        // Checked here too: a split run (--procs) hands the options to its processes without a client of its own.
+        connect.validate();
         require(!duration.isNegative() && !duration.isZero() && duration.toHours() < 1, "--duration must be within (0, 1h)");
         LoadClient.requireOpenFiles(streams, " (split the run over processes: --procs)");
         String pid = serverPid == null ? null : Long.toString(serverPid);
