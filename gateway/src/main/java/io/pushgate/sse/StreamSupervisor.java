@@ -81,11 +81,6 @@ public final class StreamSupervisor {
         }
     }
 
-    /** Streams of this loop (for tests). */
-    int count() {
-        return count;
-    }
-
     void unwritable(SseStream stream) {
         unwritable.add(stream);
     }
