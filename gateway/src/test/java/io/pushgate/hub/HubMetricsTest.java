@@ -13,11 +13,12 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.pushgate.hub.OnLoops.on;
+import static io.pushgate.hub.OnLoops.settle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,15 +94,7 @@ class HubMetricsTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private <T> T on(EventLoop loop, Callable<T> task) throws Exception {
-        return loop.submit(task).get(5, TimeUnit.SECONDS);
-    }
 
-    private void settle() throws Exception {
-        for (EventLoop loop : loops.loops()) {
-            on(loop, () -> null);
-        }
-    }
 
     private Releasing subscribe(int loop, String topic) throws Exception {
         Releasing r = new Releasing();
@@ -121,7 +114,7 @@ class HubMetricsTest {
         }
         broker.publish("t", utf8("v1"));
         broker.publish("t", utf8("v2"));
-        settle();
+        settle(loops);
         assertEquals(2, metrics.published.get());
         assertEquals(List.of(50, 50, 50, 50), metrics.delivered);
         assertEquals(List.of(), metrics.caughtUp);
@@ -131,7 +124,7 @@ class HubMetricsTest {
     void versionsOfTopicsNobodyServesAreNotCounted() throws Exception {
         subscribe(0, "served");
         broker.publish("elsewhere", utf8("v1"));
-        settle();
+        settle(loops);
         assertEquals(0, metrics.published.get());
         assertEquals(List.of(), metrics.delivered);
     }
@@ -145,7 +138,7 @@ class HubMetricsTest {
         subscribe(0, "t");
         slow.writable = false;
         broker.publish("t", utf8("v2"));
-        settle();
+        settle(loops);
         assertEquals(1, metrics.published.get(), "the stored version is not a publish");
         assertEquals(List.of(2), metrics.delivered, "three subscribers, one skipped");
         assertEquals(1, hub.conflated());

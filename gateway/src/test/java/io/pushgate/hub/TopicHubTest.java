@@ -14,9 +14,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import static io.pushgate.hub.OnLoops.on;
+import static io.pushgate.hub.OnLoops.settle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,16 +76,7 @@ class TopicHubTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private <T> T on(EventLoop loop, Callable<T> task) throws Exception {
-        return loop.submit(task).get(5, TimeUnit.SECONDS);
-    }
 
-    /** Waits until every loop has run what was queued before. */
-    private void settle() throws Exception {
-        for (EventLoop loop : loops.loops()) {
-            on(loop, () -> null);
-        }
-    }
 
     private Subscription subscribe(EventLoop loop, String topic, Recorder r) throws Exception {
         recorders.add(r);
@@ -112,7 +104,7 @@ class TopicHubTest {
             subscribe(loops.loop(i % 2), "t", r);
         }
         broker.publish("t", utf8("hello"));
-        settle();
+        settle(loops);
         Set<Long> memory = new HashSet<>();
         for (Recorder r : all) {
             assertEquals(1, r.frames.size());
@@ -128,7 +120,7 @@ class TopicHubTest {
         subscribe(loops.loop(0), "t", early);
         broker.publish("t", utf8("v1"));
         broker.publish("t", utf8("v2"));
-        settle();
+        settle(loops);
         Recorder late = new Recorder();
         subscribe(loops.loop(1), "t", late);
         assertEquals(1, late.frames.size());
@@ -144,12 +136,12 @@ class TopicHubTest {
         Subscription sub = subscribe(loop, "t", slow);
         subscribe(loop, "t", fast);
         broker.publish("t", utf8("v1"));
-        settle();
+        settle(loops);
         on(loop, () -> slow.writable = false);
         for (int v = 2; v <= 5; v++) {
             broker.publish("t", utf8("v" + v));
         }
-        settle();
+        settle(loops);
         assertEquals(1, slow.frames.size());
         assertEquals(5, fast.frames.size());
         assertEquals(4, hub.conflated());
@@ -171,16 +163,16 @@ class TopicHubTest {
         broker.publish("t", utf8("v2"));
         hub.onVersion(v1);
         hub.onVersion(new io.pushgate.broker.TopicVersion("t", v1.epoch(), 2, 0, utf8("v2 again")));
-        settle();
+        settle(loops);
         assertEquals(2, r.frames.size());
         assertTrue(r.last().contains("data: v2\n"));
         long later = v1.publishedMicros() + 1_000_000;
         hub.onVersion(new io.pushgate.broker.TopicVersion("t", "newepoch", 1, later, utf8("reborn")));
-        settle();
+        settle(loops);
         assertEquals(3, r.frames.size(), "a new epoch replaces the state even with a lower version");
         // A late read of the lost state (older publish time) never comes back.
         hub.onVersion(new io.pushgate.broker.TopicVersion("t", v1.epoch(), 9, v1.publishedMicros(), utf8("stale")));
-        settle();
+        settle(loops);
         assertEquals(3, r.frames.size());
         assertTrue(r.last().contains("data: reborn\n"));
     }
@@ -192,7 +184,7 @@ class TopicHubTest {
         Subscription sa = subscribe(loops.loop(0), "t", a);
         Subscription sb = subscribe(loops.loop(1), "t", b);
         broker.publish("t", utf8("v1"));
-        settle();
+        settle(loops);
         assertEquals(1, hub.topicCount());
         on(loops.loop(0), () -> {
             hub.unsubscribe(sa);
@@ -208,7 +200,7 @@ class TopicHubTest {
         assertEquals(0, hub.topicCount());
         assertNull(hub.latestServed("t"));
         broker.publish("t", utf8("v2"));
-        settle();
+        settle(loops);
         assertEquals(1, a.frames.size());
         assertEquals(1, b.frames.size());
     }
