@@ -2,9 +2,9 @@ package io.pushgate;
 
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.broker.RedisBroker;
+import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.Config;
-import io.pushgate.server.GatewayServer;
+import io.pushgate.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -34,7 +34,7 @@ public final class Main {
             return;
         }
         Broker broker = config.usesRedis() ? new RedisBroker(RedisBroker.settings(config)) : new InMemoryBroker();
-        GatewayServer server = GatewayServer.start(config, broker);
+        Node server = Node.start(config, broker);
         Runnable drainAndExit = () -> {
             try {
                 server.drain().get(config.drainTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);

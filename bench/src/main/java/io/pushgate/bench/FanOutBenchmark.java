@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.broker.TopicVersion;
-import io.pushgate.hub.HubMetrics;
-import io.pushgate.hub.LoopIndex;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.metrics.FanOutRecorder;
+import io.pushgate.loops.LoopIndex;
 import io.pushgate.hub.Subscriber;
 import io.pushgate.hub.TopicHub;
 import io.pushgate.metrics.NodeMetrics;
@@ -30,13 +30,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The fan-out of one update to 1,000 or 10,000 subscribers spread over two event loops, with the
  * node's metrics on (Micrometer, Prometheus registry: what a node records) or off
- * ({@link HubMetrics#NONE}). One update is {@link TopicHub#onVersion} of a new version until every
+ * ({@link FanOutRecorder#NONE}). One update is {@link TopicHub#onVersion} of a new version until every
  * subscriber has been written to: the encode-once, one task per loop, a {@code retainedDuplicate()}
  * per subscriber, and the metrics calls (one publish, one record per loop task). The subscribers
  * release each frame at once, as a socket that takes the whole write does, so no socket or pipeline
  * is measured, only the hub.
  *
- * <p>As on a node: frames come from {@link PooledByteBufAllocator} (what {@code GatewayServer} gives
+ * <p>As on a node: frames come from {@link PooledByteBufAllocator} (what {@code Node} gives
  * the hub), and the benchmark threads are Netty {@code FastThreadLocalThread}s
  * ({@link EventLoopThreads}), the only threads on which Netty recycles the pooled duplicates. The loops
  * are {@link InlineLoops}: their tasks run on the benchmark thread, so thread wake-ups (the same with
@@ -71,7 +71,7 @@ public class FanOutBenchmark {
     private InlineLoops group;
     private LoopIndex loops;
     private NodeMetrics nodeMetrics;
-    private HubMetrics hubMetrics;
+    private FanOutRecorder hubMetrics;
     private TopicVersion sample;
     private TopicHub hub;
     private long version;
@@ -101,7 +101,7 @@ public class FanOutBenchmark {
     public void start() throws Exception {
         group = new InlineLoops(2);
         loops = new LoopIndex(group);
-        hubMetrics = HubMetrics.NONE;
+        hubMetrics = FanOutRecorder.NONE;
         if (metrics.equals("on")) {
             nodeMetrics = new NodeMetrics("bench");
             hubMetrics = nodeMetrics.hub();

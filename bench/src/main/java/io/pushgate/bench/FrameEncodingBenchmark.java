@@ -2,8 +2,8 @@ package io.pushgate.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.pushgate.broker.TopicVersion;
-import io.pushgate.sse.SseFrames;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.wire.SseFrames;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
 
 /**

@@ -1,5 +1,7 @@
 package io.pushgate.broker;
 
+import io.pushgate.model.TopicVersion;
+import io.pushgate.model.Epochs;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;

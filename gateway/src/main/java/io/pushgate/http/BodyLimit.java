@@ -1,5 +1,6 @@
 package io.pushgate.http;
 
+import io.pushgate.metrics.HttpErrors;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpMessage;

@@ -1,5 +1,6 @@
 package io.pushgate.http;
 
+import io.pushgate.metrics.HttpErrors;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.Config;
 import io.pushgate.hub.TopicHub;

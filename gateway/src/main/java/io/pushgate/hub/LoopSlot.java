@@ -1,11 +1,12 @@
 package io.pushgate.hub;
 
+import io.pushgate.metrics.FanOutRecorder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import io.pushgate.broker.TopicVersion;
-import io.pushgate.sse.SseFrames;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.wire.SseFrames;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
@@ -24,7 +25,7 @@ final class LoopSlot {
     volatile int plainCount;
     volatile int namedCount;
     private final LongAdder conflated;
-    private final HubMetrics metrics;
+    private final FanOutRecorder metrics;
 
     private Subscription[] subs = new Subscription[2];
     private int size;
@@ -32,7 +33,7 @@ final class LoopSlot {
     private ByteBuf frame;
     private ByteBuf namedFrame;
 
-    LoopSlot(Topic topic, EventLoop loop, LongAdder conflated, HubMetrics metrics) {
+    LoopSlot(Topic topic, EventLoop loop, LongAdder conflated, FanOutRecorder metrics) {
         this.topic = topic;
         this.loop = loop;
         this.conflated = conflated;
@@ -78,7 +79,7 @@ final class LoopSlot {
     /**
      * Delivers {@code v} to every subscriber of this loop; runs on {@code loop}. Takes ownership of
      * one reference of {@code plain} and of {@code named} (either may be {@code null}).
-     * {@code fanOutStart} is {@link HubMetrics#fanOutStart()} of a live update, else {@link HubMetrics#UNTIMED}.
+     * {@code fanOutStart} is {@link FanOutRecorder#fanOutStart()} of a live update, else {@link FanOutRecorder#UNTIMED}.
      */
     void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBufAllocator alloc, long fanOutStart) {
         if (size == 0 || !v.supersedes(frameVersion)) {
@@ -97,7 +98,7 @@ final class LoopSlot {
             }
         }
         if (written > 0) {
-            if (fanOutStart == HubMetrics.UNTIMED) {
+            if (fanOutStart == FanOutRecorder.UNTIMED) {
                 metrics.caughtUp(written);
             } else {
                 metrics.delivered(written, v, fanOutStart);

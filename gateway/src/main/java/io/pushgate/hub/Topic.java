@@ -1,7 +1,9 @@
 package io.pushgate.hub;
 
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.metrics.FanOutRecorder;
 import io.netty.channel.EventLoop;
-import io.pushgate.broker.TopicVersion;
+import io.pushgate.model.TopicVersion;
 
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,7 +23,7 @@ final class Topic {
     volatile TopicVersion latest;
     int refs;
 
-    Topic(String name, LoopIndex loops, LongAdder conflated, HubMetrics metrics) {
+    Topic(String name, LoopIndex loops, LongAdder conflated, FanOutRecorder metrics) {
         this.name = name;
         this.slots = new LoopSlot[loops.size()];
         for (int i = 0; i < slots.length; i++) {

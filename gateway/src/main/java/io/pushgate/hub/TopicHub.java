@@ -1,12 +1,14 @@
 package io.pushgate.hub;
 
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.metrics.FanOutRecorder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.broker.Broker;
-import io.pushgate.broker.TopicVersion;
-import io.pushgate.sse.SseFrames;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.wire.SseFrames;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>An update is encoded once into one pooled buffer holding the whole HTTP chunk; each event
  * loop with subscribers of the topic gets one task that writes {@code retainedDuplicate()}s of it
  * to its channels. No lock, future, per-subscriber encoding or logging on that path; metrics are
- * recorded once per update and once per loop task ({@link HubMetrics}).
+ * recorded once per update and once per loop task ({@link FanOutRecorder}).
  *
  * <p>Thread rules: {@link #onVersion} on any thread; {@link #subscribe}, {@link #unsubscribe} and
  * {@link #catchUp} on the subscriber's own event loop.
@@ -30,13 +32,13 @@ public final class TopicHub implements Broker.Listener {
     private final ByteBufAllocator alloc;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final LongAdder conflated = new LongAdder();
-    private final HubMetrics metrics;
+    private final FanOutRecorder metrics;
 
     public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc) {
-        this(broker, loops, alloc, HubMetrics.NONE);
+        this(broker, loops, alloc, FanOutRecorder.NONE);
     }
 
-    public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc, HubMetrics metrics) {
+    public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics) {
         this.broker = broker;
         this.loops = loops;
         this.alloc = alloc;
@@ -110,7 +112,7 @@ public final class TopicHub implements Broker.Listener {
 
     /** Encodes once and hands {@code v} to each loop with subscribers; {@code live}: a new publish, timed. */
     private void fanOut(TopicVersion v, boolean live) {
-        long fanOutStart = live ? metrics.fanOutStart() : HubMetrics.UNTIMED;
+        long fanOutStart = live ? metrics.fanOutStart() : FanOutRecorder.UNTIMED;
         Topic topic = topics.get(v.topic());
         if (topic == null || !topic.advance(v)) {
             return;

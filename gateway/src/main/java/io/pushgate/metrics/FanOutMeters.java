@@ -3,8 +3,7 @@ package io.pushgate.metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.pushgate.broker.TopicVersion;
-import io.pushgate.hub.HubMetrics;
+import io.pushgate.model.TopicVersion;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Thread rules: any thread; nothing blocks.
  */
-final class FanOutMeters implements HubMetrics {
+final class FanOutMeters implements FanOutRecorder {
     /**
      * Histogram buckets, 50 µs to 10 s: a fan-out on one node takes well under a millisecond to a few
      * milliseconds; a delivery through Redis adds a network hop; seconds mean trouble.

@@ -17,10 +17,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
 import io.pushgate.broker.Broker;
-import io.pushgate.http.HttpErrors;
-import io.pushgate.hub.HubMetrics;
 import io.pushgate.hub.TopicHub;
-import io.pushgate.sse.CloseReason;
 import io.pushgate.sse.Streams;
 
 import java.io.IOException;
@@ -71,7 +68,7 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     /** What the hub records into. */
-    public HubMetrics hub() {
+    public FanOutRecorder hub() {
         return fanOut;
     }
 

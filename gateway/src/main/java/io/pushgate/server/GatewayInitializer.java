@@ -1,5 +1,6 @@
 package io.pushgate.server;
 
+import io.pushgate.sse.Streams;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -12,7 +13,7 @@ import io.pushgate.http.HttpRouter;
 import io.pushgate.http.RequestDeadline;
 import io.pushgate.http.RequestTimeouts;
 import io.pushgate.http.RouterContext;
-import io.pushgate.hub.LoopIndex;
+import io.pushgate.loops.LoopIndex;
 import io.pushgate.http.BodyLimit;
 
 /**
@@ -28,14 +29,14 @@ import io.pushgate.http.BodyLimit;
  * router     HttpRouter            the REST surface and the hand-over to SSE
  * </pre>
  */
-final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+public final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final RouterContext context;
     private final LoopIndex loops;
     private final RequestTimeouts[] timeouts;
     private final AcceptRate acceptRate;
     private final CorsConfig cors;
 
-    GatewayInitializer(RouterContext context, LoopIndex loops, RequestTimeouts[] timeouts, AcceptRate acceptRate,
+    public GatewayInitializer(RouterContext context, LoopIndex loops, RequestTimeouts[] timeouts, AcceptRate acceptRate,
                        CorsConfig cors) {
         this.context = context;
         this.loops = loops;

@@ -1,5 +1,8 @@
 package io.pushgate.sse;
 
+import io.pushgate.wire.SseFrames;
+import io.pushgate.wire.LastEventId;
+import io.pushgate.metrics.CloseReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,5 +1,7 @@
 package io.pushgate.sse;
 
+import io.pushgate.wire.LastEventId;
+import io.pushgate.metrics.CloseReason;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -14,7 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pushgate.config.Config;
-import io.pushgate.hub.LoopIndex;
+import io.pushgate.loops.LoopIndex;
 import io.pushgate.hub.TopicHub;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.pushgate.broker;
 
+import io.pushgate.model.TopicVersion;
+import io.pushgate.model.Epochs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.pushgate.broker;
 
+import io.pushgate.model.TopicVersion;
+import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.RedisFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.broker.redis.RedisBroker;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;

@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.BlackholeProxy;
 import io.pushgate.testing.RedisFixture;
 import io.pushgate.testing.RedisServerProcess;

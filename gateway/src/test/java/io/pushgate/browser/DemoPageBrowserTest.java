@@ -2,7 +2,7 @@ package io.pushgate.browser;
 
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.Config;
-import io.pushgate.server.GatewayServer;
+import io.pushgate.node.Node;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +50,7 @@ class DemoPageBrowserTest {
     private static final Pattern VERSION = Pattern.compile("\"version\":(\\d+)");
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":\"([0-9a-z]+)\"");
 
-    private static GatewayServer server;
+    private static Node server;
     private static Path profile;
     private static ChromeDriver driver;
     private static HttpClient http;
@@ -62,7 +62,7 @@ class DemoPageBrowserTest {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install the chromium package");
         assertTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: install chromium-driver");
         // Short retry hints so the reconnect test does not wait for the default 1-3 s.
-        server = GatewayServer.start(Config.parse("--port", "0", "--admin-port", "0",
+        server = Node.start(Config.parse("--port", "0", "--admin-port", "0",
                 "--retry", "200ms", "--retry-jitter", "100ms"), new InMemoryBroker());
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build();
         profile = Files.createTempDirectory("pushgate-chromium-");

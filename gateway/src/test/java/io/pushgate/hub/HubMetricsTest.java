@@ -1,11 +1,13 @@
 package io.pushgate.hub;
 
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.metrics.FanOutRecorder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoop;
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.broker.TopicVersion;
+import io.pushgate.model.TopicVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +34,7 @@ class HubMetricsTest {
     private final List<Subscription> open = new ArrayList<>();
 
     /** Keeps every call. */
-    static final class Recording implements HubMetrics {
+    static final class Recording implements FanOutRecorder {
         final AtomicInteger published = new AtomicInteger();
         final List<Integer> delivered = new CopyOnWriteArrayList<>();
         final List<Integer> caughtUp = new CopyOnWriteArrayList<>();

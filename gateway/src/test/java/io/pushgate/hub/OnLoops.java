@@ -1,5 +1,6 @@
 package io.pushgate.hub;
 
+import io.pushgate.loops.LoopIndex;
 import io.netty.channel.EventLoop;
 
 import java.util.concurrent.Callable;

@@ -1,5 +1,6 @@
 package io.pushgate.hub;
 
+import io.pushgate.loops.LoopIndex;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultEventLoopGroup;
@@ -162,16 +163,16 @@ class TopicHubTest {
         var v1 = broker.publish("t", utf8("v1")).toCompletableFuture().get();
         broker.publish("t", utf8("v2"));
         hub.onVersion(v1);
-        hub.onVersion(new io.pushgate.broker.TopicVersion("t", v1.epoch(), 2, 0, utf8("v2 again")));
+        hub.onVersion(new io.pushgate.model.TopicVersion("t", v1.epoch(), 2, 0, utf8("v2 again")));
         settle(loops);
         assertEquals(2, r.frames.size());
         assertTrue(r.last().contains("data: v2\n"));
         long later = v1.publishedMicros() + 1_000_000;
-        hub.onVersion(new io.pushgate.broker.TopicVersion("t", "newepoch", 1, later, utf8("reborn")));
+        hub.onVersion(new io.pushgate.model.TopicVersion("t", "newepoch", 1, later, utf8("reborn")));
         settle(loops);
         assertEquals(3, r.frames.size(), "a new epoch replaces the state even with a lower version");
         // A late read of the lost state (older publish time) never comes back.
-        hub.onVersion(new io.pushgate.broker.TopicVersion("t", v1.epoch(), 9, v1.publishedMicros(), utf8("stale")));
+        hub.onVersion(new io.pushgate.model.TopicVersion("t", v1.epoch(), 9, v1.publishedMicros(), utf8("stale")));
         settle(loops);
         assertEquals(3, r.frames.size());
         assertTrue(r.last().contains("data: reborn\n"));

@@ -4,7 +4,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.pushgate.broker.RedisBroker;
+import io.pushgate.broker.redis.RedisBroker;
 
 import java.time.Duration;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.pushgate.testing;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.Config;
-import io.pushgate.server.GatewayServer;
+import io.pushgate.node.Node;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -20,9 +20,9 @@ import java.util.regex.Pattern;
 public final class TestNode implements AutoCloseable {
     private static final Pattern VERSION = Pattern.compile("\"version\":(\\d+)");
 
-    public final GatewayServer server;
+    public final Node server;
 
-    private TestNode(GatewayServer server) {
+    private TestNode(Node server) {
         this.server = server;
     }
 
@@ -34,7 +34,7 @@ public final class TestNode implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"));
         args.addAll(Arrays.asList(flags));
         try {
-            return new TestNode(GatewayServer.start(Config.parse(args.toArray(new String[0])), broker));
+            return new TestNode(Node.start(Config.parse(args.toArray(new String[0])), broker));
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }

@@ -2,7 +2,7 @@ package io.pushgate.bench.load;
 
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.Config;
-import io.pushgate.server.GatewayServer;
+import io.pushgate.node.Node;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,11 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A short fan-out against a gateway in this JVM: every stream must see every version once, in order. */
 class FanoutEndToEndTest {
-    private static GatewayServer server;
+    private static Node server;
 
     @BeforeAll
     static void startGateway() throws InterruptedException {
-        server = GatewayServer.start(Config.parse("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
+        server = Node.start(Config.parse("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
                 "--accept-rate", "0"), new InMemoryBroker());
     }
 

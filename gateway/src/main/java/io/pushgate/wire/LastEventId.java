@@ -1,7 +1,7 @@
-package io.pushgate.sse;
+package io.pushgate.wire;
 
-import io.pushgate.broker.Epochs;
-import io.pushgate.broker.TopicVersion;
+import io.pushgate.model.Epochs;
+import io.pushgate.model.TopicVersion;
 
 /**
  * What a reconnecting client already has, parsed from its {@code Last-Event-ID}.
@@ -28,7 +28,7 @@ public record LastEventId(String topic, long version, String epoch) {
         String rest = id;
         if (slash >= 0) {
             topic = id.substring(0, slash);
-            if (!io.pushgate.hub.TopicNames.isValid(topic)) {
+            if (!io.pushgate.model.TopicNames.isValid(topic)) {
                 return null;
             }
             rest = id.substring(slash + 1);

@@ -1,4 +1,4 @@
-package io.pushgate.broker;
+package io.pushgate.model;
 
 import java.util.Objects;
 

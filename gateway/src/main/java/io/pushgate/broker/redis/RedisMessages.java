@@ -1,5 +1,7 @@
-package io.pushgate.broker;
+package io.pushgate.broker.redis;
 
+import io.pushgate.model.TopicVersion;
+import io.pushgate.model.Epochs;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -35,7 +37,7 @@ final class RedisMessages {
             return null;
         }
         String topic = fields[0];
-        if (!io.pushgate.hub.TopicNames.isValid(topic)) {
+        if (!io.pushgate.model.TopicNames.isValid(topic)) {
             return null;
         }
         long version = digits(fields[2]);

@@ -1,4 +1,4 @@
-package io.pushgate.sse;
+package io.pushgate.wire;
 
 import org.junit.jupiter.api.Test;
 

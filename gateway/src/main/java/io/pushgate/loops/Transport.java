@@ -1,4 +1,4 @@
-package io.pushgate.server;
+package io.pushgate.loops;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;

@@ -1,4 +1,4 @@
-package io.pushgate.broker;
+package io.pushgate.broker.redis;
 
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.cluster.RedisClusterClient;

@@ -1,8 +1,8 @@
-package io.pushgate.sse;
+package io.pushgate.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.pushgate.broker.TopicVersion;
+import io.pushgate.model.TopicVersion;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.pushgate.hub;
+package io.pushgate.model;
 
 /** Topic names: {@code [A-Za-z0-9._:-]{1,128}} (DESIGN.md). */
 public final class TopicNames {

@@ -1,4 +1,4 @@
-package io.pushgate.hub;
+package io.pushgate.model;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
-package io.pushgate.metrics;
+package io.pushgate.admin;
 
+import io.pushgate.metrics.NodeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;

@@ -1,6 +1,6 @@
-package io.pushgate.hub;
+package io.pushgate.metrics;
 
-import io.pushgate.broker.TopicVersion;
+import io.pushgate.model.TopicVersion;
 
 /**
  * What the fan-out reports to metrics: called once per update, and once per update per event loop
@@ -10,13 +10,13 @@ import io.pushgate.broker.TopicVersion;
  * <p>Thread rules: {@link #published} and {@link #fanOutStart} on the broker's or publisher's
  * thread; {@link #delivered} and {@link #caughtUp} on an event loop. Implementations must not block.
  */
-public interface HubMetrics {
+public interface FanOutRecorder {
 
     /** Passed as the start of a fan-out that is not timed (a stored state read, not a live update). */
     long UNTIMED = Long.MIN_VALUE;
 
     /** Records nothing. */
-    HubMetrics NONE = new HubMetrics() {
+    FanOutRecorder NONE = new FanOutRecorder() {
         @Override
         public long fanOutStart() {
             return UNTIMED;

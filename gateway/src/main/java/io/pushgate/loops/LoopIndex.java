@@ -1,4 +1,4 @@
-package io.pushgate.hub;
+package io.pushgate.loops;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;

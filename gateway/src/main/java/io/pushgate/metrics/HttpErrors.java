@@ -1,4 +1,4 @@
-package io.pushgate.http;
+package io.pushgate.metrics;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 

@@ -1,4 +1,4 @@
-package io.pushgate.server;
+package io.pushgate.node;
 
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;

@@ -1,9 +1,9 @@
-package io.pushgate.sse;
+package io.pushgate.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.pushgate.broker.TopicVersion;
+import io.pushgate.model.TopicVersion;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,4 +1,4 @@
-package io.pushgate.sse;
+package io.pushgate.metrics;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.pushgate.broker;
+package io.pushgate.broker.redis;
 
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisConnectionStateListener;

@@ -1,5 +1,8 @@
-package io.pushgate.broker;
+package io.pushgate.broker.redis;
 
+import io.pushgate.model.TopicVersion;
+import io.pushgate.model.Epochs;
+import io.pushgate.broker.Broker;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;

@@ -1,9 +1,9 @@
-package io.pushgate.metrics;
+package io.pushgate.admin;
 
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.broker.TopicVersion;
-import io.pushgate.sse.CloseReason;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.metrics.CloseReason;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package io.pushgate.server;
+package io.pushgate.node;
 
+import io.pushgate.loops.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -17,15 +18,16 @@ import io.pushgate.broker.Broker;
 import io.pushgate.config.Config;
 import io.pushgate.http.AcceptRate;
 import io.pushgate.http.DemoPage;
-import io.pushgate.http.HttpErrors;
+import io.pushgate.metrics.HttpErrors;
 import io.pushgate.http.RequestTimeouts;
 import io.pushgate.http.RouterContext;
-import io.pushgate.hub.LoopIndex;
+import io.pushgate.loops.LoopIndex;
 import io.pushgate.hub.TopicHub;
-import io.pushgate.metrics.AdminHandler;
-import io.pushgate.metrics.AdminServer;
+import io.pushgate.admin.AdminHandler;
+import io.pushgate.admin.AdminServer;
 import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.sse.Streams;
+import io.pushgate.server.GatewayInitializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread rules: {@link #start}, {@link #drain} and {@link #close} from any thread.
  */
-public final class GatewayServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+public final class Node implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
 
     private final Config config;
     private final Broker broker;
@@ -57,7 +59,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Transport transport;
     private volatile boolean draining;
 
-    private GatewayServer(Config config, Broker broker) throws InterruptedException {
+    private Node(Config config, Broker broker) throws InterruptedException {
         this.config = config;
         this.broker = broker;
         this.transport = Transport.select(config.transport());
@@ -115,8 +117,8 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** Starts a node on {@code broker}; returns once the port is bound. */
-    public static GatewayServer start(Config config, Broker broker) throws InterruptedException {
-        GatewayServer server = new GatewayServer(config, broker);
+    public static Node start(Config config, Broker broker) throws InterruptedException {
+        Node server = new Node(config, broker);
         log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}), admin {}:{}", config.bind(),
                 server.port(), server.transport.name(), server.hub().loopCount(), broker.describe(), config.adminBind(),
                 server.adminPort());

@@ -1,4 +1,4 @@
-package io.pushgate.metrics;
+package io.pushgate.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
