@@ -33,7 +33,7 @@ public final class Main {
         if (config == null) {
             return;
         }
-        Broker broker = config.usesRedis() ? new RedisBroker(RedisBroker.settings(config)) : new InMemoryBroker();
+        Broker broker = config.usesRedis() ? new RedisBroker(config.redisSettings()) : new InMemoryBroker();
         Node server = Node.start(config, broker);
         Runnable drainAndExit = () -> {
             try {

@@ -58,6 +58,9 @@ public interface Broker extends AutoCloseable {
     /** Times the node re-read the state of its topics to catch up after a gap. */
     long resyncs();
 
+    /** Messages on a topic channel that were not pushgate versions, skipped (0 for the embedded broker). */
+    long malformed();
+
     /** A short name for logs, e.g. {@code embedded}. */
     String describe();
 

@@ -73,6 +73,11 @@ public final class InMemoryBroker implements Broker {
     }
 
     @Override
+    public long malformed() {
+        return 0;
+    }
+
+    @Override
     public String describe() {
         return "embedded";
     }

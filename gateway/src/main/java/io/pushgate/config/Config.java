@@ -84,6 +84,16 @@ public record Config(
         return !redis.isEmpty() || !redisCluster.isEmpty();
     }
 
+    /** The Redis broker's settings, or {@code null} when the node runs the embedded broker. */
+    public RedisSettings redisSettings() {
+        if (!usesRedis()) {
+            return null;
+        }
+        boolean cluster = !redisCluster.isEmpty();
+        return new RedisSettings(cluster ? redisCluster : redis, cluster, keyPrefix, redisTimeout, redisPingInterval,
+                redisPingTimeout);
+    }
+
     /** The settings of {@code args} over the defaults, as on the command line (tests use this). */
     public static Config parse(String... args) {
         return Cli.parse(args);

@@ -69,6 +69,11 @@ class AdminEndpointsTest {
         }
 
         @Override
+        public long malformed() {
+            return 0;
+        }
+
+        @Override
         public String describe() {
             return "switchable";
         }

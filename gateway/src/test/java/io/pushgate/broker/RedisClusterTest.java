@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.RedisSettings;
 import io.pushgate.broker.redis.RedisBroker;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -41,8 +42,8 @@ class RedisClusterTest {
         cluster.close();
     }
 
-    static RedisBroker.Settings settings(String prefix) {
-        return new RedisBroker.Settings(cluster.seeds(), true, prefix, Duration.ofSeconds(2),
+    static RedisSettings settings(String prefix) {
+        return new RedisSettings(cluster.seeds(), true, prefix, Duration.ofSeconds(2),
                 Duration.ofMillis(500), Duration.ofSeconds(1));
     }
 

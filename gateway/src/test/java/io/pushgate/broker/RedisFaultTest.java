@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.RedisSettings;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.BlackholeProxy;
 import io.pushgate.testing.RedisFixture;
@@ -179,7 +180,7 @@ class RedisFaultTest {
         int port = RedisServerProcess.freePort();
         RedisServerProcess server = new RedisServerProcess(port);
         String url = "redis://127.0.0.1:" + port;
-        RedisBroker broker = new RedisBroker(new RedisBroker.Settings(url, false, "pgtest-down", Duration.ofSeconds(1),
+        RedisBroker broker = new RedisBroker(new RedisSettings(url, false, "pgtest-down", Duration.ofSeconds(1),
                 Duration.ofMillis(500), Duration.ofMillis(500)));
         try (TestNode node = TestNode.start(broker)) {
             assertTrue(!broker.connected());
@@ -212,7 +213,7 @@ class RedisFaultTest {
         try (RedisServerProcess server = new RedisServerProcess().start();
              BlackholeProxy proxy = new BlackholeProxy(server.port)) {
             RedisFixture direct = new RedisFixture(server.url());
-            RedisBroker broker = new RedisBroker(new RedisBroker.Settings("redis://127.0.0.1:" + proxy.port(), false,
+            RedisBroker broker = new RedisBroker(new RedisSettings("redis://127.0.0.1:" + proxy.port(), false,
                     direct.prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500)));
             try (TestNode node = TestNode.start(broker)) {
                 await().atMost(Duration.ofSeconds(10)).until(broker::connected);

@@ -1,5 +1,6 @@
 package io.pushgate.testing;
 
+import io.pushgate.config.RedisSettings;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -45,8 +46,8 @@ public final class RedisFixture implements AutoCloseable {
         return all;
     }
 
-    public RedisBroker.Settings settings() {
-        return new RedisBroker.Settings(url, false, prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500));
+    public RedisSettings settings() {
+        return new RedisSettings(url, false, prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500));
     }
 
     /** Publishes as any application would: FCALL from a plain client. Returns the new version. */

@@ -3,6 +3,7 @@ package io.pushgate.broker.redis;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.model.Epochs;
 import io.pushgate.broker.Broker;
+import io.pushgate.config.RedisSettings;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.KeyValue;
@@ -65,22 +66,7 @@ public final class RedisBroker implements Broker {
     private static final int SUBSCRIBE_BATCH = 512;
     private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
 
-    /**
-     * Settings of the Redis broker; immutable. {@code uri} is one Redis URI, or for a cluster
-     * ({@code cluster} true) comma-separated seed URIs.
-     */
-    public record Settings(String uri, boolean cluster, String keyPrefix, Duration commandTimeout,
-                           Duration pingInterval, Duration pingTimeout) {
-    }
-
-    /** The Redis settings of a node's configuration. */
-    public static Settings settings(io.pushgate.config.Config config) {
-        boolean cluster = !config.redisCluster().isEmpty();
-        return new Settings(cluster ? config.redisCluster() : config.redis(), cluster, config.keyPrefix(),
-                config.redisTimeout(), config.redisPingInterval(), config.redisPingTimeout());
-    }
-
-    private final Settings settings;
+    private final RedisSettings settings;
     private final List<RedisURI> uris;
     private final ClientResources resources;
     private final AbstractRedisClient client;
@@ -103,7 +89,7 @@ public final class RedisBroker implements Broker {
     private boolean everConnected;
     private String downReason;
 
-    public RedisBroker(Settings settings) {
+    public RedisBroker(RedisSettings settings) {
         this.settings = settings;
         this.uris = new ArrayList<>();
         for (String one : settings.uri().split(",")) {
@@ -459,7 +445,7 @@ public final class RedisBroker implements Broker {
         return resyncs.sum();
     }
 
-    /** Messages on a topic channel that were not pushgate versions, skipped. */
+    @Override
     public long malformed() {
         return malformed.sum();
     }
