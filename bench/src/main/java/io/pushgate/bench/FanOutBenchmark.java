@@ -3,7 +3,6 @@ package io.pushgate.bench;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
-import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.loops.LoopIndex;
@@ -36,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * release each frame at once, as a socket that takes the whole write does, so no socket or pipeline
  * is measured, only the hub.
  *
- * <p>As on a node: frames come from {@link PooledByteBufAllocator} (what {@code Node} gives
+ * <p>As on a node: frames come from {@link PooledByteBufAllocator} (what the node gives
  * the hub), and the benchmark threads are Netty {@code FastThreadLocalThread}s
  * ({@link EventLoopThreads}), the only threads on which Netty recycles the pooled duplicates. The loops
  * are {@link InlineLoops}: their tasks run on the benchmark thread, so thread wake-ups (the same with
@@ -91,7 +90,7 @@ public class FanOutBenchmark {
         }
 
         @Override
-        public void writeAndFlush(ByteBuf frame) {
+        public void writeAndRelease(ByteBuf frame) {
             last = frame;
             frame.release();
         }
@@ -104,12 +103,12 @@ public class FanOutBenchmark {
         hubMetrics = FanOutRecorder.NONE;
         if (metrics.equals("on")) {
             nodeMetrics = new NodeMetrics("bench");
-            hubMetrics = nodeMetrics.hub();
+            hubMetrics = nodeMetrics.fanOut();
         }
         if (DELIVERIES % subscribers != 0 || subscribers % loops.size() != 0) {
             throw new IllegalArgumentException("subscribers must divide " + DELIVERIES + " and spread evenly over the loops");
         }
-        hub = new TopicHub(new InMemoryBroker(), loops, PooledByteBufAllocator.DEFAULT, hubMetrics);
+        hub = new TopicHub(loops, PooledByteBufAllocator.DEFAULT, hubMetrics, TopicHub.Demand.NONE);
         int perLoop = subscribers / loops.size();
         for (EventLoop loop : loops.loops()) {
             for (int i = 0; i < perLoop; i++) {
@@ -148,7 +147,7 @@ public class FanOutBenchmark {
         long start = hubMetrics.fanOutStart();
         hubMetrics.published();
         for (int i = 0; i < loops.size(); i++) {
-            hubMetrics.delivered(subscribers / loops.size(), sample, start);
+            hubMetrics.delivered(subscribers / loops.size(), sample.publishedMicros(), start);
         }
     }
 

@@ -19,12 +19,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pushgate.broker.Broker;
+import io.pushgate.model.NodeStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
 
 /**
  * The admin endpoints: {@code GET /metrics} (Prometheus text, or OpenMetrics when {@code Accept}
@@ -35,18 +35,18 @@ import java.util.function.BooleanSupplier;
  * <p>Thread rules: one shared instance, on the admin loop; it holds no per-channel state.
  */
 @Sharable
-public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String TEXT = "text/plain; charset=utf-8";
 
     private final NodeMetrics metrics;
     private final Broker broker;
-    private final BooleanSupplier draining;
+    private final NodeStatus status;
 
-    public AdminHandler(NodeMetrics metrics, Broker broker, BooleanSupplier draining) {
+    AdminHandler(NodeMetrics metrics, Broker broker, NodeStatus status) {
         this.metrics = metrics;
         this.broker = broker;
-        this.draining = draining;
+        this.status = status;
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     }
 
     private FullHttpResponse readiness() {
-        if (draining.getAsBoolean()) {
+        if (status.draining()) {
             return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
         }
         if (!broker.connected()) {

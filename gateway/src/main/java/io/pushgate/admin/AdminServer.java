@@ -5,12 +5,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pushgate.broker.Broker;
+import io.pushgate.config.AdminSettings;
+import io.pushgate.loops.Transport;
+import io.pushgate.metrics.NodeMetrics;
+import io.pushgate.model.NodeStatus;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -37,14 +40,18 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code bind:port} (0: any free port) with the transport of the public port. */
-    public static AdminServer start(String bind, int port, IoHandlerFactory ioHandlers,
-                                    Class<? extends ServerChannel> serverChannel, AdminHandler handler)
-            throws InterruptedException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-admin"), ioHandlers);
+    /**
+     * Binds {@code settings}' address (port 0: any free port) with the transport of the public port:
+     * {@code /metrics} from {@code metrics}, {@code /readyz} from {@code status} and the broker's health.
+     */
+    public static AdminServer start(AdminSettings settings, Transport transport, NodeMetrics metrics, Broker broker,
+                                    NodeStatus status) throws InterruptedException {
+        AdminHandler handler = new AdminHandler(metrics, broker, status);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-admin"),
+                transport.ioHandlers());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(serverChannel)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -56,7 +63,7 @@ public final class AdminServer implements AutoCloseable {
                     }
                 });
         try {
-            return new AdminServer(group, bootstrap.bind(bind, port).sync().channel());
+            return new AdminServer(group, bootstrap.bind(settings.bind(), settings.port()).sync().channel());
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             throw e;

@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.metrics.BrokerStats;
 import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
 
@@ -8,9 +9,11 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Two implementations: {@link InMemoryBroker} for a single node, and a Redis broker for many nodes.
  * Every method may be called from any thread and must not block; results arrive through the
- * returned stages and the {@link Listener}.
+ * returned stages and the {@link Listener}. Its health ({@link BrokerStats}: connected, reconnects,
+ * resyncs, malformed messages) is what {@code /readyz} and the metrics read; a node is not ready
+ * while {@link #connected()} is false (the embedded broker always is connected).
  */
-public interface Broker extends AutoCloseable {
+public interface Broker extends BrokerStats, AutoCloseable {
 
     /** Receives every version the broker learns of, for topics this node subscribed to. */
     interface Listener {
@@ -45,21 +48,6 @@ public interface Broker extends AutoCloseable {
 
     /** The node's demand for {@code topic} may have ended (the broker checks {@link Listener#serves}). */
     void unsubscribe(String topic);
-
-    /**
-     * Whether the broker can deliver right now (connected and subscribed); a node is not ready
-     * while this is false. The embedded broker always is.
-     */
-    boolean connected();
-
-    /** Times the broker's connection was re-established after a loss (0 for the embedded broker). */
-    long reconnects();
-
-    /** Times the node re-read the state of its topics to catch up after a gap. */
-    long resyncs();
-
-    /** Messages on a topic channel that were not pushgate versions, skipped (0 for the embedded broker). */
-    long malformed();
 
     /** A short name for logs, e.g. {@code embedded}. */
     String describe();

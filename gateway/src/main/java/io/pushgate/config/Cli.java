@@ -1,12 +1,13 @@
 package io.pushgate.config;
 
+import io.pushgate.loops.Transport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The command line: every flag also reads {@code PUSHGATE_<NAME>} from the environment
@@ -18,11 +19,11 @@ import java.util.Locale;
         footer = "%nEvery option can also be set as an environment variable PUSHGATE_<NAME>, "
                 + "e.g. PUSHGATE_PORT=8080 or PUSHGATE_MAX_STREAMS=50000.")
 final class Cli {
-    @Option(names = "--bind", defaultValue = "${env:PUSHGATE_BIND:-0.0.0.0}",
+    @Option(names = "--bind", defaultValue = "${env:PUSHGATE_BIND:-" + Defaults.BIND + "}",
             description = "Address of the public port (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--port", defaultValue = "${env:PUSHGATE_PORT:-8080}",
+    @Option(names = "--port", defaultValue = "${env:PUSHGATE_PORT:-" + Defaults.PORT + "}",
             description = "Public HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -36,26 +37,26 @@ final class Cli {
                     + "sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+) (default: '${DEFAULT-VALUE}').")
     String redisCluster;
 
-    @Option(names = "--key-prefix", defaultValue = "${env:PUSHGATE_KEY_PREFIX:-pushgate}",
+    @Option(names = "--key-prefix", defaultValue = "${env:PUSHGATE_KEY_PREFIX:-" + Defaults.KEY_PREFIX + "}",
             description = "Prefix of the deployment's Redis keys and channels (default: ${DEFAULT-VALUE}).")
     String keyPrefix;
 
-    @Option(names = "--redis-timeout", defaultValue = "${env:PUSHGATE_REDIS_TIMEOUT:-2s}",
+    @Option(names = "--redis-timeout", defaultValue = "${env:PUSHGATE_REDIS_TIMEOUT:-" + Defaults.REDIS_TIMEOUT + "}",
             description = "Connect and command timeout towards Redis; a publish gets 503 after it (default: ${DEFAULT-VALUE}).")
     String redisTimeout;
 
-    @Option(names = "--redis-ping-interval", defaultValue = "${env:PUSHGATE_REDIS_PING_INTERVAL:-5s}",
+    @Option(names = "--redis-ping-interval", defaultValue = "${env:PUSHGATE_REDIS_PING_INTERVAL:-" + Defaults.REDIS_PING_INTERVAL + "}",
             description = "How often the pub/sub connection is PINGed to find a silently dead peer (default: ${DEFAULT-VALUE}).")
     String redisPingInterval;
 
-    @Option(names = "--redis-ping-timeout", defaultValue = "${env:PUSHGATE_REDIS_PING_TIMEOUT:-2s}",
+    @Option(names = "--redis-ping-timeout", defaultValue = "${env:PUSHGATE_REDIS_PING_TIMEOUT:-" + Defaults.REDIS_PING_TIMEOUT + "}",
             description = "A PING unanswered this long ends the Redis session: not ready, reconnect, resync (default: ${DEFAULT-VALUE}).")
     String redisPingTimeout;
-    @Option(names = "--admin-bind", defaultValue = "${env:PUSHGATE_ADMIN_BIND:-127.0.0.1}",
+    @Option(names = "--admin-bind", defaultValue = "${env:PUSHGATE_ADMIN_BIND:-" + Defaults.ADMIN_BIND + "}",
             description = "Address of the admin port (/metrics, /healthz, /readyz); keep it off the load balancer (default: ${DEFAULT-VALUE}).")
     String adminBind;
 
-    @Option(names = "--admin-port", defaultValue = "${env:PUSHGATE_ADMIN_PORT:-9090}",
+    @Option(names = "--admin-port", defaultValue = "${env:PUSHGATE_ADMIN_PORT:-" + Defaults.ADMIN_PORT + "}",
             description = "Admin HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int adminPort;
 
@@ -63,68 +64,68 @@ final class Cli {
             description = "The 'node' tag on every metric (default: the host name).")
     String nodeName;
 
-    @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-auto}",
+    @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-" + Defaults.TRANSPORT + "}",
             description = "auto, epoll, io_uring or nio; auto takes epoll where present (default: ${DEFAULT-VALUE}).")
     String transport;
 
-    @Option(names = "--workers", defaultValue = "${env:PUSHGATE_WORKERS:-0}",
+    @Option(names = "--workers", defaultValue = "${env:PUSHGATE_WORKERS:-" + Defaults.WORKERS + "}",
             description = "Worker event loops; 0 means one per core (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--backlog", defaultValue = "${env:PUSHGATE_BACKLOG:-4096}",
+    @Option(names = "--backlog", defaultValue = "${env:PUSHGATE_BACKLOG:-" + Defaults.BACKLOG + "}",
             description = "Listen backlog; the kernel caps it at net.core.somaxconn (default: ${DEFAULT-VALUE}).")
     int backlog;
 
-    @Option(names = "--heartbeat", defaultValue = "${env:PUSHGATE_HEARTBEAT:-15s}",
+    @Option(names = "--heartbeat", defaultValue = "${env:PUSHGATE_HEARTBEAT:-" + Defaults.HEARTBEAT + "}",
             description = "Interval of ':' comment heartbeats on idle streams (default: ${DEFAULT-VALUE}).")
     String heartbeat;
 
-    @Option(names = "--retry", defaultValue = "${env:PUSHGATE_RETRY:-1s}",
+    @Option(names = "--retry", defaultValue = "${env:PUSHGATE_RETRY:-" + Defaults.RETRY + "}",
             description = "Base of the 'retry:' reconnect hint sent at stream start (default: ${DEFAULT-VALUE}).")
     String retry;
 
-    @Option(names = "--retry-jitter", defaultValue = "${env:PUSHGATE_RETRY_JITTER:-2s}",
+    @Option(names = "--retry-jitter", defaultValue = "${env:PUSHGATE_RETRY_JITTER:-" + Defaults.RETRY_JITTER + "}",
             description = "Random extra added to each stream's 'retry:' so reconnects spread (default: ${DEFAULT-VALUE}).")
     String retryJitter;
 
-    @Option(names = "--max-streams", defaultValue = "${env:PUSHGATE_MAX_STREAMS:-100000}",
+    @Option(names = "--max-streams", defaultValue = "${env:PUSHGATE_MAX_STREAMS:-" + Defaults.MAX_STREAMS + "}",
             description = "Open SSE streams per node; more get 503 + Retry-After (default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
-    @Option(names = "--max-topics-per-stream", defaultValue = "${env:PUSHGATE_MAX_TOPICS_PER_STREAM:-64}",
+    @Option(names = "--max-topics-per-stream", defaultValue = "${env:PUSHGATE_MAX_TOPICS_PER_STREAM:-" + Defaults.MAX_TOPICS_PER_STREAM + "}",
             description = "Topics one /events stream may name; more get 400 (default: ${DEFAULT-VALUE}).")
     int maxTopicsPerStream;
 
-    @Option(names = "--max-text", defaultValue = "${env:PUSHGATE_MAX_TEXT:-1MiB}",
+    @Option(names = "--max-text", defaultValue = "${env:PUSHGATE_MAX_TEXT:-" + Defaults.MAX_TEXT + "}",
             description = "Largest text a PUT may carry; larger get 413 (default: ${DEFAULT-VALUE}).")
     String maxText;
 
-    @Option(names = "--accept-rate", defaultValue = "${env:PUSHGATE_ACCEPT_RATE:-5000}",
+    @Option(names = "--accept-rate", defaultValue = "${env:PUSHGATE_ACCEPT_RATE:-" + Defaults.ACCEPT_RATE + "}",
             description = "New connections per second; above it requests get 429; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int acceptRate;
 
-    @Option(names = "--max-initial-line", defaultValue = "${env:PUSHGATE_MAX_INITIAL_LINE:-4KiB}",
+    @Option(names = "--max-initial-line", defaultValue = "${env:PUSHGATE_MAX_INITIAL_LINE:-" + Defaults.MAX_INITIAL_LINE + "}",
             description = "Longest request line; longer get 431 (default: ${DEFAULT-VALUE}).")
     String maxInitialLine;
 
-    @Option(names = "--max-header-size", defaultValue = "${env:PUSHGATE_MAX_HEADER_SIZE:-8KiB}",
+    @Option(names = "--max-header-size", defaultValue = "${env:PUSHGATE_MAX_HEADER_SIZE:-" + Defaults.MAX_HEADER_SIZE + "}",
             description = "Largest request header block; larger get 431 (default: ${DEFAULT-VALUE}).")
     String maxHeaderSize;
 
-    @Option(names = "--header-timeout", defaultValue = "${env:PUSHGATE_HEADER_TIMEOUT:-10s}",
+    @Option(names = "--header-timeout", defaultValue = "${env:PUSHGATE_HEADER_TIMEOUT:-" + Defaults.HEADER_TIMEOUT + "}",
             description = "Time to send a whole request (slowloris guard): 408 after it; "
                     + "also how long an idle keep-alive connection stays (default: ${DEFAULT-VALUE}).")
     String headerTimeout;
 
-    @Option(names = "--slow-consumer-timeout", defaultValue = "${env:PUSHGATE_SLOW_CONSUMER_TIMEOUT:-30s}",
+    @Option(names = "--slow-consumer-timeout", defaultValue = "${env:PUSHGATE_SLOW_CONSUMER_TIMEOUT:-" + Defaults.SLOW_CONSUMER_TIMEOUT + "}",
             description = "A stream that cannot take data for this long is closed (default: ${DEFAULT-VALUE}).")
     String slowConsumerTimeout;
 
-    @Option(names = "--write-buffer-low", defaultValue = "${env:PUSHGATE_WRITE_BUFFER_LOW:-32KiB}",
+    @Option(names = "--write-buffer-low", defaultValue = "${env:PUSHGATE_WRITE_BUFFER_LOW:-" + Defaults.WRITE_BUFFER_LOW + "}",
             description = "Per-stream low-water mark: a slow stream is writable again below it (default: ${DEFAULT-VALUE}).")
     String writeBufferLow;
 
-    @Option(names = "--write-buffer-high", defaultValue = "${env:PUSHGATE_WRITE_BUFFER_HIGH:-64KiB}",
+    @Option(names = "--write-buffer-high", defaultValue = "${env:PUSHGATE_WRITE_BUFFER_HIGH:-" + Defaults.WRITE_BUFFER_HIGH + "}",
             description = "Per-stream high-water mark: above it a stream gets no new frames and is conflated (default: ${DEFAULT-VALUE}).")
     String writeBufferHigh;
 
@@ -133,15 +134,15 @@ final class Cli {
                     + "empty allows none (default: '${DEFAULT-VALUE}').")
     List<String> corsOrigins = new ArrayList<>();
 
-    @Option(names = "--drain-timeout", defaultValue = "${env:PUSHGATE_DRAIN_TIMEOUT:-30s}",
+    @Option(names = "--drain-timeout", defaultValue = "${env:PUSHGATE_DRAIN_TIMEOUT:-" + Defaults.DRAIN_TIMEOUT + "}",
             description = "On SIGTERM, streams are closed in batches over this window, then the process exits 0 (default: ${DEFAULT-VALUE}).")
     String drainTimeout;
 
-    @Option(names = "--drain-grace", defaultValue = "${env:PUSHGATE_DRAIN_GRACE:-1s}",
+    @Option(names = "--drain-grace", defaultValue = "${env:PUSHGATE_DRAIN_GRACE:-" + Defaults.DRAIN_GRACE + "}",
             description = "On SIGTERM, new connections are still accepted this long, so load balancers notice /readyz (default: ${DEFAULT-VALUE}).")
     String drainGrace;
 
-    static Config parse(String... args) {
+    static NodeConfig parse(String... args) {
         Cli cli = new Cli();
         new CommandLine(cli).parseArgs(args);
         return cli.toConfig();
@@ -151,7 +152,7 @@ final class Cli {
      * Parses {@code args} for {@code main}: prints help or version and returns {@code null} when
      * asked for them, and throws {@link CommandLine.ParameterException} on bad input.
      */
-    static Config parseForMain(String[] args, java.io.PrintWriter out) {
+    static NodeConfig parseForMain(String[] args, java.io.PrintWriter out) {
         Cli cli = new Cli();
         CommandLine line = new CommandLine(cli);
         line.parseArgs(args);
@@ -166,21 +167,33 @@ final class Cli {
         return cli.toConfig();
     }
 
-    Config toConfig() {
+    NodeConfig toConfig() {
         List<String> origins = new ArrayList<>();
         for (String origin : corsOrigins) {
             if (!origin.isBlank()) {
                 origins.add(origin.trim());
             }
         }
-        return new Config(bind, port, redis.trim(), redisCluster.trim(), keyPrefix, Units.duration(redisTimeout),
-                Units.duration(redisPingInterval), Units.duration(redisPingTimeout), adminBind, adminPort, nodeName(nodeName),
-                transport(transport), workers, backlog,
-                Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
-                maxStreams, maxTopicsPerStream, Units.size(maxText), acceptRate,
-                Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
-                Units.duration(slowConsumerTimeout), Units.size(writeBufferLow), Units.size(writeBufferHigh),
-                origins, Units.duration(drainTimeout), Units.duration(drainGrace));
+        String single = redis.trim();
+        String cluster = redisCluster.trim();
+        if (!single.isEmpty() && !cluster.isEmpty()) {
+            throw new IllegalArgumentException("give --redis or --redis-cluster, not both");
+        }
+        RedisSettings.requireValidPrefix(keyPrefix);
+        Optional<RedisSettings> redisSettings = single.isEmpty() && cluster.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new RedisSettings(cluster.isEmpty() ? single : cluster, !cluster.isEmpty(), keyPrefix,
+                        Units.duration(redisTimeout), Units.duration(redisPingInterval), Units.duration(redisPingTimeout)));
+        return new NodeConfig(
+                new ServerSettings(bind, port, Transport.Kind.parse(transport), workers, backlog,
+                        Units.size(writeBufferLow), Units.size(writeBufferHigh)),
+                new AdminSettings(adminBind, adminPort, nodeName(nodeName)),
+                new HttpSettings(Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
+                        Units.size(maxText), maxTopicsPerStream, acceptRate, origins),
+                new StreamSettings(Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
+                        maxStreams, Units.duration(slowConsumerTimeout)),
+                redisSettings,
+                new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace)));
     }
 
     private static String nodeName(String value) {
@@ -191,14 +204,6 @@ final class Cli {
             return java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.net.UnknownHostException e) {
             return "localhost";
-        }
-    }
-
-    private static Config.Transport transport(String value) {
-        try {
-            return Config.Transport.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown transport '" + value + "' (auto, epoll, io_uring, nio)");
         }
     }
 }

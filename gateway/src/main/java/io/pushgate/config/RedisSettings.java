@@ -12,4 +12,15 @@ import java.time.Duration;
  */
 public record RedisSettings(String uri, boolean cluster, String keyPrefix, Duration commandTimeout,
                             Duration pingInterval, Duration pingTimeout) {
+
+    public RedisSettings {
+        requireValidPrefix(keyPrefix);
+    }
+
+    /** Throws unless {@code keyPrefix} can prefix the deployment's keys and channels. */
+    static void requireValidPrefix(String keyPrefix) {
+        if (!keyPrefix.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw new IllegalArgumentException("key prefix must match [A-Za-z0-9._:-]{1,64}");
+        }
+    }
 }

@@ -6,17 +6,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * The limit on new connections per second: a fixed one-second window counted with one atomic.
  * Any thread (the accepting loop calls it once per connection).
  */
-public final class AcceptRate {
+final class AcceptRate {
     private final int perSecond;
     /** High 32 bits: the window's second (truncated); low 32 bits: connections counted in it. */
     private final AtomicLong window = new AtomicLong();
 
-    public AcceptRate(int perSecond) {
+    AcceptRate(int perSecond) {
         this.perSecond = perSecond;
     }
 
     /** Counts one new connection; false when the current second is already full. */
-    public boolean tryAcquire() {
+    boolean tryAcquire() {
         if (perSecond <= 0) {
             return true;
         }

@@ -10,11 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The request aggregator, answering an oversized body with 413 and a reason. Per channel. */
-public final class BodyLimit extends HttpObjectAggregator {
+final class BodyLimit extends HttpObjectAggregator {
     private static final Logger log = LoggerFactory.getLogger(BodyLimit.class);
     private final HttpErrors errors;
 
-    public BodyLimit(int maxText, HttpErrors errors) {
+    BodyLimit(int maxText, HttpErrors errors) {
         super(maxText);
         this.errors = errors;
     }

@@ -1,18 +1,24 @@
 package io.pushgate.http;
 
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Set;
 
-/** The demo page, read once from the jar. Immutable. */
-public final class DemoPage {
+/** {@code GET /}: the demo page, read once from the jar. Immutable; any thread. */
+final class DemoPage implements Resource {
+    private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD);
     private final byte[] html;
 
     private DemoPage(byte[] html) {
         this.html = html;
     }
 
-    public static DemoPage load() {
+    static DemoPage load() {
         try (InputStream in = DemoPage.class.getResourceAsStream("/pushgate/demo.html")) {
             if (in == null) {
                 throw new IllegalStateException("demo page missing from the jar");
@@ -23,7 +29,13 @@ public final class DemoPage {
         }
     }
 
-    byte[] html() {
-        return html;
+    @Override
+    public Set<HttpMethod> methods() {
+        return METHODS;
+    }
+
+    @Override
+    public void handle(Exchange exchange, String param) {
+        exchange.respond(Responses.full(HttpResponseStatus.OK, "text/html; charset=utf-8", Unpooled.wrappedBuffer(html)));
     }
 }

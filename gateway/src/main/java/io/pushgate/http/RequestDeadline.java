@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread rules: one per channel, on its loop.
  */
-public final class RequestDeadline extends ChannelInboundHandlerAdapter {
+final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDeadline.class);
 
     private final RequestTimeouts timeouts;
@@ -25,7 +25,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private boolean started;
     long deadline;
 
-    public RequestDeadline(RequestTimeouts timeouts, HttpErrors errors) {
+    RequestDeadline(RequestTimeouts timeouts, HttpErrors errors) {
         this.timeouts = timeouts;
         this.errors = errors;
     }

@@ -1,32 +1,25 @@
 package io.pushgate.http;
 
-import io.netty.channel.EventLoop;
+import io.pushgate.loops.LoopTicker;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The connections of one event loop that are waiting for a request, checked by one periodic task.
+ * The connections of one event loop that are waiting for a request, checked on each tick of the
+ * loop's {@link LoopTicker}.
  *
- * <p>Thread rules: everything on {@code loop}.
+ * <p>Thread rules: everything on the loop.
  */
-public final class RequestTimeouts {
-    private final EventLoop loop;
+final class RequestTimeouts implements LoopTicker.Task {
     private final long timeoutNanos;
     private final Set<RequestDeadline> waiting = new LinkedHashSet<>();
 
-    public RequestTimeouts(EventLoop loop, Duration timeout) {
-        this.loop = loop;
+    RequestTimeouts(Duration timeout) {
         this.timeoutNanos = timeout.toNanos();
-    }
-
-    public void start() {
-        long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(TimeUnit.SECONDS.toNanos(1), timeoutNanos / 4));
-        loop.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS);
     }
 
     void add(RequestDeadline deadline) {
@@ -40,8 +33,8 @@ public final class RequestTimeouts {
         waiting.remove(deadline);
     }
 
-    private void tick() {
-        long now = System.nanoTime();
+    @Override
+    public void tick(long now) {
         List<RequestDeadline> expired = null;
         for (RequestDeadline deadline : waiting) {
             if (now - deadline.deadline < 0) {

@@ -6,10 +6,14 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.StringJoiner;
 
 /** Builders of the small full responses of the REST surface. Stateless. */
 final class Responses {
@@ -34,6 +38,17 @@ final class Responses {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         return response;
+    }
+
+    /** The {@code Allow} header of a resource that takes {@code methods} (and OPTIONS), in a fixed order. */
+    static String allow(Set<HttpMethod> methods) {
+        StringJoiner allow = new StringJoiner(", ");
+        for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.POST, HttpMethod.DELETE)) {
+            if (methods.contains(method)) {
+                allow.add(method.name());
+            }
+        }
+        return allow.add(HttpMethod.OPTIONS.name()).toString();
     }
 
     /** Marks a response as the last one on its connection. */

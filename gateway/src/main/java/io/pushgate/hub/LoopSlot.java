@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The subscribers of one topic on one event loop, and the frames of the newest version this loop
- * has seen (kept so that a subscriber that drains or joins gets it without a new encoding).
+ * has seen (kept so that a subscriber that joins or is writable again gets it without a new encoding).
  *
  * <p>Thread rules: everything is touched only on {@code loop}, except the two volatile counts,
  * which publishers read to decide whether this loop needs the update at all. Metrics are told once
@@ -38,10 +38,6 @@ final class LoopSlot {
         this.loop = loop;
         this.conflated = conflated;
         this.metrics = metrics;
-    }
-
-    boolean hasSubscribers() {
-        return plainCount + namedCount > 0;
     }
 
     Subscription add(Subscriber subscriber, boolean named, String epoch, long version) {
@@ -101,14 +97,14 @@ final class LoopSlot {
             if (fanOutStart == FanOutRecorder.UNTIMED) {
                 metrics.caughtUp(written);
             } else {
-                metrics.delivered(written, v, fanOutStart);
+                metrics.delivered(written, v.publishedMicros(), fanOutStart);
             }
         }
     }
 
     /**
      * Brings {@code sub} to the newest version known, if it is writable: used when a subscriber
-     * joins and when a slow one drains.
+     * joins and when a slow one is writable again.
      */
     void catchUp(Subscription sub, ByteBufAllocator alloc) {
         TopicVersion latest = topic.latest;
@@ -138,13 +134,13 @@ final class LoopSlot {
             return false;
         }
         if (!sub.subscriber.isWritable()) {
-            // Skipped for a slow subscriber: it gets the newest version when it drains.
+            // Skipped for a slow subscriber: it gets the newest version when it is writable again.
             sub.behind = true;
             conflated.increment();
             return false;
         }
         ByteBuf source = sub.named ? namedFrame(alloc) : plainFrame(alloc);
-        sub.subscriber.writeAndFlush(source.retainedDuplicate());
+        sub.subscriber.writeAndRelease(source.retainedDuplicate());
         sub.epoch = v.epoch();
         sub.version = v.version();
         sub.behind = false;

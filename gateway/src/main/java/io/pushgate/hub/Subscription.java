@@ -22,13 +22,4 @@ public final class Subscription {
         this.epoch = epoch;
         this.version = version;
     }
-
-    public String topic() {
-        return slot.topic.name;
-    }
-
-    /** The version this subscription holds, or {@code -1} when it holds none. */
-    public long version() {
-        return epoch == null ? -1 : version;
-    }
 }

@@ -2,11 +2,13 @@ package io.pushgate.hub;
 
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
+import io.pushgate.metrics.HubStats;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.wire.SseFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import io.pushgate.broker.Broker;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.wire.SseFrames;
 
@@ -23,23 +25,43 @@ import java.util.concurrent.atomic.LongAdder;
  * to its channels. No lock, future, per-subscriber encoding or logging on that path; metrics are
  * recorded once per update and once per loop task ({@link FanOutRecorder}).
  *
- * <p>Thread rules: {@link #onVersion} on any thread; {@link #subscribe}, {@link #unsubscribe} and
- * {@link #catchUp} on the subscriber's own event loop.
+ * <p>The hub knows neither the broker nor HTTP: it tells its {@link Demand} when a topic gets its
+ * first local subscriber and when it loses its last one.
+ *
+ * <p>Thread rules: {@link #onVersion} and {@link #onState} on any thread; {@link #subscribe},
+ * {@link #unsubscribe} and {@link #catchUp} on the subscriber's own event loop.
  */
-public final class TopicHub implements Broker.Listener {
-    private final Broker broker;
+public final class TopicHub implements HubStats {
+
+    /** Told when the node's demand for a topic begins and ends; called on a subscriber's loop, must not block. */
+    public interface Demand {
+        /** Nothing to tell (benchmarks, tests). */
+        Demand NONE = new Demand() {
+            @Override
+            public void began(String topic) {
+            }
+
+            @Override
+            public void ended(String topic) {
+            }
+        };
+
+        /** {@code topic} got its first local subscriber; its current version should be handed to {@link #onState}. */
+        void began(String topic);
+
+        /** {@code topic} lost its last local subscriber. */
+        void ended(String topic);
+    }
+
+    private final Demand demand;
     private final LoopIndex loops;
     private final ByteBufAllocator alloc;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
     private final LongAdder conflated = new LongAdder();
     private final FanOutRecorder metrics;
 
-    public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc) {
-        this(broker, loops, alloc, FanOutRecorder.NONE);
-    }
-
-    public TopicHub(Broker broker, LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics) {
-        this.broker = broker;
+    public TopicHub(LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics, Demand demand) {
+        this.demand = demand;
         this.loops = loops;
         this.alloc = alloc;
         this.metrics = metrics;
@@ -63,7 +85,7 @@ public final class TopicHub implements Broker.Listener {
             return t;
         });
         if (created[0]) {
-            broker.subscribe(name); // hands the current version, if any, to onState
+            demand.began(name); // the current version, if any, comes back through onState
         }
         LoopSlot slot = topic.slots[loops.of(loop)];
         Subscription sub = slot.add(subscriber, named, epoch, version);
@@ -78,34 +100,33 @@ public final class TopicHub implements Broker.Listener {
         String name = slot.topic.name;
         Topic after = topics.computeIfPresent(name, (key, t) -> --t.refs == 0 ? null : t);
         if (after == null) {
-            broker.unsubscribe(name);
+            demand.ended(name);
         }
     }
 
-    /** A subscriber that skipped versions while not writable gets the newest one; on its loop. */
+    /** A subscriber that skipped versions while not writable gets the newest one when writable again; on its loop. */
     public void catchUp(Subscription sub) {
         if (sub.behind) {
             sub.slot.catchUp(sub, alloc);
         }
     }
 
-    @Override
+    /** Whether a topic has local subscribers now. */
     public boolean serves(String topic) {
         return topics.containsKey(topic);
     }
 
-    @Override
+    /** The topics with local subscribers now (a snapshot). */
     public Collection<String> served() {
         return new ArrayList<>(topics.keySet());
     }
 
-    @Override
+    /** A new version was published (a live update): delivered, counted and timed. Any thread. */
     public void onVersion(TopicVersion v) {
         fanOut(v, true);
     }
 
-    /** The stored state (on subscribe, on resync): delivered, but neither counted as a publish nor timed. */
-    @Override
+    /** The stored state (on subscribe, on resync): delivered, but neither counted as a publish nor timed. Any thread. */
     public void onState(TopicVersion v) {
         fanOut(v, false);
     }
@@ -153,7 +174,7 @@ public final class TopicHub implements Broker.Listener {
         }
     }
 
-    /** Versions skipped for subscribers that were not writable (they got a newer one later). */
+    @Override
     public long conflated() {
         return conflated.sum();
     }
@@ -163,7 +184,7 @@ public final class TopicHub implements Broker.Listener {
         return loops.size();
     }
 
-    /** Number of topics with local subscribers. */
+    @Override
     public int topicCount() {
         return topics.size();
     }

@@ -10,13 +10,27 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
-import io.pushgate.config.Config;
+import java.util.Locale;
 
 /** The I/O transport of a node: native epoll or io_uring where the kernel offers them, NIO otherwise. */
 public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel) {
 
+    /** The transport a user asks for ({@code --transport}). */
+    public enum Kind {
+        AUTO, EPOLL, IO_URING, NIO;
+
+        /** {@code auto}, {@code epoll}, {@code io_uring} (or {@code io-uring}) or {@code nio}, any case. */
+        public static Kind parse(String value) {
+            try {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown transport '" + value + "' (auto, epoll, io_uring, nio)");
+            }
+        }
+    }
+
     /** The transport {@code wanted}; {@code AUTO} takes epoll when present, else NIO. */
-    public static Transport select(Config.Transport wanted) {
+    public static Transport select(Kind wanted) {
         switch (wanted) {
             case EPOLL:
                 requireAvailable("epoll", Epoll.isAvailable(), Epoll.unavailabilityCause());

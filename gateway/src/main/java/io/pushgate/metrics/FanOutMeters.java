@@ -3,7 +3,6 @@ package io.pushgate.metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.pushgate.model.TopicVersion;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -68,10 +67,10 @@ final class FanOutMeters implements FanOutRecorder {
     }
 
     @Override
-    public void delivered(int frames, TopicVersion version, long fanOutStart) {
+    public void delivered(int frames, long publishedMicros, long fanOutStart) {
         deliveries.add(frames);
         // Publish times come from the publisher's clock (Redis' with many nodes): skew may make it negative.
-        latency.record(Math.max(0, nowMicros() - version.publishedMicros()), TimeUnit.MICROSECONDS);
+        latency.record(Math.max(0, nowMicros() - publishedMicros), TimeUnit.MICROSECONDS);
         fanOut.record(System.nanoTime() - fanOutStart, TimeUnit.NANOSECONDS);
     }
 

@@ -1,11 +1,9 @@
 package io.pushgate.metrics;
 
-import io.pushgate.model.TopicVersion;
-
 /**
  * What the fan-out reports to metrics: called once per update, and once per update per event loop
  * at the end of its task, never per subscriber. {@link #NONE} records nothing, for tests and for the
- * benchmark's "metrics off" side; the Micrometer implementation is in {@code io.pushgate.metrics}.
+ * benchmark's "metrics off" side; {@link FanOutMeters} records into Micrometer.
  *
  * <p>Thread rules: {@link #published} and {@link #fanOutStart} on the broker's or publisher's
  * thread; {@link #delivered} and {@link #caughtUp} on an event loop. Implementations must not block.
@@ -27,7 +25,7 @@ public interface FanOutRecorder {
         }
 
         @Override
-        public void delivered(int frames, TopicVersion version, long fanOutStart) {
+        public void delivered(int frames, long publishedMicros, long fanOutStart) {
         }
 
         @Override
@@ -42,10 +40,11 @@ public interface FanOutRecorder {
     void published();
 
     /**
-     * One loop's task of a live update wrote {@code frames} frames, the last one just now; {@code fanOutStart}
-     * is what {@link #fanOutStart()} returned when the update arrived.
+     * One loop's task of a live update wrote {@code frames} frames, the last one just now;
+     * {@code publishedMicros} is the update's publish time (Unix micros), {@code fanOutStart} what
+     * {@link #fanOutStart()} returned when the update arrived.
      */
-    void delivered(int frames, TopicVersion version, long fanOutStart);
+    void delivered(int frames, long publishedMicros, long fanOutStart);
 
     /** Frames written outside a live fan-out: the latest version to a joining or drained stream. */
     void caughtUp(int frames);

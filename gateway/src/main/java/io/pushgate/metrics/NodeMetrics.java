@@ -1,7 +1,5 @@
 package io.pushgate.metrics;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -16,22 +14,21 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
-import io.pushgate.broker.Broker;
-import io.pushgate.hub.TopicHub;
-import io.pushgate.sse.Streams;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 
 /**
- * Every meter of a node, registered here and nowhere else, with the names of DESIGN.md ("Metrics")
+ * Every meter of a node, registered in this package and nowhere else, with the names of README "Metrics"
  * and a common {@code node} tag. Micrometer names are dotted; the Prometheus registry writes them
  * with underscores and adds {@code _total} to counters and {@code _seconds} to timers
  * ({@code pushgate.delivery.latency} becomes {@code pushgate_delivery_latency_seconds}).
  *
- * <p>Counts that the node keeps anyway ({@link Streams}, {@link TopicHub#conflated()}, {@link HttpErrors},
- * the {@link Broker}'s) are read at scrape time by function counters and gauges; the fan-out records
- * through {@link #hub()}.
+ * <p>Counts that the node keeps anyway ({@link StreamStats}, {@link HubStats}, {@link HttpErrors},
+ * {@link BrokerStats}) are read at scrape time by function counters and gauges, each bound by a
+ * small binder ({@link StreamMeters}, {@link HubMeters}, {@link HttpMeters}, {@link BrokerMeters});
+ * the fan-out records through {@link #fanOut()}.
  *
  * <p>Thread rules: construct and {@link #bind} once, from the thread that starts the node; scrape
  * from any thread.
@@ -51,6 +48,7 @@ public final class NodeMetrics implements AutoCloseable {
     static final String BROKER_CONNECTED = "pushgate.broker.connected";
     static final String BROKER_RECONNECTS = "pushgate.broker.reconnects";
     static final String BROKER_RESYNCS = "pushgate.broker.resyncs";
+    static final String BROKER_MALFORMED = "pushgate.broker.malformed";
 
     /** The exposition formats: OpenMetrics for scrapers that ask for it, else the Prometheus text format. */
     public static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -68,40 +66,17 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     /** What the hub records into. */
-    public FanOutRecorder hub() {
+    public FanOutRecorder fanOut() {
         return fanOut;
     }
 
-    /** Registers the node's gauges and counters over its parts, and the JVM, process and Netty binders. */
-    public void bind(TopicHub hub, Streams streams, HttpErrors errors, Broker broker, EventLoopGroup workers,
-                     java.util.List<ByteBufAllocator> allocators) {
-        Gauge.builder(CONNECTIONS, streams, Streams::count)
-                .description("Open SSE streams").register(registry);
-        FunctionCounter.builder(CONNECTIONS_OPENED, streams, Streams::opened)
-                .description("SSE streams opened").register(registry);
-        for (CloseReason reason : CloseReason.values()) {
-            FunctionCounter.builder(CONNECTIONS_CLOSED, streams, s -> s.closed(reason))
-                    .description("SSE streams closed, by reason: client, drain, slow_consumer, error")
-                    .tag("reason", reason.label()).register(registry);
-        }
-        Gauge.builder(TOPICS, hub, TopicHub::topicCount)
-                .description("Topics with local subscribers").register(registry);
-        FunctionCounter.builder(CONFLATED, hub, TopicHub::conflated)
-                .description("Versions skipped for streams that were not writable (they get the newest one when they drain)")
-                .register(registry);
-        FunctionCounter.builder(SLOW_CONSUMER_DISCONNECTS, streams, Streams::slowDisconnects)
-                .description("Streams closed because they stayed unwritable past --slow-consumer-timeout")
-                .register(registry);
-        for (int status : errors.statuses()) {
-            httpErrors(errors, status);
-        }
-        errors.onNewStatus(status -> httpErrors(errors, status));
-        Gauge.builder(BROKER_CONNECTED, broker, b -> b.connected() ? 1 : 0)
-                .description("1 while the broker is connected and subscribed, else 0").register(registry);
-        FunctionCounter.builder(BROKER_RECONNECTS, broker, Broker::reconnects)
-                .description("Broker connections re-established after a loss").register(registry);
-        FunctionCounter.builder(BROKER_RESYNCS, broker, Broker::resyncs)
-                .description("Re-reads of the served topics' state after a gap").register(registry);
+    /** Registers the meters of the node's parts, and the JVM, process and Netty binders. */
+    public void bind(HubStats hub, StreamStats streams, HttpErrors errors, BrokerStats broker, EventLoopGroup workers,
+                     List<ByteBufAllocator> allocators) {
+        StreamMeters.bind(registry, streams);
+        HubMeters.bind(registry, hub);
+        HttpMeters.bind(registry, errors);
+        BrokerMeters.bind(registry, broker);
 
         new JvmMemoryMetrics().bindTo(registry);
         gc = new JvmGcMetrics();
@@ -117,12 +92,6 @@ public final class NodeMetrics implements AutoCloseable {
             }
         }
         new NettyEventExecutorMetrics(workers).bindTo(registry);
-    }
-
-    private void httpErrors(HttpErrors errors, int status) {
-        FunctionCounter.builder(HTTP_ERRORS, errors, e -> e.count(status))
-                .description("Error responses of the public port, by status")
-                .tag("status", Integer.toString(status)).register(registry);
     }
 
     /** The format to answer a scrape with, from its {@code Accept} header (may be null). */

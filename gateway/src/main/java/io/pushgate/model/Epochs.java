@@ -2,7 +2,7 @@ package io.pushgate.model;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Epoch tokens: 8 random base-36 characters (DESIGN.md, "Versions and epochs"). */
+/** Epoch tokens: 8 random base-36 characters (README, "Versions, epochs and resuming"). */
 public final class Epochs {
     private static final char[] DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 

@@ -1,6 +1,6 @@
 package io.pushgate.model;
 
-/** Topic names: {@code [A-Za-z0-9._:-]{1,128}} (DESIGN.md). */
+/** Topic names: {@code [A-Za-z0-9._:-]{1,128}} (README, "The wire format"). */
 public final class TopicNames {
     public static final int MAX_LENGTH = 128;
 

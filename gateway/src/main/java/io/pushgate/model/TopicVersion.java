@@ -15,11 +15,6 @@ public record TopicVersion(String topic, String epoch, long version, long publis
         Objects.requireNonNull(text, "text");
     }
 
-    /** The wire id of this version: {@code <version>-<epoch>} (DESIGN.md, "Versions and epochs"). */
-    public String id() {
-        return version + "-" + epoch;
-    }
-
     /**
      * Whether this version must replace a state known as ({@code epoch}, {@code version}): yes when
      * nothing is known, when the epoch differs (the state was lost and begun again) or when this

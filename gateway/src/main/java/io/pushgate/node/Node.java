@@ -1,148 +1,140 @@
 package io.pushgate.node;
 
-import io.pushgate.loops.Transport;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.cors.CorsConfig;
-import io.netty.handler.codec.http.cors.CorsConfigBuilder;
-import io.pushgate.broker.Broker;
-import io.pushgate.config.Config;
-import io.pushgate.http.AcceptRate;
-import io.pushgate.http.DemoPage;
-import io.pushgate.metrics.HttpErrors;
-import io.pushgate.http.RequestTimeouts;
-import io.pushgate.http.RouterContext;
-import io.pushgate.loops.LoopIndex;
-import io.pushgate.hub.TopicHub;
-import io.pushgate.admin.AdminHandler;
 import io.pushgate.admin.AdminServer;
+import io.pushgate.broker.Broker;
+import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.broker.redis.RedisBroker;
+import io.pushgate.config.NodeConfig;
+import io.pushgate.http.HttpService;
+import io.pushgate.hub.TopicHub;
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.loops.LoopTicker;
+import io.pushgate.loops.Transport;
+import io.pushgate.metrics.HttpErrors;
 import io.pushgate.metrics.NodeMetrics;
+import io.pushgate.server.PublicServer;
 import io.pushgate.sse.Streams;
-import io.pushgate.server.GatewayInitializer;
+import io.pushgate.topics.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running node: binds the public port and the admin port and wires broker, hub, streams and
- * metrics. It only bootstraps; the pipeline is in {@link GatewayInitializer}, the fan-out in
- * {@link TopicHub}, the meters in {@link NodeMetrics}, the admin endpoints in {@link AdminServer}.
+ * A running node: the composition root, where every part is built with its own settings and
+ * wired to the others, and the one lifecycle (starting, running, draining, stopped). A start that
+ * fails undoes what it had started; {@link #drain()} and {@link #close()} return the same future,
+ * which completes once the node has stopped.
  *
- * <p>Thread rules: {@link #start}, {@link #drain} and {@link #close} from any thread.
+ * <p>Thread rules: any thread but an event loop of the node (stopping waits for the loops).
  */
-public final class Node implements AutoCloseable {
+public final class Node {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
 
-    private final Config config;
-    private final Broker broker;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
-    private final TopicHub hub;
-    private final Streams streams;
-    private final HttpErrors errors;
-    private final Channel serverChannel;
-    private final NodeMetrics metrics;
-    private final AdminServer admin;
-    private final Transport transport;
-    private volatile boolean draining;
+    private final NodeConfig config;
+    private final Lifecycle lifecycle = new Lifecycle();
+    /** What the start opened, in order; closed in reverse order to stop. */
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private Broker broker;
+    private Transport transport;
+    private EventLoopGroup boss;
+    private Topics topics;
+    private Streams streams;
+    private PublicServer server;
+    private AdminServer admin;
 
-    private Node(Config config, Broker broker) throws InterruptedException {
+    private Node(NodeConfig config) {
         this.config = config;
-        this.broker = broker;
-        this.transport = Transport.select(config.transport());
-        int threads = config.workers() > 0 ? config.workers() : Runtime.getRuntime().availableProcessors();
-        this.boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
-        this.workers = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlers());
+    }
+
+    /** Starts a node with the broker its configuration names (Redis, or the embedded one). */
+    public static Node start(NodeConfig config) throws InterruptedException {
+        return start(config, null);
+    }
+
+    /**
+     * Starts a node on {@code broker} (tests); {@code null}: the broker of the configuration. The
+     * node owns the broker and closes it. Returns once both ports are bound; throws, with
+     * everything it opened closed again, when it cannot start.
+     */
+    public static Node start(NodeConfig config, Broker broker) throws InterruptedException {
+        Node node = new Node(config);
+        try {
+            node.open(broker);
+        } catch (InterruptedException | RuntimeException e) {
+            node.closeOpened();
+            throw e;
+        }
+        node.lifecycle.running();
+        log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}), admin {}:{}",
+                config.server().bind(), node.port(), node.transport.name(), node.topics.hub().loopCount(),
+                node.broker.describe(), config.admin().bind(), node.adminPort());
+        return node;
+    }
+
+    private void open(Broker given) throws InterruptedException {
+        broker = given != null ? given
+                : config.redis().<Broker>map(RedisBroker::new).orElseGet(InMemoryBroker::new);
+        opened.push(broker);
+        transport = Transport.select(config.server().transport());
+        boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.server().workerThreads(), transport.ioHandlers());
+        opened.push(() -> {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        });
+        NodeMetrics metrics = new NodeMetrics(config.admin().nodeName());
+        opened.push(metrics);
+
         LoopIndex loops = new LoopIndex(workers);
-        ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-        this.metrics = new NodeMetrics(config.nodeName());
+        LoopTicker[] tickers = new LoopTicker[loops.size()];
+        for (int i = 0; i < tickers.length; i++) {
+            tickers[i] = new LoopTicker(loops.loop(i), LoopTicker.periodFor(config.streams().heartbeat(),
+                    config.streams().slowConsumerTimeout(), config.http().headerTimeout()));
+        }
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
         // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
-        this.hub = new TopicHub(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.hub());
-        this.streams = new Streams(config, hub, loops);
-        this.errors = new HttpErrors();
-        metrics.bind(hub, streams, errors, broker, workers, List.of(alloc, PooledByteBufAllocator.DEFAULT));
-        RequestTimeouts[] timeouts = new RequestTimeouts[loops.size()];
-        for (int i = 0; i < timeouts.length; i++) {
-            RequestTimeouts perLoop = new RequestTimeouts(loops.loop(i), config.headerTimeout());
-            timeouts[i] = perLoop;
-            loops.loop(i).execute(perLoop::start);
+        topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
+        streams = new Streams(config.streams(), topics, loops, tickers, lifecycle);
+        opened.push(() -> streams.closeAll().get(5, TimeUnit.SECONDS));
+        HttpErrors errors = new HttpErrors();
+        HttpService http = new HttpService(config.http(), topics, streams, errors, lifecycle, loops, tickers);
+        metrics.bind(topics.hub(), streams, errors, broker, workers,
+                List.of(ByteBufAllocator.DEFAULT, PooledByteBufAllocator.DEFAULT));
+        for (LoopTicker ticker : tickers) {
+            ticker.loop().execute(ticker::start);
         }
-        broker.start(hub);
-        streams.start();
-        RouterContext context = new RouterContext(config, broker, hub, streams, errors, () -> draining, DemoPage.load());
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, config.backlog())
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childOption(ChannelOption.ALLOCATOR, alloc)
-                // One allocator object for all channels (each still gets its own small handle).
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator())
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
-                        new WriteBufferWaterMark(config.writeBufferLow(), config.writeBufferHigh()))
-                .childHandler(new GatewayInitializer(context, loops, timeouts, new AcceptRate(config.acceptRate()),
-                        cors(config.corsOrigins())));
-        try {
-            this.serverChannel = bootstrap.bind(config.bind(), config.port()).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
-            shutdownGroups();
-            metrics.close();
-            throw e;
-        }
-        try {
-            this.admin = AdminServer.start(config.adminBind(), config.adminPort(), transport.ioHandlers(),
-                    transport.serverChannel(), new AdminHandler(metrics, broker, () -> draining));
-        } catch (RuntimeException | InterruptedException e) {
-            serverChannel.close().awaitUninterruptibly();
-            shutdownGroups();
-            metrics.close();
-            throw e;
-        }
+        broker.start(topics);
+
+        server = PublicServer.bind(config.server(), transport, boss, workers, ByteBufAllocator.DEFAULT, http);
+        opened.push(() -> server.close().awaitUninterruptibly());
+        admin = AdminServer.start(config.admin(), transport, metrics, broker, lifecycle);
+        opened.push(admin);
     }
 
-    /** Starts a node on {@code broker}; returns once the port is bound. */
-    public static Node start(Config config, Broker broker) throws InterruptedException {
-        Node server = new Node(config, broker);
-        log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}), admin {}:{}", config.bind(),
-                server.port(), server.transport.name(), server.hub().loopCount(), broker.describe(), config.adminBind(),
-                server.adminPort());
-        return server;
-    }
-
-    private static CorsConfig cors(List<String> origins) {
-        if (origins.isEmpty()) {
-            return null;
+    /** Closes what the start opened, newest first; a failure of one is logged and the rest still closed. */
+    private void closeOpened() {
+        while (!opened.isEmpty()) {
+            AutoCloseable part = opened.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", part, e.toString());
+            }
         }
-        CorsConfigBuilder builder = origins.contains("*")
-                ? CorsConfigBuilder.forAnyOrigin()
-                : CorsConfigBuilder.forOrigins(origins.toArray(new String[0]));
-        return builder
-                .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT)
-                .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, "Last-Event-ID", HttpHeaderNames.IF_NONE_MATCH,
-                        HttpHeaderNames.CACHE_CONTROL)
-                .exposeHeaders(HttpHeaderNames.ETAG)
-                .maxAge(600)
-                .build();
     }
 
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return server.port();
     }
 
     /** The admin port (/metrics, /healthz, /readyz). */
@@ -159,82 +151,63 @@ public final class Node implements AutoCloseable {
     }
 
     public TopicHub hub() {
-        return hub;
+        return topics.hub();
     }
 
     public Broker broker() {
         return broker;
     }
 
-    public HttpErrors errors() {
-        return errors;
+    /**
+     * The graceful stop (README "Shutdown"): the node is draining at once ({@code /readyz} fails),
+     * keeps accepting for the grace period, then stops accepting and ends the streams in batches
+     * over the rest of the drain window ({@link DrainPlan}), each with a jittered {@code retry:},
+     * and finally stops. A second call changes nothing; every call returns the same future.
+     */
+    public CompletableFuture<Void> drain() {
+        if (lifecycle.beginDrain()) {
+            log.info("draining: {} streams; ends them over the drain window after a {} ms grace", streams.count(),
+                    config.drain().grace().toMillis());
+            schedule(this::endStreams, config.drain().grace().toMillis());
+        }
+        return lifecycle.stopped();
     }
 
-    public boolean draining() {
-        return draining;
+    private void endStreams() {
+        server.close();
+        streams.beginDrain().thenRun(() -> {
+            DrainPlan plan = DrainPlan.of(streams.count(), config.drain().timeout(), config.drain().grace());
+            log.debug("drain plan: {}", plan);
+            for (int batch = 0; batch < plan.batches(); batch++) {
+                int b = batch;
+                schedule(() -> streams.endBatch(b, plan.batches()), plan.startOf(batch));
+            }
+            // Streams opened on kept-alive connections during the drain were ended as they opened.
+            schedule(this::close, plan.end());
+        });
+    }
+
+    /** Runs {@code task} on the accepting loop after {@code millis}, unless the node has stopped meanwhile. */
+    private void schedule(Runnable task, long millis) {
+        try {
+            boss.schedule(task, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // close() won the race: nothing left to drain.
+        }
     }
 
     /**
-     * The graceful stop of DESIGN.md: marks the node draining (readiness fails), keeps accepting for
-     * the grace period, then stops accepting and closes the streams in batches over the rest of the
-     * drain window, each with a jittered {@code retry:}, and finally shuts everything down. The
-     * future completes when all is closed, within the drain timeout.
+     * Stops at once: closes every connection, the loops, the admin port and the broker. Every
+     * call returns the same future, completed once all is closed.
      */
-    public CompletableFuture<Void> drain() {
-        if (draining) {
-            return CompletableFuture.completedFuture(null);
+    public CompletableFuture<Void> close() {
+        if (lifecycle.beginStop()) {
+            Thread stopper = new Thread(() -> {
+                closeOpened();
+                lifecycle.stopped().complete(null);
+            }, "pushgate-stop");
+            stopper.start();
         }
-        draining = true;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        long grace = config.drainGrace().toMillis();
-        // Keep a quarter of the window (at most 2 s) for the final close and the loops' shutdown.
-        long window = Math.max(0, config.drainTimeout().toMillis() - grace
-                - Math.min(2000, config.drainTimeout().toMillis() / 4));
-        log.info("draining: {} streams over {} ms after a {} ms grace", streams.count(), window, grace);
-        boss.schedule(() -> {
-            serverChannel.close();
-            List<Channel> open = streams.channels();
-            int batches = (int) Math.max(1, Math.min(open.size(), window / 100));
-            long interval = batches > 1 ? window / batches : 0;
-            closeBatch(open, 0, batches, interval, done);
-        }, grace, TimeUnit.MILLISECONDS);
-        return done;
-    }
-
-    private void closeBatch(List<Channel> open, int batch, int batches, long interval, CompletableFuture<Void> done) {
-        int from = (int) ((long) open.size() * batch / batches);
-        int to = (int) ((long) open.size() * (batch + 1) / batches);
-        for (int i = from; i < to; i++) {
-            streams.drain(open.get(i));
-        }
-        if (batch + 1 < batches) {
-            boss.schedule(() -> closeBatch(open, batch + 1, batches, interval, done), interval, TimeUnit.MILLISECONDS);
-        } else {
-            // Streams opened on kept-alive connections during the drain were answered with a close.
-            boss.schedule(() -> CompletableFuture.runAsync(() -> {
-                close();
-                done.complete(null);
-            }), Math.min(500, interval + 100), TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Stops at once: closes every connection and the loops. */
-    @Override
-    public synchronized void close() {
-        if (workers.isShuttingDown()) {
-            return;
-        }
-        draining = true;
-        serverChannel.close().awaitUninterruptibly();
-        streams.closeAll().awaitUninterruptibly();
-        shutdownGroups();
-        admin.close();
-        metrics.close();
-        broker.close();
-    }
-
-    private void shutdownGroups() {
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        return lifecycle.stopped();
     }
 }

@@ -1,15 +1,16 @@
 package io.pushgate.sse;
 
-import io.pushgate.wire.SseFrames;
-import io.pushgate.wire.LastEventId;
-import io.pushgate.metrics.CloseReason;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.hub.Subscriber;
 import io.pushgate.hub.Subscription;
-import io.pushgate.hub.TopicHub;
+import io.pushgate.metrics.CloseReason;
+import io.pushgate.topics.Topics;
+import io.pushgate.wire.LastEventId;
+import io.pushgate.wire.SseFrames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,20 +18,21 @@ import java.io.IOException;
 
 /**
  * An open SSE stream: after its response head it is the only handler of its channel. It holds one
- * {@link Subscription} per topic, takes frames from the hub, tells its loop's
- * {@link StreamSupervisor} when it stops being writable and catches up when it drains.
+ * {@link Subscription} per topic, takes frames from the hub, tells its loop's {@link LoopStreams}
+ * when it stops being writable, and catches up with the newest versions when it is writable again.
  *
  * <p>Thread rules: one per channel, touched only on the channel's event loop.
  */
-public final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber {
+final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
 
-    private final Streams streams;
-    private final TopicHub hub;
-    private final StreamSupervisor supervisor;
-    private final boolean multiTopic;
+    private final Topics topics;
+    private final LoopStreams loopStreams;
+    private final StreamCounts counts;
+    /** Events named by their topic ({@code /events?topic=…}), or unnamed (one topic). */
+    private final boolean named;
     /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
-    private String[] topics;
+    private String[] names;
     private LastEventId resume;
     private ChannelHandlerContext ctx;
     private Subscription[] subs;
@@ -41,18 +43,18 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
     private CloseReason closeReason;
     /** System.nanoTime() when the channel became unwritable; 0 while writable. */
     long unwritableSince;
-    /** The supervisor's {@link StreamSupervisor#clock} at this stream's last write. */
+    /** {@link LoopStreams#clock} at this stream's last write. */
     long lastWrite;
-    /** Index in the supervisor's streams while started and open; -1 otherwise. */
+    /** Index in its {@link LoopStreams} while started and open; -1 otherwise. */
     int slot = -1;
 
-    SseStream(Streams streams, TopicHub hub, StreamSupervisor supervisor, String[] topics, boolean multiTopic,
+    SseStream(Topics topics, LoopStreams loopStreams, StreamCounts counts, String[] names, boolean named,
               LastEventId resume) {
-        this.streams = streams;
-        this.hub = hub;
-        this.supervisor = supervisor;
         this.topics = topics;
-        this.multiTopic = multiTopic;
+        this.loopStreams = loopStreams;
+        this.counts = counts;
+        this.names = names;
+        this.named = named;
         this.resume = resume;
     }
 
@@ -68,18 +70,18 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
         }
         // Counted here, not at open: only a stream that began on an open channel sees its channelInactive.
         started = true;
-        streams.countOpened();
-        lastWrite = supervisor.clock;
-        supervisor.add(this);
+        counts.opened();
+        lastWrite = loopStreams.clock;
+        loopStreams.add(this);
         batching = true;
         ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
-        subs = new Subscription[topics.length];
-        for (int i = 0; i < topics.length; i++) {
-            boolean resumes = resume != null && resume.describes(topics[i], multiTopic);
-            subs[i] = hub.subscribe(ctx.channel().eventLoop(), topics[i], this, multiTopic,
+        subs = new Subscription[names.length];
+        for (int i = 0; i < names.length; i++) {
+            boolean resumes = resume != null && resume.describes(names[i], named);
+            subs[i] = topics.subscribe(ctx.channel().eventLoop(), names[i], this, named,
                     resumes ? resume.epoch() : null, resumes ? resume.version() : 0);
         }
-        topics = null;
+        names = null;
         resume = null;
         batching = false;
         ctx.flush();
@@ -94,8 +96,8 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
     }
 
     @Override
-    public void writeAndFlush(ByteBuf frame) {
-        lastWrite = supervisor.clock;
+    public void writeAndRelease(ByteBuf frame) {
+        lastWrite = loopStreams.clock;
         ctx.write(frame, ctx.voidPromise());
         if (!batching) {
             ctx.flush();
@@ -103,18 +105,18 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
     }
 
     /**
-     * A comment heartbeat, from the supervisor's tick to a stream silent for an interval. An
-     * unwritable stream has bytes queued that will reach the client; it gets none.
+     * A comment heartbeat, from the loop's tick to a stream silent for an interval. An unwritable
+     * stream has bytes queued that will reach the client; it gets none.
      */
     void heartbeat() {
         if (isWritable()) {
-            lastWrite = supervisor.clock;
+            lastWrite = loopStreams.clock;
             ctx.writeAndFlush(SseFrames.heartbeat(), ctx.voidPromise());
         }
     }
 
-    /** Ends the stream politely: a reconnect hint, the last chunk, then close. */
-    void drain(long retryMillis) {
+    /** Ends the stream politely (the node drains): a reconnect hint, the last chunk, then close. */
+    void endWithRetry(long retryMillis) {
         if (closing || !ctx.channel().isActive()) {
             return;
         }
@@ -124,29 +126,31 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
         ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
     }
 
-    /** Closes a stream that could not take data for too long. */
-    void closeSlow() {
+    /** Closes the stream at once, counted as closed for {@code reason}. */
+    ChannelFuture close(CloseReason reason) {
         closing = true;
-        closeReason = CloseReason.SLOW_CONSUMER;
-        ctx.close();
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        return ctx.close();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
             unwritableSince = 0;
-            supervisor.writable(this);
+            loopStreams.writable(this);
             if (subs != null) {
                 batching = true;
                 for (Subscription sub : subs) {
-                    hub.catchUp(sub);
+                    topics.catchUp(sub);
                 }
                 batching = false;
                 ctx.flush();
             }
         } else if (unwritableSince == 0) {
             unwritableSince = Math.max(1, System.nanoTime());
-            supervisor.unwritable(this);
+            loopStreams.unwritable(this);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -162,15 +166,14 @@ public final class SseStream extends ChannelInboundHandlerAdapter implements Sub
         if (subs != null) {
             for (Subscription sub : subs) {
                 if (sub != null) {
-                    hub.unsubscribe(sub);
+                    topics.unsubscribe(sub);
                 }
             }
             subs = null;
         }
-        supervisor.writable(this);
-        supervisor.remove(this);
+        loopStreams.remove(this);
         if (started) {
-            streams.countClosed(closeReason);
+            counts.closed(closeReason != null ? closeReason : CloseReason.CLIENT);
         }
         ctx.fireChannelInactive();
     }

@@ -1,124 +1,116 @@
 package io.pushgate.sse;
 
-import io.pushgate.wire.LastEventId;
-import io.pushgate.metrics.CloseReason;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.ChannelGroupFuture;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import io.pushgate.config.Config;
+import io.pushgate.config.StreamSettings;
 import io.pushgate.loops.LoopIndex;
-import io.pushgate.hub.TopicHub;
+import io.pushgate.loops.LoopTicker;
+import io.pushgate.metrics.CloseReason;
+import io.pushgate.metrics.StreamStats;
+import io.pushgate.model.NodeStatus;
+import io.pushgate.topics.Topics;
+import io.pushgate.wire.LastEventId;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
- * All SSE streams of a node: opens them (the response head, then the pipeline stripped to the
- * stream alone), keeps them in one {@link ChannelGroup} (counting, drain, shutdown), and runs one
- * {@link StreamSupervisor} per event loop (its own streams: heartbeats, slow consumers).
+ * The node's open SSE streams: the hand-over of a channel from its HTTP request to a stream (the
+ * response head, then the pipeline stripped to the stream alone), and the one registry of open
+ * streams, kept per event loop ({@link LoopStreams}), which counts them, heartbeats them, closes
+ * slow consumers and ends them batch by batch when the node drains.
  *
  * <p>Thread rules: {@link #open} on the channel's loop; the rest on any thread.
  */
-public final class Streams {
-    private final Config config;
-    private final TopicHub hub;
+public final class Streams implements StreamStats {
+    private final StreamSettings settings;
+    private final Topics topics;
     private final LoopIndex loops;
-    private final ChannelGroup group = new DefaultChannelGroup("sse-streams", GlobalEventExecutor.INSTANCE);
-    private final StreamSupervisor[] supervisors;
-    private final LongAdder slowDisconnects = new LongAdder();
-    private final LongAdder opened = new LongAdder();
-    private final LongAdder[] closed = new LongAdder[CloseReason.values().length];
-    private volatile boolean stopping;
+    private final NodeStatus status;
+    private final LoopStreams[] perLoop;
+    private final StreamCounts counts = new StreamCounts();
 
-    public Streams(Config config, TopicHub hub, LoopIndex loops) {
-        this.config = config;
-        this.hub = hub;
+    /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}; each loop's streams tick with it. */
+    public Streams(StreamSettings settings, Topics topics, LoopIndex loops, LoopTicker[] tickers, NodeStatus status) {
+        this.settings = settings;
+        this.topics = topics;
         this.loops = loops;
-        for (int i = 0; i < closed.length; i++) {
-            closed[i] = new LongAdder();
-        }
-        this.supervisors = new StreamSupervisor[loops.size()];
-        for (int i = 0; i < supervisors.length; i++) {
-            supervisors[i] = new StreamSupervisor(loops.loop(i), config.heartbeat(), config.slowConsumerTimeout(),
-                    slowDisconnects);
-        }
-    }
-
-    /** Starts the per-loop supervisors. */
-    public void start() {
-        for (StreamSupervisor supervisor : supervisors) {
-            supervisor.loop().execute(supervisor::start);
+        this.status = status;
+        this.perLoop = new LoopStreams[loops.size()];
+        for (int i = 0; i < perLoop.length; i++) {
+            perLoop[i] = new LoopStreams(loops.loop(i), settings, counts);
+            tickers[i].add(perLoop[i]);
         }
     }
 
     /** Open streams. The check against the limit may overshoot by the number of loops. */
+    @Override
+    public int open() {
+        int open = 0;
+        for (LoopStreams streams : perLoop) {
+            open += streams.count();
+        }
+        return open;
+    }
+
+    /** Open streams; the same as {@link #open()}. */
     public int count() {
-        return group.size();
+        return open();
     }
 
     public boolean atCapacity() {
-        return group.size() >= config.maxStreams();
+        return open() >= settings.maxStreams();
     }
 
-    /** Streams closed because they stayed unwritable past the limit. */
-    public long slowDisconnects() {
-        return slowDisconnects.sum();
-    }
-
-    /** Streams that began (their response head went out on an open connection). */
+    @Override
     public long opened() {
-        return opened.sum();
+        return counts.openedCount();
     }
 
-    /** Streams that ended for {@code reason}. */
+    @Override
     public long closed(CloseReason reason) {
-        return closed[reason.ordinal()].sum();
+        return counts.closedCount(reason);
     }
 
-    /** Counts a stream that began; on its loop. */
-    void countOpened() {
-        opened.increment();
+    @Override
+    public long slowDisconnects() {
+        return counts.slowDisconnectCount();
     }
 
-    /** Counts a stream that ended; {@code reason} is null when nobody on this side closed it. */
-    void countClosed(CloseReason reason) {
-        CloseReason counted = reason != null ? reason : stopping ? CloseReason.DRAIN : CloseReason.CLIENT;
-        closed[counted.ordinal()].increment();
+    /** A reconnect delay for one client: the base plus a random jitter, so reconnects spread. */
+    public long retryMillis() {
+        return settings.retryMillis();
     }
 
     /**
      * Answers {@code ctx}'s request with a stream head and turns the channel into an SSE stream of
-     * {@code topics}. Every other handler leaves the pipeline. On the channel's loop.
+     * {@code names}, events named by topic when {@code named}. Every other handler leaves the
+     * pipeline. A stream opened while the node drains is ended at once with a {@code retry:}.
+     * On the channel's loop.
      */
-    public void open(ChannelHandlerContext ctx, List<String> topics, boolean multiTopic, LastEventId resume,
-                     boolean draining) {
+    public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume) {
         ctx.write(head(), ctx.voidPromise());
-        Channel channel = ctx.channel();
         ChannelPipeline pipeline = ctx.pipeline();
-        SseStream stream = new SseStream(this, hub, supervisors[loops.of(channel.eventLoop())],
-                topics.toArray(new String[0]), multiTopic, resume);
+        SseStream stream = new SseStream(topics, perLoop[loops.of(ctx.channel().eventLoop())], counts,
+                names.toArray(new String[0]), named, resume);
         pipeline.addLast("sse", stream);
         for (String name : new ArrayList<>(pipeline.names())) {
             if (!"sse".equals(name) && pipeline.context(name) != null) {
                 pipeline.remove(name);
             }
         }
-        group.add(channel);
         stream.start(retryMillis());
-        if (draining) {
-            stream.drain(retryMillis());
+        if (status.draining()) {
+            stream.endWithRetry(retryMillis());
         }
     }
 
@@ -133,33 +125,43 @@ public final class Streams {
         return head;
     }
 
-    /** A reconnect delay for one client: the base plus a random jitter, so reconnects spread. */
-    public long retryMillis() {
-        long base = config.retry().toMillis();
-        long jitter = config.retryJitter().toMillis();
-        return base + (jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter + 1) : 0);
-    }
-
-    /** A snapshot of the open streams' channels. */
-    public List<Channel> channels() {
-        return new ArrayList<>(group);
-    }
-
-    /** Closes {@code channel}'s stream with a jittered {@code retry:} and the last chunk; any thread. */
-    public void drain(Channel channel) {
-        channel.eventLoop().execute(() -> {
-            SseStream stream = channel.pipeline().get(SseStream.class);
-            if (stream != null) {
-                stream.drain(retryMillis());
-            } else {
-                channel.close();
-            }
+    /**
+     * Notes, on every loop, the streams open now as the ones the drain ends; completes when every
+     * loop has. Streams opened later are ended as they open ({@link #open}).
+     */
+    public CompletableFuture<Void> beginDrain() {
+        return onEveryLoop(streams -> {
+            streams.beginDrain();
+            return CompletableFuture.completedFuture(null);
         });
     }
 
-    /** Closes every stream at once (the end of a drain, or a hard stop). */
-    public ChannelGroupFuture closeAll() {
-        stopping = true;
-        return group.close();
+    /** Ends batch {@code batch} of {@code batches} of each loop's noted streams, each with a jittered {@code retry:}. */
+    public void endBatch(int batch, int batches) {
+        onEveryLoop(streams -> {
+            streams.endBatch(batch, batches);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** Closes every stream at once (the end of a drain, or a hard stop); completes when all are closed. */
+    public CompletableFuture<Void> closeAll() {
+        return onEveryLoop(LoopStreams::closeAll);
+    }
+
+    /** Runs {@code task} on every loop; completes when each loop's result has (a loop already shut down has no streams). */
+    private CompletableFuture<Void> onEveryLoop(Function<LoopStreams, CompletableFuture<Void>> task) {
+        CompletableFuture<?>[] done = new CompletableFuture<?>[perLoop.length];
+        for (int i = 0; i < perLoop.length; i++) {
+            LoopStreams streams = perLoop[i];
+            CompletableFuture<Void> loopDone = new CompletableFuture<>();
+            done[i] = loopDone;
+            try {
+                streams.loop().execute(() -> task.apply(streams).whenComplete((ok, failure) -> loopDone.complete(null)));
+            } catch (RejectedExecutionException rejected) {
+                loopDone.complete(null);
+            }
+        }
+        return CompletableFuture.allOf(done);
     }
 }

@@ -40,15 +40,15 @@ public final class SseFrames {
      * streams. The caller owns the returned buffer.
      */
     public static ByteBuf event(ByteBufAllocator alloc, TopicVersion v) {
-        return encode(alloc, null, bytes(v.id()), v.text());
+        return encode(alloc, null, bytes(EventIds.of(v)), v.text());
     }
 
     /**
      * Encodes one version as an event named by its topic, with {@code id: <topic>/<version>-<epoch>},
-     * for multi-topic streams. The caller owns the returned buffer.
+     * for streams of several topics. The caller owns the returned buffer.
      */
     public static ByteBuf namedEvent(ByteBufAllocator alloc, TopicVersion v) {
-        return encode(alloc, bytes(v.topic()), bytes(LastEventId.multiTopicId(v)), v.text());
+        return encode(alloc, bytes(v.topic()), bytes(EventIds.named(v)), v.text());
     }
 
     /** A {@code retry:} hint in its own chunk (no event is dispatched for it). Caller owns it. */

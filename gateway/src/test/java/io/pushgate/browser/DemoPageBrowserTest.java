@@ -1,7 +1,7 @@
 package io.pushgate.browser;
 
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.config.Config;
+import io.pushgate.config.NodeConfig;
 import io.pushgate.node.Node;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +62,7 @@ class DemoPageBrowserTest {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install the chromium package");
         assertTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: install chromium-driver");
         // Short retry hints so the reconnect test does not wait for the default 1-3 s.
-        server = Node.start(Config.parse("--port", "0", "--admin-port", "0",
+        server = Node.start(NodeConfig.parse("--port", "0", "--admin-port", "0",
                 "--retry", "200ms", "--retry-jitter", "100ms"), new InMemoryBroker());
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build();
         profile = Files.createTempDirectory("pushgate-chromium-");
@@ -86,7 +86,7 @@ class DemoPageBrowserTest {
             }
         } finally {
             if (server != null) {
-                server.close();
+                server.close().join();
             }
             if (profile != null) {
                 try (Stream<Path> files = Files.walk(profile)) {
@@ -159,7 +159,7 @@ class DemoPageBrowserTest {
         awaitText("version", Long.toString(v1.version()));
         assertEquals(1L, opens(), "one open before the drop");
 
-        server.streams().closeAll().awaitUninterruptibly();
+        server.streams().closeAll().join();
         // The browser is away for the retry hint (200-300 ms): this version reaches it only on reconnect.
         Published v2 = publish(topic, "after the drop\nwhile away");
 

@@ -1,5 +1,6 @@
 package io.pushgate.config;
 
+import io.pushgate.loops.Transport;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -17,48 +18,49 @@ class ConfigTest {
 
     @Test
     void defaultsFollowTheDesign() {
-        Config c = Config.parse();
-        assertEquals("0.0.0.0", c.bind());
-        assertEquals(8080, c.port());
-        assertEquals(Duration.ofSeconds(15), c.heartbeat());
-        assertEquals(1024 * 1024, c.maxText());
-        assertEquals(Duration.ofSeconds(30), c.drainTimeout());
-        assertEquals(Config.Transport.AUTO, c.transport());
-        assertEquals(List.of(), c.corsOrigins());
+        NodeConfig c = NodeConfig.parse();
+        assertEquals("0.0.0.0", c.server().bind());
+        assertEquals(8080, c.server().port());
+        assertEquals(Duration.ofSeconds(15), c.streams().heartbeat());
+        assertEquals(1024 * 1024, c.http().maxText());
+        assertEquals(Duration.ofSeconds(30), c.drain().timeout());
+        assertEquals(Transport.Kind.AUTO, c.server().transport());
+        assertEquals(List.of(), c.http().corsOrigins());
+        assertTrue(c.redis().isEmpty(), "no Redis: the embedded broker");
     }
 
     @Test
     void adminPortAndNodeNameHaveDefaultsAndFlags() {
-        Config c = Config.parse();
-        assertEquals("127.0.0.1", c.adminBind());
-        assertEquals(9090, c.adminPort());
+        AdminSettings c = NodeConfig.parse().admin();
+        assertEquals("127.0.0.1", c.bind());
+        assertEquals(9090, c.port());
         assertTrue(!c.nodeName().isBlank(), "the node name defaults to the host name");
-        Config set = Config.parse("--admin-bind", "0.0.0.0", "--admin-port", "9191", "--node-name", "edge-1");
-        assertEquals("0.0.0.0", set.adminBind());
-        assertEquals(9191, set.adminPort());
+        AdminSettings set = NodeConfig.parse("--admin-bind", "0.0.0.0", "--admin-port", "9191", "--node-name", "edge-1").admin();
+        assertEquals("0.0.0.0", set.bind());
+        assertEquals(9191, set.port());
         assertEquals("edge-1", set.nodeName());
-        assertEquals(0, Config.defaults().adminPort(), "tests and embedders get a free admin port");
-        assertThrows(IllegalArgumentException.class, () -> Config.parse("--admin-port", "70000"));
+        assertEquals(0, NodeConfig.parse("--admin-port", "0").admin().port(), "port 0: a free admin port");
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--admin-port", "70000"));
     }
 
     @Test
     void flagsParseUnits() {
-        Config c = Config.parse("--heartbeat", "500ms", "--max-text", "64KiB", "--drain-timeout", "2m",
+        NodeConfig c = NodeConfig.parse("--heartbeat", "500ms", "--max-text", "64KiB", "--drain-timeout", "2m",
                 "--transport", "io_uring", "--cors-origins", "https://a.example,https://b.example");
-        assertEquals(Duration.ofMillis(500), c.heartbeat());
-        assertEquals(64 * 1024, c.maxText());
-        assertEquals(Duration.ofMinutes(2), c.drainTimeout());
-        assertEquals(Config.Transport.IO_URING, c.transport());
-        assertEquals(List.of("https://a.example", "https://b.example"), c.corsOrigins());
+        assertEquals(Duration.ofMillis(500), c.streams().heartbeat());
+        assertEquals(64 * 1024, c.http().maxText());
+        assertEquals(Duration.ofMinutes(2), c.drain().timeout());
+        assertEquals(Transport.Kind.IO_URING, c.server().transport());
+        assertEquals(List.of("https://a.example", "https://b.example"), c.http().corsOrigins());
     }
 
     @Test
     void badValuesAreRejectedWithAReason() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Config.parse("--heartbeat", "soon"));
+                () -> NodeConfig.parse("--heartbeat", "soon"));
         assertTrue(e.getMessage().contains("not a duration"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Config.parse("--transport", "carrier-pigeon"));
-        assertThrows(IllegalArgumentException.class, () -> Config.parse("--write-buffer-low", "1MiB"));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--transport", "carrier-pigeon"));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--write-buffer-low", "1MiB"));
     }
 
     @Test

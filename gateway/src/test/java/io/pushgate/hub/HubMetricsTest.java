@@ -1,5 +1,7 @@
 package io.pushgate.hub;
 
+import io.pushgate.topics.Topics;
+
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
 import io.netty.buffer.ByteBuf;
@@ -50,7 +52,7 @@ class HubMetricsTest {
         }
 
         @Override
-        public void delivered(int frames, TopicVersion version, long fanOutStart) {
+        public void delivered(int frames, long publishedMicros, long fanOutStart) {
             assertTrue(fanOutStart != UNTIMED);
             delivered.add(frames);
         }
@@ -71,7 +73,7 @@ class HubMetricsTest {
         }
 
         @Override
-        public void writeAndFlush(ByteBuf frame) {
+        public void writeAndRelease(ByteBuf frame) {
             frame.release();
         }
     }
@@ -81,8 +83,9 @@ class HubMetricsTest {
         group = new DefaultEventLoopGroup(2);
         loops = new LoopIndex(group);
         broker = new InMemoryBroker();
-        hub = new TopicHub(broker, loops, ByteBufAllocator.DEFAULT, metrics);
-        broker.start(hub);
+        Topics topics = new Topics(broker, loops, ByteBufAllocator.DEFAULT, metrics);
+        hub = topics.hub();
+        broker.start(topics);
     }
 
     @AfterEach

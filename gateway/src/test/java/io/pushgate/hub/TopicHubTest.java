@@ -1,5 +1,8 @@
 package io.pushgate.hub;
 
+import io.pushgate.metrics.FanOutRecorder;
+import io.pushgate.topics.Topics;
+
 import io.pushgate.loops.LoopIndex;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -43,7 +46,7 @@ class TopicHubTest {
         }
 
         @Override
-        public void writeAndFlush(ByteBuf frame) {
+        public void writeAndRelease(ByteBuf frame) {
             frames.add(frame);
         }
 
@@ -58,8 +61,9 @@ class TopicHubTest {
         group = new DefaultEventLoopGroup(2);
         loops = new LoopIndex(group);
         broker = new InMemoryBroker();
-        hub = new TopicHub(broker, loops, ByteBufAllocator.DEFAULT);
-        broker.start(hub);
+        Topics topics = new Topics(broker, loops, ByteBufAllocator.DEFAULT, FanOutRecorder.NONE);
+        hub = topics.hub();
+        broker.start(topics);
     }
 
     @AfterEach

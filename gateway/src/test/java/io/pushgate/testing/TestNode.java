@@ -2,7 +2,7 @@ package io.pushgate.testing;
 
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.config.Config;
+import io.pushgate.config.NodeConfig;
 import io.pushgate.node.Node;
 
 import java.net.URI;
@@ -34,7 +34,7 @@ public final class TestNode implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"));
         args.addAll(Arrays.asList(flags));
         try {
-            return new TestNode(Node.start(Config.parse(args.toArray(new String[0])), broker));
+            return new TestNode(Node.start(NodeConfig.parse(args.toArray(new String[0])), broker));
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -95,6 +95,6 @@ public final class TestNode implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
+        server.close().join();
     }
 }

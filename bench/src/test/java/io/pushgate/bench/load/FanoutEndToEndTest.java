@@ -1,7 +1,7 @@
 package io.pushgate.bench.load;
 
 import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.config.Config;
+import io.pushgate.config.NodeConfig;
 import io.pushgate.node.Node;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,13 +17,13 @@ class FanoutEndToEndTest {
 
     @BeforeAll
     static void startGateway() throws InterruptedException {
-        server = Node.start(Config.parse("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
+        server = Node.start(NodeConfig.parse("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
                 "--accept-rate", "0"), new InMemoryBroker());
     }
 
     @AfterAll
     static void stopGateway() {
-        server.close();
+        server.close().join();
     }
 
     private static FanoutReport fanout(String... args) throws Exception {

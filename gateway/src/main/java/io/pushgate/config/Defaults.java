@@ -1,0 +1,45 @@
+package io.pushgate.config;
+
+/**
+ * Every default setting of a node, in one place. Strings are written as a user would write the
+ * flag ({@code 15s}, {@code 1MiB}); {@link Cli} puts them in its option annotations (which need
+ * compile-time constants) and {@code --help} shows them.
+ */
+public final class Defaults {
+    public static final String BIND = "0.0.0.0";
+    public static final int PORT = 8080;
+    public static final String TRANSPORT = "auto";
+    /** 0: one worker event loop per core. */
+    public static final int WORKERS = 0;
+    public static final int BACKLOG = 4096;
+    public static final String WRITE_BUFFER_LOW = "32KiB";
+    public static final String WRITE_BUFFER_HIGH = "64KiB";
+
+    public static final String ADMIN_BIND = "127.0.0.1";
+    public static final int ADMIN_PORT = 9090;
+
+    public static final String KEY_PREFIX = "pushgate";
+    public static final String REDIS_TIMEOUT = "2s";
+    public static final String REDIS_PING_INTERVAL = "5s";
+    public static final String REDIS_PING_TIMEOUT = "2s";
+
+    /** Below the common load-balancer idle timeouts of 30-60 s. */
+    public static final String HEARTBEAT = "15s";
+    public static final String RETRY = "1s";
+    public static final String RETRY_JITTER = "2s";
+    public static final int MAX_STREAMS = 100_000;
+    public static final String SLOW_CONSUMER_TIMEOUT = "30s";
+
+    public static final int MAX_TOPICS_PER_STREAM = 64;
+    public static final String MAX_TEXT = "1MiB";
+    public static final int ACCEPT_RATE = 5000;
+    public static final String MAX_INITIAL_LINE = "4KiB";
+    public static final String MAX_HEADER_SIZE = "8KiB";
+    public static final String HEADER_TIMEOUT = "10s";
+
+    public static final String DRAIN_TIMEOUT = "30s";
+    public static final String DRAIN_GRACE = "1s";
+
+    private Defaults() {
+    }
+}

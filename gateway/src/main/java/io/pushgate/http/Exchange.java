@@ -1,0 +1,84 @@
+package io.pushgate.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.pushgate.sse.Streams;
+import io.pushgate.wire.LastEventId;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * One request and the ways to answer it, handed to a {@link Resource}. Answers go out in request
+ * order (HTTP/1.1 pipelining) through the connection's {@link HttpRouter}.
+ *
+ * <p>Thread rules: on the connection's event loop.
+ */
+final class Exchange {
+    private final HttpRouter router;
+    private final ChannelHandlerContext ctx;
+    private final FullHttpRequest request;
+    private final QueryStringDecoder uri;
+
+    Exchange(HttpRouter router, ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri) {
+        this.router = router;
+        this.ctx = ctx;
+        this.request = request;
+        this.uri = uri;
+    }
+
+    FullHttpRequest request() {
+        return request;
+    }
+
+    HttpMethod method() {
+        return request.method();
+    }
+
+    /** The values of query parameter {@code name}, empty when absent. */
+    List<String> query(String name) {
+        return uri.parameters().getOrDefault(name, List.of());
+    }
+
+    void respond(FullHttpResponse response) {
+        router.respond(ctx, request, response);
+    }
+
+    /** Answers with {@code status} and a one-line reason; counted and logged once at DEBUG. */
+    void fail(HttpResponseStatus status, String reason) {
+        router.fail(ctx, request, Responses.text(status, reason), reason, false);
+    }
+
+    /** A temporary refusal (429/503): a reason and {@code Retry-After}. */
+    void refuse(HttpResponseStatus status, String reason, long retryAfterSeconds) {
+        FullHttpResponse response = Responses.text(status, reason);
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)));
+        router.fail(ctx, request, response, reason, false);
+    }
+
+    /** The broker did not answer: 503, logged at WARN (the node is degraded, not the request bad). */
+    void brokerDown(Throwable failure) {
+        HttpRouter.log.warn("broker call for {} {} failed: {}", request.method(), request.uri(), failure.toString());
+        refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "broker unavailable, retry later", 1);
+    }
+
+    /**
+     * Runs {@code then} with the result of {@code stage} on this connection's loop; later requests
+     * wait until it has answered. The request stays valid until then.
+     */
+    <T> void await(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+        router.await(ctx, request, stage, then);
+    }
+
+    /** Hands the connection over to an SSE stream (see {@link Streams#open}); this exchange is the last. */
+    void openStream(Streams streams, List<String> names, boolean named, LastEventId resume) {
+        streams.open(ctx, names, named, resume);
+        router.handedOver();
+    }
+}

@@ -1,0 +1,105 @@
+package io.pushgate.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.cors.CorsConfig;
+import io.netty.handler.codec.http.cors.CorsConfigBuilder;
+import io.netty.handler.codec.http.cors.CorsHandler;
+import io.pushgate.config.HttpSettings;
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.loops.LoopTicker;
+import io.pushgate.metrics.HttpErrors;
+import io.pushgate.model.NodeStatus;
+import io.pushgate.sse.Streams;
+import io.pushgate.topics.Topics;
+
+import java.util.List;
+
+/**
+ * The REST surface of a node, as the handlers of a new connection's pipeline: built once, it
+ * hands out each connection's handlers (the pipeline itself is put together by the server's
+ * initializer). It holds the routing table and the resources, shared by every connection.
+ *
+ * <p>Thread rules: built on the thread that starts the node; the handler methods are called on
+ * the connection's loop.
+ */
+public final class HttpService {
+    private final HttpSettings settings;
+    private final HttpErrors errors;
+    private final NodeStatus status;
+    private final LoopIndex loops;
+    private final RequestTimeouts[] timeouts;
+    private final AcceptRate acceptRate;
+    private final CorsConfig cors;
+    private final Routes routes;
+    private final long keepAliveSeconds;
+
+    /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}: it checks that loop's request deadlines. */
+    public HttpService(HttpSettings settings, Topics topics, Streams streams, HttpErrors errors, NodeStatus status,
+                       LoopIndex loops, LoopTicker[] tickers) {
+        this.settings = settings;
+        this.errors = errors;
+        this.status = status;
+        this.loops = loops;
+        this.timeouts = new RequestTimeouts[loops.size()];
+        for (int i = 0; i < timeouts.length; i++) {
+            timeouts[i] = new RequestTimeouts(settings.headerTimeout());
+            tickers[i].add(timeouts[i]);
+        }
+        this.acceptRate = new AcceptRate(settings.acceptRate());
+        this.cors = cors(settings.corsOrigins());
+        this.routes = new Routes(DemoPage.load(), new StreamResource(streams, settings.maxTopicsPerStream(), false),
+                new StreamResource(streams, settings.maxTopicsPerStream(), true), new TopicResource(topics));
+        // Clients are told a second less than the idle close, so they stop reusing a connection before it.
+        this.keepAliveSeconds = Math.max(1, settings.headerTimeout().toSeconds() - 1);
+    }
+
+    /** Counts a new connection against {@code --accept-rate}; false when it is over (its request gets 429). */
+    public boolean admit() {
+        return acceptRate.tryAcquire();
+    }
+
+    /** The slowloris guard (408, idle close), first in the pipeline. */
+    public ChannelHandler deadline(Channel channel) {
+        return new RequestDeadline(timeouts[loops.of(channel.eventLoop())], errors);
+    }
+
+    /** The HTTP/1.1 codec with the request-line and header limits (431). */
+    public ChannelHandler codec() {
+        return new HttpServerCodec(settings.maxInitialLine(), settings.maxHeaderSize(), 8192);
+    }
+
+    /** Aggregates a request, 413 above {@code --max-text}. */
+    public ChannelHandler bodyLimit() {
+        return new BodyLimit(settings.maxText(), errors);
+    }
+
+    /** Netty's CORS handler for {@code --cors-origins}, or {@code null} when none are allowed. */
+    public ChannelHandler cors() {
+        return cors == null ? null : new CorsHandler(cors);
+    }
+
+    /** The routing of whole requests to resources; {@code overAcceptRate}: answer 429 instead. */
+    public ChannelHandler router(boolean overAcceptRate) {
+        return new HttpRouter(routes, errors, status, overAcceptRate, keepAliveSeconds);
+    }
+
+    private static CorsConfig cors(List<String> origins) {
+        if (origins.isEmpty()) {
+            return null;
+        }
+        CorsConfigBuilder builder = origins.contains("*")
+                ? CorsConfigBuilder.forAnyOrigin()
+                : CorsConfigBuilder.forOrigins(origins.toArray(new String[0]));
+        return builder
+                .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT)
+                .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, "Last-Event-ID", HttpHeaderNames.IF_NONE_MATCH,
+                        HttpHeaderNames.CACHE_CONTROL)
+                .exposeHeaders(HttpHeaderNames.ETAG)
+                .maxAge(600)
+                .build();
+    }
+}

@@ -1,0 +1,59 @@
+package io.pushgate.http;
+
+import java.util.List;
+
+/**
+ * The routing table of the public port: which {@link Resource} answers a path, and the path's
+ * parameter (a topic name). Immutable; any thread.
+ *
+ * <pre>
+ * /  /index.html              the demo page
+ * /events?topic=a&amp;topic=b     a stream of several topics (named events)
+ * /topics/{t}/events          a stream of one topic
+ * /topics/{t}                 the latest text (GET, HEAD), a publish (PUT)
+ * </pre>
+ */
+final class Routes {
+
+    /** A route: a path with an optional parameter between {@code prefix} and {@code suffix}. */
+    private record Route(String prefix, String suffix, boolean hasParam, Resource resource) {
+        /** The parameter of {@code path} (or "" for a route without one), or null when the route does not match. */
+        String match(String path) {
+            if (!hasParam) {
+                return path.equals(prefix) ? "" : null;
+            }
+            if (!path.startsWith(prefix) || !path.endsWith(suffix) || path.length() <= prefix.length() + suffix.length()) {
+                return null;
+            }
+            String param = path.substring(prefix.length(), path.length() - suffix.length());
+            // A parameter at the end of a path is one segment; before a suffix the resource validates it.
+            return suffix.isEmpty() && param.indexOf('/') >= 0 ? null : param;
+        }
+    }
+
+    /** A matched route: the resource and its parameter ({@code null} when the route has none). */
+    record Match(Resource resource, String param) {
+    }
+
+    private final List<Route> routes;
+
+    Routes(Resource demo, Resource topicStream, Resource namedStream, Resource topic) {
+        this.routes = List.of(
+                new Route("/", "", false, demo),
+                new Route("/index.html", "", false, demo),
+                new Route("/events", "", false, namedStream),
+                new Route("/topics/", "/events", true, topicStream),
+                new Route("/topics/", "", true, topic));
+    }
+
+    /** The route of {@code path}, or {@code null} (404). */
+    Match match(String path) {
+        for (Route route : routes) {
+            String param = route.match(path);
+            if (param != null) {
+                return new Match(route.resource(), route.hasParam() ? param : null);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,82 @@
+package io.pushgate.http;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pushgate.model.TopicNames;
+import io.pushgate.sse.Streams;
+import io.pushgate.wire.EventIds;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code GET /topics/{t}/events} (one topic, unnamed events) and {@code GET /events?topic=a&topic=b}
+ * (several topics, events named by topic): checks the topics and the node's stream limit, reads
+ * {@code Last-Event-ID} (header, or the {@code lastEventId} query parameter that a page can set),
+ * and hands the connection over to an SSE stream. {@code HEAD} gets the stream's head only.
+ *
+ * <p>Thread rules: one shared instance per route, on the request's loop.
+ */
+final class StreamResource implements Resource {
+    static final String INVALID_TOPIC = "invalid topic name (allowed: [A-Za-z0-9._:-]{1,128})";
+    private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD);
+
+    private final Streams streams;
+    private final int maxTopics;
+    private final boolean named;
+
+    /** {@code named}: the stream of {@code /events}, its topics from the query; else one topic from the path. */
+    StreamResource(Streams streams, int maxTopics, boolean named) {
+        this.streams = streams;
+        this.maxTopics = maxTopics;
+        this.named = named;
+    }
+
+    @Override
+    public Set<HttpMethod> methods() {
+        return METHODS;
+    }
+
+    @Override
+    public void handle(Exchange exchange, String topic) {
+        Set<String> topics = new LinkedHashSet<>(named ? exchange.query("topic") : List.of(topic));
+        if (topics.isEmpty()) {
+            exchange.fail(HttpResponseStatus.BAD_REQUEST, "name at least one topic: /events?topic=a&topic=b");
+            return;
+        }
+        if (topics.size() > maxTopics) {
+            exchange.fail(HttpResponseStatus.BAD_REQUEST, "too many topics (at most " + maxTopics + ")");
+            return;
+        }
+        for (String name : topics) {
+            if (!TopicNames.isValid(name)) {
+                exchange.fail(HttpResponseStatus.BAD_REQUEST, INVALID_TOPIC);
+                return;
+            }
+        }
+        if (exchange.method().equals(HttpMethod.HEAD)) {
+            HttpResponse head = Streams.head();
+            head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            FullHttpResponse response = Responses.empty(HttpResponseStatus.OK);
+            response.headers().set(head.headers());
+            exchange.respond(response);
+            return;
+        }
+        if (streams.atCapacity()) {
+            exchange.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "node at its stream limit, retry later",
+                    streams.retryMillis() / 1000);
+            return;
+        }
+        String lastEventId = exchange.request().headers().get("Last-Event-ID");
+        if (lastEventId == null) {
+            List<String> fromQuery = exchange.query("lastEventId");
+            lastEventId = fromQuery.isEmpty() ? null : fromQuery.get(0);
+        }
+        exchange.openStream(streams, new ArrayList<>(topics), named, EventIds.parse(lastEventId));
+    }
+}

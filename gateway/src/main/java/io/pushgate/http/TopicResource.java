@@ -1,0 +1,115 @@
+package io.pushgate.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pushgate.model.TopicNames;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.topics.Topics;
+import io.pushgate.wire.EventIds;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * {@code /topics/{t}}: {@code GET}/{@code HEAD} answer the latest text with its {@code ETag}
+ * ({@code "<version>-<epoch>"}) and honour {@code If-None-Match}; {@code PUT} publishes the body
+ * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}.
+ *
+ * <p>Thread rules: one shared instance, on the request's loop; broker answers come back there.
+ */
+final class TopicResource implements Resource {
+    private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT);
+
+    private final Topics topics;
+
+    TopicResource(Topics topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public Set<HttpMethod> methods() {
+        return METHODS;
+    }
+
+    @Override
+    public void handle(Exchange exchange, String topic) {
+        if (!TopicNames.isValid(topic)) {
+            exchange.fail(HttpResponseStatus.BAD_REQUEST, StreamResource.INVALID_TOPIC);
+        } else if (exchange.method().equals(HttpMethod.PUT)) {
+            publish(exchange, topic);
+        } else {
+            read(exchange, topic);
+        }
+    }
+
+    private void read(Exchange exchange, String topic) {
+        exchange.await(topics.latest(topic), (latest, failure) -> {
+            if (failure != null) {
+                exchange.brokerDown(failure);
+            } else if (latest == null) {
+                exchange.fail(HttpResponseStatus.NOT_FOUND, "topic has no version yet");
+            } else {
+                exchange.respond(text(exchange, latest));
+            }
+        });
+    }
+
+    private static FullHttpResponse text(Exchange exchange, TopicVersion latest) {
+        String etag = etag(latest);
+        String ifNoneMatch = exchange.request().headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        FullHttpResponse response;
+        if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+            response = Responses.empty(HttpResponseStatus.NOT_MODIFIED);
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else {
+            response = Responses.full(HttpResponseStatus.OK, "text/plain; charset=utf-8",
+                    Unpooled.wrappedBuffer(latest.text()));
+        }
+        response.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        return response;
+    }
+
+    /** RFC 9110 If-None-Match: "*" or a list of entity tags, compared weakly. */
+    static boolean matches(String ifNoneMatch, String etag) {
+        for (String candidate : ifNoneMatch.split(",")) {
+            String tag = candidate.trim();
+            if (tag.startsWith("W/")) {
+                tag = tag.substring(2);
+            }
+            if (tag.equals("*") || tag.equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void publish(Exchange exchange, String topic) {
+        ByteBuf body = exchange.request().content();
+        if (!ByteBufUtil.isText(body, StandardCharsets.UTF_8)) {
+            exchange.fail(HttpResponseStatus.BAD_REQUEST, "text is not valid UTF-8");
+            return;
+        }
+        exchange.await(topics.publish(topic, ByteBufUtil.getBytes(body)), (published, failure) -> {
+            if (failure != null) {
+                exchange.brokerDown(failure);
+                return;
+            }
+            String json = "{\"topic\":\"" + published.topic() + "\",\"version\":" + published.version()
+                    + ",\"epoch\":\"" + published.epoch() + "\"}";
+            FullHttpResponse response = Responses.full(HttpResponseStatus.OK, "application/json",
+                    Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8)));
+            response.headers().set(HttpHeaderNames.ETAG, etag(published));
+            exchange.respond(response);
+        });
+    }
+
+    private static String etag(TopicVersion v) {
+        return "\"" + EventIds.of(v) + "\"";
+    }
+}

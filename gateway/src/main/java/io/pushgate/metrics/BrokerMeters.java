@@ -1,0 +1,23 @@
+package io.pushgate.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** The broker's health: connected, reconnects, resyncs, malformed pub/sub messages. */
+final class BrokerMeters {
+    private BrokerMeters() {
+    }
+
+    static void bind(MeterRegistry registry, BrokerStats broker) {
+        Gauge.builder(NodeMetrics.BROKER_CONNECTED, broker, b -> b.connected() ? 1 : 0)
+                .description("1 while the broker is connected and subscribed, else 0").register(registry);
+        FunctionCounter.builder(NodeMetrics.BROKER_RECONNECTS, broker, BrokerStats::reconnects)
+                .description("Broker connections re-established after a loss").register(registry);
+        FunctionCounter.builder(NodeMetrics.BROKER_RESYNCS, broker, BrokerStats::resyncs)
+                .description("Re-reads of the served topics' state after a gap").register(registry);
+        FunctionCounter.builder(NodeMetrics.BROKER_MALFORMED, broker, BrokerStats::malformed)
+                .description("Messages on a topic channel (or topic hashes) that were not pushgate versions, skipped")
+                .register(registry);
+    }
+}

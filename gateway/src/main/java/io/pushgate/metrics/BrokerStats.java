@@ -1,0 +1,16 @@
+package io.pushgate.metrics;
+
+/** The health of a broker as metrics read it at scrape time. Any thread, non-blocking. */
+public interface BrokerStats {
+    /** Whether the broker can deliver right now (connected and subscribed). */
+    boolean connected();
+
+    /** Times the broker's connection was re-established after a loss. */
+    long reconnects();
+
+    /** Times the node re-read the state of its topics to catch up after a gap. */
+    long resyncs();
+
+    /** Messages on a topic channel that were not pushgate versions, skipped. */
+    long malformed();
+}

@@ -1,0 +1,104 @@
+package io.pushgate.topics;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.pushgate.broker.Broker;
+import io.pushgate.hub.Subscriber;
+import io.pushgate.hub.Subscription;
+import io.pushgate.hub.TopicHub;
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.metrics.FanOutRecorder;
+import io.pushgate.model.TopicVersion;
+
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The one service that the HTTP resources and the streams call: publish, read the latest version,
+ * subscribe and unsubscribe. It wires the {@link TopicHub} (local subscribers, fan-out) to the
+ * {@link Broker} (where versions come from): versions the broker hears go to the hub, and the
+ * broker is told when a topic gets its first local subscriber and loses its last one, so a node
+ * receives only the topics it serves.
+ *
+ * <p>Thread rules: {@link #publish} and {@link #latest} on any thread; {@link #subscribe},
+ * {@link #unsubscribe} and {@link #catchUp} on the subscriber's event loop; the listener methods
+ * on the broker's threads.
+ */
+public final class Topics implements Broker.Listener, TopicHub.Demand {
+    private final Broker broker;
+    private final TopicHub hub;
+
+    public Topics(Broker broker, LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder recorder) {
+        this.broker = broker;
+        this.hub = new TopicHub(loops, alloc, recorder, this);
+    }
+
+    /** The hub, for its counts (metrics) and for tests. */
+    public TopicHub hub() {
+        return hub;
+    }
+
+    /** Stores {@code text} as the next version of {@code topic} on every node. */
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
+        return broker.publish(topic, text);
+    }
+
+    /**
+     * The latest version of {@code topic}, {@code null} inside the stage when it has none: at once
+     * (a completed stage) when this node serves the topic, else from the broker.
+     */
+    public CompletionStage<TopicVersion> latest(String topic) {
+        TopicVersion served = hub.latestServed(topic);
+        return served != null ? CompletableFuture.completedFuture(served) : broker.latest(topic);
+    }
+
+    /**
+     * Adds a subscriber of {@code topic} on {@code loop} (the caller's) that holds ({@code epoch},
+     * {@code version}) already, or nothing when {@code epoch} is null; it gets the latest version
+     * at once unless it holds it. {@code named}: the subscriber wants events named by their topic.
+     */
+    public Subscription subscribe(EventLoop loop, String topic, Subscriber subscriber, boolean named, String epoch,
+                                  long version) {
+        return hub.subscribe(loop, topic, subscriber, named, epoch, version);
+    }
+
+    public void unsubscribe(Subscription sub) {
+        hub.unsubscribe(sub);
+    }
+
+    /** A subscriber writable again after versions were skipped gets the newest one. */
+    public void catchUp(Subscription sub) {
+        hub.catchUp(sub);
+    }
+
+    @Override
+    public void began(String topic) {
+        broker.subscribe(topic);
+    }
+
+    @Override
+    public void ended(String topic) {
+        broker.unsubscribe(topic);
+    }
+
+    @Override
+    public void onVersion(TopicVersion version) {
+        hub.onVersion(version);
+    }
+
+    @Override
+    public void onState(TopicVersion version) {
+        hub.onState(version);
+    }
+
+    @Override
+    public boolean serves(String topic) {
+        return hub.serves(topic);
+    }
+
+    @Override
+    public Collection<String> served() {
+        return hub.served();
+    }
+}

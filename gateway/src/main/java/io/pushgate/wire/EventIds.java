@@ -1,0 +1,66 @@
+package io.pushgate.wire;
+
+import io.pushgate.model.Epochs;
+import io.pushgate.model.TopicNames;
+import io.pushgate.model.TopicVersion;
+
+/**
+ * The event-id format, written and parsed here only. An unnamed event (a stream of one topic)
+ * has the id {@code <version>-<epoch>}; an event named by its topic (a stream of several) has
+ * {@code <topic>/<version>-<epoch>} ({@code /} cannot occur in a topic name), because the browser
+ * sends back only the id of the last event it saw. The same {@code <version>-<epoch>} is a topic's
+ * {@code ETag}. An id that does not parse is treated as "has nothing", which resends the latest
+ * version: never a stale text. Stateless.
+ */
+public final class EventIds {
+    private EventIds() {
+    }
+
+    /** {@code <version>-<epoch>}: the id of an unnamed event of {@code v}, and its ETag's value. */
+    public static String of(TopicVersion v) {
+        return v.version() + "-" + v.epoch();
+    }
+
+    /** {@code <topic>/<version>-<epoch>}: the id of {@code v}'s event named by its topic. */
+    public static String named(TopicVersion v) {
+        return v.topic() + "/" + of(v);
+    }
+
+    /** Parses a {@code Last-Event-ID}; {@code null} when absent or malformed. */
+    public static LastEventId parse(String id) {
+        if (id == null || id.isEmpty() || id.length() > 200) {
+            return null;
+        }
+        String topic = null;
+        int slash = id.indexOf('/');
+        String rest = id;
+        if (slash >= 0) {
+            topic = id.substring(0, slash);
+            if (!TopicNames.isValid(topic)) {
+                return null;
+            }
+            rest = id.substring(slash + 1);
+        }
+        int dash = rest.indexOf('-');
+        if (dash <= 0 || dash > 19) {
+            return null;
+        }
+        long version = 0;
+        for (int i = 0; i < dash; i++) {
+            char c = rest.charAt(i);
+            if (c < '0' || c > '9') {
+                return null;
+            }
+            version = version * 10 + (c - '0');
+            if (version < 0) {
+                return null;
+            }
+        }
+        String epoch = rest.substring(dash + 1);
+        if (!Epochs.isEpoch(epoch)) {
+            return null;
+        }
+        return new LastEventId(topic, version, epoch);
+    }
+
+}
