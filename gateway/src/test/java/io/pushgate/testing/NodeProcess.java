@@ -1,0 +1,107 @@
+package io.pushgate.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
+
+/** {@code io.pushgate.Main} in a process of its own (this JVM's class path), its output kept line by line. */
+public final class NodeProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on [^:]+:(\\d+) .*, admin [^:]+:(\\d+)$");
+
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    private NodeProcess(Process process) {
+        this.process = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+        }, "node-process-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts {@code Main} with {@code args}; does not wait for it to listen. */
+    public static NodeProcess start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.pushgate.Main"));
+        command.addAll(List.of(args));
+        return new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /** Waits for the start-up line; returns {public port, admin port}. */
+    public int[] awaitListening() {
+        int[] ports = new int[2];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (String line : lines) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    ports[0] = Integer.parseInt(m.group(1));
+                    ports[1] = Integer.parseInt(m.group(2));
+                    return true;
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("exited with " + process.exitValue() + " before listening: " + lines);
+            }
+            return false;
+        });
+        return ports;
+    }
+
+    public static URI uri(int port, String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** Waits for the process to exit (a deadline, not a measured window) and returns its status. */
+    public int awaitExit(Duration deadline) throws InterruptedException {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("did not exit within " + deadline + ": " + lines);
+        }
+        return process.exitValue();
+    }
+
+    /** Waits until a line containing {@code text} was printed. */
+    public void awaitLine(String text) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(text) > 0);
+    }
+
+    /** Lines printed so far that contain {@code text}. */
+    public long count(String text) {
+        return lines.stream().filter(l -> l.contains(text)).count();
+    }
+
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    /** Sends a signal by name (TERM, INT) to the process. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " failed");
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}
