@@ -57,6 +57,7 @@ class MetricsTest {
         assertEquals(1, m.value("pushgate_broker_connected"));
         assertEquals(0, m.value("pushgate_broker_reconnects_total"));
         assertEquals(0, m.value("pushgate_broker_resyncs_total"));
+        assertEquals(0, m.value("pushgate_broker_malformed_total"));
     }
 
     @Test
@@ -137,7 +138,7 @@ class MetricsTest {
                     "pushgate_fanout_seconds_bucket", "pushgate_conflated_total",
                     "pushgate_slow_consumer_disconnects_total", "pushgate_http_errors_total",
                     "pushgate_broker_connected", "pushgate_broker_reconnects_total", "pushgate_broker_resyncs_total",
-                    "jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total", "jvm_threads_live_threads",
+                    "pushgate_broker_malformed_total", "jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes_total", "jvm_threads_live_threads",
                     "jvm_classes_loaded_classes", "process_cpu_usage", "process_files_open_files",
                     "process_uptime_seconds", "netty_allocator_memory_used", "netty_eventexecutor_tasks_pending")) {
                 assertTrue(m.names().contains(name), "no " + name + " in " + m.names());

@@ -156,9 +156,10 @@ class ShutdownTest {
     @Test
     void aStartWithAnUnparsableRedisUriExitsNonZeroWithOneLine() throws Exception {
         try (NodeProcess process = NodeProcess.start("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
-                "--redis", "redis://127.0.0.1:notaport")) {
+                "--redis", "not-a-uri")) {
             assertEquals(1, process.awaitExit(DEADLINE), String.join("\n", process.lines()));
             assertEquals(1, process.count("cannot start"), String.join("\n", process.lines()));
+            assertEquals(1, process.count("URI scheme must not be null"), String.join("\n", process.lines()));
             assertEquals(0, process.count("\tat "), "no stack trace: " + process.lines());
         }
     }
