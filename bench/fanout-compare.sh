@@ -142,8 +142,9 @@ jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)" '
          f([$r[].server_cpu_us_per_delivery] | median), ([$r[].clean] | all)]),
     ($kinds[1:][] as $k
       | ["ratio " + $k + "/" + $kinds[0] + " (µs/delivery, median of rounds)",
-         f([$runs | group_by(.round)[] | (map(select(.server == $k))[0].server_cpu_us_per_delivery)
-            / (map(select(.server == $kinds[0]))[0].server_cpu_us_per_delivery)] | median)])
+         f([$runs | group_by(.round)[] | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
+            | select(.[0] != null and .[1] != null)
+            | .[0].server_cpu_us_per_delivery / .[1].server_cpu_us_per_delivery] | median)])
   | @tsv' < <(for f in "$out"/*.json; do
       b=$(basename "$f" .json); jq --arg s "${b%-*}" --argjson r "${b##*-}" '. + {server: $s, round: $r}' "$f" 2>/dev/null || true
     done) | column -t -s $'\t'
