@@ -23,6 +23,8 @@
 #     bench/fanout-compare.sh --servers floor,base-epoll,epoll --rounds 3 -- <fanout flags>
 # Bounded: each load run is killed after 5 minutes, each server stopped after it.
 set -euo pipefail
+# Relative to where the command was typed; the script then works from the repository root.
+[ -z "${GATEWAY_BASE_JAR:-}" ] || GATEWAY_BASE_JAR=$(realpath -m -- "$GATEWAY_BASE_JAR")
 cd "$(dirname "$0")/.."
 
 servers=floor,epoll
