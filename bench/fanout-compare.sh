@@ -14,8 +14,17 @@
 # collector deploy/ recommends; a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
 # default, instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_JAVA names the java
 # binary that runs it (default: java on the PATH), e.g. another JDK.
+# Before vs after: a "base-" prefix (base-epoll, base-io_uring, base-epoll-g1, …) runs the same
+# kind from the gateway jar that GATEWAY_BASE_JAR names (e.g. a build of an earlier commit) instead
+# of gateway/target/pushgate.jar, with the same flags. The load generator is this tree's for every
+# server. With both base-K and K in --servers, a last line also gives the median of the per-round
+# ratios K/base-K (µs/delivery: above 1 means the change costs more), e.g.
+#   GATEWAY_BASE_JAR=/path/to/baseline/gateway/target/pushgate.jar \
+#     bench/fanout-compare.sh --servers floor,base-epoll,epoll --rounds 3 -- <fanout flags>
 # Bounded: each load run is killed after 5 minutes, each server stopped after it.
 set -euo pipefail
+# Relative to where the command was typed; the script then works from the repository root.
+[ -z "${GATEWAY_BASE_JAR:-}" ] || GATEWAY_BASE_JAR=$(realpath -m -- "$GATEWAY_BASE_JAR")
 cd "$(dirname "$0")/.."
 
 servers=floor,epoll
@@ -36,6 +45,15 @@ gateway_jar=gateway/target/pushgate.jar
 load_jar=bench/target/pushgate-load.jar
 for jar in "$gateway_jar" "$load_jar"; do
   [ -f "$jar" ] || { echo "fanout-compare: $jar is missing; run 'mvn -q -DskipTests package' first" >&2; exit 1; }
+done
+IFS=, read -ra kinds <<<"$servers"
+for kind in "${kinds[@]}"; do
+  if [[ "$kind" == base-* ]]; then
+    [ -n "${GATEWAY_BASE_JAR:-}" ] || { echo "fanout-compare: server $kind needs GATEWAY_BASE_JAR (the baseline's pushgate.jar)" >&2; exit 2; }
+    [ -f "$GATEWAY_BASE_JAR" ] || { echo "fanout-compare: GATEWAY_BASE_JAR=$GATEWAY_BASE_JAR is missing" >&2; exit 1; }
+    echo "fanout-compare: base-* servers run $GATEWAY_BASE_JAR" >&2
+    break
+  fi
 done
 if [[ ",$servers," == *",floor,"* ]]; then
   # Built here, never committed.
@@ -81,10 +99,14 @@ start_server() {
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
     echo "fanout-compare: the floor did not listen on $port" >&2; return 1
   fi
-  local extra=() gc=-XX:+UseParallelGC base=$kind
-  if [[ "$kind" == *-g1 ]]; then
+  local extra=() gc=-XX:+UseParallelGC base=$kind jar=$gateway_jar
+  if [[ "$base" == base-* ]]; then
+    jar=$GATEWAY_BASE_JAR
+    base=${base#base-}
+  fi
+  if [[ "$base" == *-g1 ]]; then
     gc=-XX:+UseG1GC
-    base=${kind%-g1}
+    base=${base%-g1}
   fi
   case "$base" in
     epoll|io_uring|nio) extra=(--transport "$base") ;;
@@ -94,7 +116,7 @@ start_server() {
     *) echo "fanout-compare: unknown server $kind" >&2; return 1 ;;
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
-  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
@@ -102,7 +124,7 @@ start_server() {
     line=$(grep -m1 'pushgate listening on' "$log" || true)
     if [ -n "$line" ]; then
       port=$(sed -E 's/.*pushgate listening on [^ ]*:([0-9]+).*/\1/' <<<"$line")
-      echo "fanout-compare: $line" >&2
+      echo "fanout-compare: $line ($jar)" >&2
       return 0
     fi
     kill -0 "$server_pid" 2>/dev/null || break
@@ -111,7 +133,6 @@ start_server() {
   echo "fanout-compare: gateway did not start; its log:" >&2; cat "$log" >&2; return 1
 }
 
-IFS=, read -ra kinds <<<"$servers"
 status=0
 for round in $(seq "$rounds"); do
   for kind in "${kinds[@]}"; do
@@ -142,8 +163,16 @@ jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)" '
          f([$r[].server_cpu_us_per_delivery] | median), ([$r[].clean] | all)]),
     ($kinds[1:][] as $k
       | ["ratio " + $k + "/" + $kinds[0] + " (µs/delivery, median of rounds)",
-         f([$runs | group_by(.round)[] | (map(select(.server == $k))[0].server_cpu_us_per_delivery)
-            / (map(select(.server == $kinds[0]))[0].server_cpu_us_per_delivery)] | median)])
+         f([$runs | group_by(.round)[] | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
+            | select(.[0] != null and .[1] != null)
+            | .[0].server_cpu_us_per_delivery / .[1].server_cpu_us_per_delivery] | median)]),
+    ($kinds[] as $k | select(($k | startswith("base-") | not) and ($kinds | index("base-" + $k)) != null)
+      | ("base-" + $k) as $b
+      | [$runs | group_by(.round)[] | [map(select(.server == $k))[0], map(select(.server == $b))[0]]
+          | select(.[0] != null and .[1] != null)
+          | .[0].server_cpu_us_per_delivery / .[1].server_cpu_us_per_delivery] as $r
+      | ["ratio " + $k + "/" + $b + " (µs/delivery, median of rounds)",
+         f($r | median) + " (" + ($r | map(f(.)) | join(", ")) + ")"])
   | @tsv' < <(for f in "$out"/*.json; do
       b=$(basename "$f" .json); jq --arg s "${b%-*}" --argjson r "${b##*-}" '. + {server: $s, round: $r}' "$f" 2>/dev/null || true
     done) | column -t -s $'\t'
