@@ -1,11 +1,11 @@
 package io.pushgate.config;
 
 /**
- * Every default setting of a node, in one place. Strings are written as a user would write the
+ * Every default setting of a node, in one place (package-private: the settings records carry them out). Strings are written as a user would write the
  * flag ({@code 15s}, {@code 1MiB}); {@link Cli} puts them in its option annotations (which need
  * compile-time constants) and {@code --help} shows them.
  */
-public final class Defaults {
+final class Defaults {
     public static final String BIND = "0.0.0.0";
     public static final int PORT = 8080;
     public static final String TRANSPORT = "auto";

@@ -17,7 +17,7 @@ public enum CloseReason {
     ERROR;
 
     /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code error}. */
-    public String label() {
+    String label() {
         return name().toLowerCase(Locale.ROOT);
     }
 }

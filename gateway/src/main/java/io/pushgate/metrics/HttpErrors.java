@@ -16,7 +16,7 @@ import java.util.function.IntConsumer;
  */
 public final class HttpErrors {
     /** The error statuses of the REST surface and its limits (README, "Limits"). */
-    public static final List<Integer> ANSWERED = List.of(400, 404, 405, 408, 413, 429, 431, 503);
+    private static final List<Integer> ANSWERED = List.of(400, 404, 405, 408, 413, 429, 431, 503);
 
     private final ConcurrentHashMap<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
     private volatile IntConsumer onNewStatus = status -> { };
@@ -47,18 +47,18 @@ public final class HttpErrors {
         return adder;
     }
 
-    public long count(int status) {
+    long count(int status) {
         LongAdder adder = byStatus.get(status);
         return adder == null ? 0 : adder.sum();
     }
 
     /** The statuses counted so far, at least {@link #ANSWERED}. */
-    public SortedSet<Integer> statuses() {
+    SortedSet<Integer> statuses() {
         return new TreeSet<>(byStatus.keySet());
     }
 
     /** Sets who hears of a status first counted after now (metrics registers its series). */
-    public void onNewStatus(IntConsumer listener) {
+    void onNewStatus(IntConsumer listener) {
         this.onNewStatus = listener;
     }
 }
