@@ -38,7 +38,7 @@ final class FanOutMeters implements FanOutRecorder {
                 .description("New versions of served topics accepted for fan-out (from any publisher, via the broker)")
                 .register(registry);
         FunctionCounter.builder(NodeMetrics.DELIVERIES, deliveries, LongAdder::sum)
-                .description("Event frames written to streams: the fan-out, and the latest version sent on subscribe or after a slow stream drained")
+                .description("Event frames written to streams: the fan-out, and the latest version sent on subscribe or to a slow stream writable again")
                 .register(registry);
         latency = histogram(NodeMetrics.DELIVERY_LATENCY,
                 "Publish time to the write of the last subscriber's frame on this node, per update and event loop")

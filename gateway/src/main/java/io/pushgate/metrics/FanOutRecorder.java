@@ -46,6 +46,6 @@ public interface FanOutRecorder {
      */
     void delivered(int frames, long publishedMicros, long fanOutStart);
 
-    /** Frames written outside a live fan-out: the latest version to a joining or drained stream. */
+    /** Frames written outside a live fan-out: the latest version to a joining stream or to a slow one writable again. */
     void caughtUp(int frames);
 }

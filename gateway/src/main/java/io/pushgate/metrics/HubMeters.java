@@ -13,7 +13,7 @@ final class HubMeters {
         Gauge.builder(NodeMetrics.TOPICS, hub, HubStats::topicCount)
                 .description("Topics with local subscribers").register(registry);
         FunctionCounter.builder(NodeMetrics.CONFLATED, hub, HubStats::conflated)
-                .description("Versions skipped for streams that were not writable (they get the newest one when they drain)")
+                .description("Versions skipped for streams that were not writable (they get the newest one when writable again)")
                 .register(registry);
     }
 }
