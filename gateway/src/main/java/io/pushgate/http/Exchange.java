@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pushgate.sse.Streams;
 import io.pushgate.wire.LastEventId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -21,6 +23,8 @@ import java.util.function.BiConsumer;
  * <p>Thread rules: on the connection's event loop.
  */
 final class Exchange {
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
     private final HttpRouter router;
     private final ChannelHandlerContext ctx;
     private final FullHttpRequest request;
@@ -64,7 +68,7 @@ final class Exchange {
 
     /** The broker did not answer: 503, logged at WARN (the node is degraded, not the request bad). */
     void brokerDown(Throwable failure) {
-        HttpRouter.log.warn("broker call for {} {} failed: {}", request.method(), request.uri(), failure.toString());
+        log.warn("broker call for {} {} failed: {}", request.method(), request.uri(), failure.toString());
         refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "broker unavailable, retry later", 1);
     }
 

@@ -32,7 +32,7 @@ import java.util.function.BiConsumer;
  * <p>Thread rules: one per channel, on its loop; broker answers are brought back to the loop.
  */
 final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
-    static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
+    private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
     private static final int MAX_QUEUED = 16;
 
     private final Routes routes;
@@ -127,7 +127,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         CompletableFuture<T> future = stage.toCompletableFuture();
         if (future.isDone()) {
             // Answered already (the embedded broker, a topic this node serves): no hop through the loop's queue.
-            future.whenComplete(then);
+            Throwable failure = future.isCompletedExceptionally() ? future.handle((value, e) -> e).join() : null;
+            then.accept(failure == null ? future.join() : null, failure);
             return;
         }
         inFlight = true;
