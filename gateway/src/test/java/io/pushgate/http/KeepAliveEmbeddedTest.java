@@ -7,6 +7,7 @@ import io.pushgate.testing.ClientSide;
 import io.pushgate.testing.ClientSide.Answer;
 import io.pushgate.testing.EmbeddedGateway;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import static io.pushgate.testing.EmbeddedGateway.request;
@@ -37,6 +38,20 @@ class KeepAliveEmbeddedTest {
         assertEquals("timeout=29", answer.header("Keep-Alive"));
         assertNull(answer.header("Connection"));
         assertTrue(channel.isActive());
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    @Disabled("bug: with --header-timeout below 2s clients are told timeout=1, not less than the idle close "
+            + "(HttpService: max(1, seconds - 1)); 500ms closes idle connections at 0.5 s but says 1 s")
+    void keepAliveTimeoutIsBelowTheIdleCloseAlsoForSubSecondTimeouts() {
+        EmbeddedGateway fast = new EmbeddedGateway(new InMemoryBroker(), "--header-timeout", "500ms");
+        EmbeddedChannel channel = fast.connect();
+        channel.writeInbound(request("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Answer answer = client.answer(channel);
+        String keepAlive = answer.header("Keep-Alive");
+        assertTrue(keepAlive == null || keepAlive.equals("timeout=0"),
+                "told " + keepAlive + " but idle connections close after 500 ms");
         assertFalse(channel.finishAndReleaseAll());
     }
 

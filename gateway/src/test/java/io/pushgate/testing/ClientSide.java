@@ -122,11 +122,6 @@ public final class ClientSide implements AutoCloseable {
         return chunks;
     }
 
-    /** Whether every decoded part was read. */
-    public boolean drained() {
-        return parts.isEmpty();
-    }
-
     @Override
     public void close() {
         // The decoder may report a response cut short when it closes (a stream): that is not the server's leftover.
