@@ -39,19 +39,20 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final HttpErrors errors;
     private final NodeStatus status;
     private final boolean overAcceptRate;
+    /** The Keep-Alive header's value, or null when none is sent. */
     private final String keepAliveTimeout;
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>(0);
     private RequestDeadline deadline;
     private boolean inFlight;
 
-    /** {@code keepAliveSeconds}: how long an idle kept-alive connection stays, told to clients. */
+    /** {@code keepAliveSeconds}: how long an idle kept-alive connection stays, told to clients; 0 tells nothing. */
     HttpRouter(Routes routes, HttpErrors errors, NodeStatus status, boolean overAcceptRate, long keepAliveSeconds) {
         super(false);
         this.routes = routes;
         this.errors = errors;
         this.status = status;
         this.overAcceptRate = overAcceptRate;
-        this.keepAliveTimeout = "timeout=" + keepAliveSeconds;
+        this.keepAliveTimeout = keepAliveSeconds > 0 ? "timeout=" + keepAliveSeconds : null;
     }
 
     @Override
@@ -189,7 +190,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request) && HttpUtil.isKeepAlive(response);
-        if (keepAlive) {
+        if (keepAlive && keepAliveTimeout != null) {
             // An idle keep-alive connection is closed after --header-timeout: say so (RFC 9112
             // Keep-Alive), so clients stop reusing it before, not race the close with a request.
             response.headers().set(HttpHeaderNames.KEEP_ALIVE, keepAliveTimeout);

@@ -53,8 +53,9 @@ public final class HttpService {
         this.cors = cors(settings.corsOrigins());
         this.routes = new Routes(DemoPage.load(), new StreamResource(streams, settings.maxTopicsPerStream(), false),
                 new StreamResource(streams, settings.maxTopicsPerStream(), true), new TopicResource(topics));
-        // Clients are told a second less than the idle close, so they stop reusing a connection before it.
-        this.keepAliveSeconds = Math.max(1, settings.headerTimeout().toSeconds() - 1);
+        // Clients are told a whole second less than the idle close, so they stop reusing a connection
+        // before it; below 2 s no whole second is less, so they are told nothing (0: no header).
+        this.keepAliveSeconds = Math.max(0, settings.headerTimeout().toSeconds() - 1);
     }
 
     /** Counts a new connection against {@code --accept-rate}; false when it is over (its request gets 429). */
