@@ -20,9 +20,6 @@ import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +59,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
-    private static final String FUNCTION = "pushgate_publish";
     private static final int SUBSCRIBE_BATCH = 512;
     private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
 
@@ -120,26 +116,12 @@ public final class RedisBroker implements Broker {
                     .build());
             this.client = single;
         }
-        // A cluster publishes on the shard channel of the topic's slot.
-        this.library = settings.cluster()
-                ? loadLibrary().replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
-                : loadLibrary();
+        this.library = PublishLibrary.source(settings);
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pushgate-redis");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    private static String loadLibrary() {
-        try (InputStream in = RedisBroker.class.getResourceAsStream("/pushgate/publish.lua")) {
-            if (in == null) {
-                throw new IllegalStateException("publish.lua missing from the jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override
@@ -168,7 +150,7 @@ public final class RedisBroker implements Broker {
         if (link == null || !connected) {
             return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
-        CompletionStage<List<Object>> call = link.commands().fcall(FUNCTION, ScriptOutputType.MULTI,
+        CompletionStage<List<Object>> call = link.commands().fcall(PublishLibrary.FUNCTION, ScriptOutputType.MULTI,
                 new byte[][] {key(topic)}, text);
         return call.toCompletableFuture()
                 .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
