@@ -1,12 +1,10 @@
 package io.pushgate.broker.redis;
 
 import io.pushgate.model.TopicVersion;
-import io.pushgate.model.Epochs;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.RedisSettings;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -14,7 +12,6 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
@@ -23,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -60,9 +56,9 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisBroker implements Broker {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final int SUBSCRIBE_BATCH = 512;
-    private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
 
     private final RedisSettings settings;
+    private final RedisLayout layout;
     private final List<RedisURI> uris;
     private final ClientResources resources;
     private final AbstractRedisClient client;
@@ -72,7 +68,6 @@ public final class RedisBroker implements Broker {
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final LongAdder reconnects = new LongAdder();
     private final LongAdder resyncs = new LongAdder();
-    private final LongAdder malformed = new LongAdder();
     private volatile Listener listener;
     private volatile RedisLink active;
     private volatile boolean connected;
@@ -87,6 +82,7 @@ public final class RedisBroker implements Broker {
 
     public RedisBroker(RedisSettings settings) {
         this.settings = settings;
+        this.layout = new RedisLayout(settings.keyPrefix());
         this.uris = new ArrayList<>();
         for (String one : settings.uri().split(",")) {
             RedisURI u = RedisURI.create(one.trim());
@@ -132,16 +128,6 @@ public final class RedisBroker implements Broker {
         control.scheduleWithFixedDelay(this::ping, ping, ping, TimeUnit.MILLISECONDS);
     }
 
-    // ---- keys -------------------------------------------------------------------------------
-
-    byte[] key(String topic) {
-        return bytes(settings.keyPrefix() + ":{" + topic + "}");
-    }
-
-    byte[] channel(String topic) {
-        return bytes(settings.keyPrefix() + ":{" + topic + "}:ch");
-    }
-
     // ---- publishing and reading -------------------------------------------------------------
 
     @Override
@@ -151,7 +137,7 @@ public final class RedisBroker implements Broker {
             return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
         CompletionStage<List<Object>> call = link.commands().fcall(PublishLibrary.FUNCTION, ScriptOutputType.MULTI,
-                new byte[][] {key(topic)}, text);
+                new byte[][] {layout.key(topic)}, text);
         return call.toCompletableFuture()
                 .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .thenApply(reply -> {
@@ -168,29 +154,7 @@ public final class RedisBroker implements Broker {
         if (link == null || !connected) {
             return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
-        return readState(link.commands(), topic);
-    }
-
-    private CompletableFuture<TopicVersion> readState(RedisClusterAsyncCommands<byte[], byte[]> c, String topic) {
-        return c.hmget(key(topic), HASH_FIELDS).toCompletableFuture()
-                .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(values -> fromHash(topic, values));
-    }
-
-    private TopicVersion fromHash(String topic, List<KeyValue<byte[], byte[]>> values) {
-        if (values.size() != 4 || !values.get(0).hasValue() || !values.get(1).hasValue() || !values.get(3).hasValue()) {
-            return null;
-        }
-        String epoch = new String(values.get(0).getValue(), StandardCharsets.US_ASCII);
-        long version = RedisMessages.digits(new String(values.get(1).getValue(), StandardCharsets.US_ASCII));
-        long micros = values.get(2).hasValue()
-                ? RedisMessages.digits(new String(values.get(2).getValue(), StandardCharsets.US_ASCII)) : 0;
-        if (!Epochs.isEpoch(epoch) || version < 1) {
-            malformed.increment();
-            log.warn("topic {}: its Redis hash is not a pushgate state (epoch/version missing or malformed)", topic);
-            return null;
-        }
-        return new TopicVersion(topic, epoch, version, Math.max(0, micros), values.get(3).getValue());
+        return layout.read(link.commands(), topic, settings.commandTimeout());
     }
 
     // ---- subscriptions follow demand --------------------------------------------------------
@@ -236,7 +200,7 @@ public final class RedisBroker implements Broker {
         dirty.clear();
         if (!remove.isEmpty()) {
             for (List<String> batch : batches(remove)) {
-                s.link.unsubscribe(channels(batch));
+                s.link.unsubscribe(layout.channels(batch));
             }
         }
         if (!add.isEmpty()) {
@@ -253,7 +217,7 @@ public final class RedisBroker implements Broker {
         List<CompletableFuture<Void>> taken = new ArrayList<>();
         try {
             for (List<String> batch : batches(topics)) {
-                taken.add(s.link.subscribe(channels(batch)));
+                taken.add(s.link.subscribe(layout.channels(batch)));
             }
         } catch (RuntimeException e) {
             taken.add(CompletableFuture.failedFuture(e));
@@ -263,7 +227,7 @@ public final class RedisBroker implements Broker {
                 .thenCompose(pong -> {
                     List<CompletableFuture<TopicVersion>> reads = new ArrayList<>(topics.size());
                     for (String topic : topics) {
-                        reads.add(readState(s.link.commands(), topic).thenApply(v -> {
+                        reads.add(layout.read(s.link.commands(), topic, settings.commandTimeout()).thenApply(v -> {
                             if (v != null) {
                                 listener.onState(v);
                             }
@@ -357,15 +321,10 @@ public final class RedisBroker implements Broker {
     }
 
     private void deliver(byte[] message) {
-        TopicVersion v = RedisMessages.parse(message);
-        if (v == null) {
-            malformed.increment();
-            if (malformed.sum() == 1) {
-                log.warn("skipped a message that is not a pushgate version (further ones are only counted)");
-            }
-            return;
+        TopicVersion v = layout.message(message);
+        if (v != null) {
+            listener.onVersion(v);
         }
-        listener.onVersion(v);
     }
 
     /** The PING watchdog: a connection whose peer vanished silently is found within interval + timeout. */
@@ -429,7 +388,7 @@ public final class RedisBroker implements Broker {
 
     @Override
     public long malformed() {
-        return malformed.sum();
+        return layout.malformed();
     }
 
     @Override
@@ -467,14 +426,6 @@ public final class RedisBroker implements Broker {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private List<byte[]> channels(Collection<String> topics) {
-        List<byte[]> out = new ArrayList<>(topics.size());
-        for (String topic : topics) {
-            out.add(channel(topic));
-        }
-        return out;
-    }
-
     private static List<List<String>> batches(List<String> topics) {
         List<List<String>> out = new ArrayList<>();
         for (int i = 0; i < topics.size(); i += SUBSCRIBE_BATCH) {
@@ -489,9 +440,5 @@ public final class RedisBroker implements Broker {
             root = root.getCause();
         }
         return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
