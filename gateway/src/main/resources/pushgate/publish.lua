@@ -1,5 +1,6 @@
 #!lua name=pushgate
 -- pushgate_publish: the one atomic publish of a pushgate deployment (see README "Redis mode").
+-- A cluster loads publish-cluster.lua instead: the same function, with SPUBLISH; change both.
 --   FCALL pushgate_publish 1 <prefix>:{<topic>} <text>
 -- Creates the topic's epoch when its hash is new, increments the version, stores text and
 -- publish time (Unix micros), and publishes one message on <prefix>:{<topic>}:ch:

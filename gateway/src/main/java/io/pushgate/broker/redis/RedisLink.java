@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One session's connections to Redis: a command connection and pub/sub, standalone or cluster.
- * Created and closed on the broker's control thread; {@link #commands()} is used from any thread.
+ * Created and closed on {@link SessionKeeper}'s control thread; {@link #commands()} is used from any thread.
  */
 interface RedisLink {
 

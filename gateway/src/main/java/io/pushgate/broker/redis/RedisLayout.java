@@ -1,0 +1,156 @@
+package io.pushgate.broker.redis;
+
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.pushgate.model.Epochs;
+import io.pushgate.model.TopicNames;
+import io.pushgate.model.TopicVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The Redis data layout of one deployment (README, "Redis mode", "Key layout"), in one place: a
+ * topic's hash {@code <prefix>:{t}} ({@code epoch}, {@code version}, {@code ts}, {@code text}),
+ * its channel {@code <prefix>:{t}:ch}, and the message {@code pushgate_publish} puts there,
+ * {@code pushgate1 <topic> <epoch> <version> <micros>\n<text>}. Counts what it finds there that
+ * is not in this layout.
+ *
+ * <p>Thread rules: any thread. Messages are parsed on Lettuce's I/O threads, from bytes: no String
+ * decoding of the text.
+ */
+final class RedisLayout {
+    // Logged under RedisBroker's name, the one the broker's log lines have always carried.
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final byte[] MAGIC = "pushgate1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAX_HEADER = 200;
+    private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
+
+    private final String prefix;
+    private final LongAdder malformed = new LongAdder();
+
+    RedisLayout(String prefix) {
+        this.prefix = prefix;
+    }
+
+    byte[] key(String topic) {
+        return bytes(prefix + ":{" + topic + "}");
+    }
+
+    byte[] channel(String topic) {
+        return bytes(prefix + ":{" + topic + "}:ch");
+    }
+
+    List<byte[]> channels(Collection<String> topics) {
+        List<byte[]> out = new ArrayList<>(topics.size());
+        for (String topic : topics) {
+            out.add(channel(topic));
+        }
+        return out;
+    }
+
+    /** Messages and hashes that were not pushgate versions, skipped. */
+    long malformed() {
+        return malformed.sum();
+    }
+
+    /** The version in a pub/sub {@code message}, or {@code null} (counted) when it is not one. */
+    TopicVersion message(byte[] message) {
+        TopicVersion v = parse(message);
+        if (v == null) {
+            malformed.increment();
+            if (malformed.sum() == 1) {
+                log.warn("skipped a message that is not a pushgate version (further ones are only counted)");
+            }
+        }
+        return v;
+    }
+
+    /** The version in {@code message}, or {@code null} when it is not a pushgate message. */
+    private static TopicVersion parse(byte[] message) {
+        if (message.length < MAGIC.length || !Arrays.equals(message, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            return null;
+        }
+        int newline = -1;
+        for (int i = MAGIC.length; i < Math.min(message.length, MAX_HEADER); i++) {
+            if (message[i] == '\n') {
+                newline = i;
+                break;
+            }
+        }
+        if (newline < 0) {
+            return null;
+        }
+        String[] fields = new String(message, MAGIC.length, newline - MAGIC.length, StandardCharsets.US_ASCII).split(" ");
+        if (fields.length != 4 || !Epochs.isEpoch(fields[1])) {
+            return null;
+        }
+        String topic = fields[0];
+        if (!TopicNames.isValid(topic)) {
+            return null;
+        }
+        long version = digits(fields[2]);
+        long micros = digits(fields[3]);
+        if (version < 1 || micros < 0) {
+            return null;
+        }
+        byte[] text = Arrays.copyOfRange(message, newline + 1, message.length);
+        return new TopicVersion(topic, fields[1], version, micros, text);
+    }
+
+    /**
+     * Reads the stored state of {@code topic}: {@code null} inside the stage when it has none, or
+     * when its hash is not a pushgate state (counted).
+     */
+    CompletableFuture<TopicVersion> read(RedisClusterAsyncCommands<byte[], byte[]> commands, String topic,
+                                         Duration timeout) {
+        return commands.hmget(key(topic), HASH_FIELDS).toCompletableFuture()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(values -> fromHash(topic, values));
+    }
+
+    private TopicVersion fromHash(String topic, List<KeyValue<byte[], byte[]>> values) {
+        if (values.size() != 4 || !values.get(0).hasValue() || !values.get(1).hasValue() || !values.get(3).hasValue()) {
+            return null;
+        }
+        String epoch = new String(values.get(0).getValue(), StandardCharsets.US_ASCII);
+        long version = digits(new String(values.get(1).getValue(), StandardCharsets.US_ASCII));
+        long micros = values.get(2).hasValue()
+                ? digits(new String(values.get(2).getValue(), StandardCharsets.US_ASCII)) : 0;
+        if (!Epochs.isEpoch(epoch) || version < 1) {
+            malformed.increment();
+            log.warn("topic {}: its Redis hash is not a pushgate state (epoch/version missing or malformed)", topic);
+            return null;
+        }
+        return new TopicVersion(topic, epoch, version, Math.max(0, micros), values.get(3).getValue());
+    }
+
+    /** A non-negative decimal, or -1. */
+    private static long digits(String s) {
+        if (s.isEmpty() || s.length() > 18) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
