@@ -47,7 +47,7 @@ public final class HttpErrors {
         return adder;
     }
 
-    long count(int status) {
+    public long count(int status) {
         LongAdder adder = byStatus.get(status);
         return adder == null ? 0 : adder.sum();
     }
