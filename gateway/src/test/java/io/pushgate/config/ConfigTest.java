@@ -55,6 +55,22 @@ class ConfigTest {
     }
 
     @Test
+    void redisSettingsComeFromEitherRedisFlag() {
+        RedisSettings single = NodeConfig.parse("--redis", "redis://h:6380", "--key-prefix", "app1",
+                "--redis-timeout", "3s").redis().orElseThrow();
+        assertEquals("redis://h:6380", single.uri());
+        assertEquals(false, single.cluster());
+        assertEquals("app1", single.keyPrefix());
+        assertEquals(Duration.ofSeconds(3), single.commandTimeout());
+        RedisSettings cluster = NodeConfig.parse("--redis-cluster", "redis://a:7000,redis://b:7000").redis().orElseThrow();
+        assertEquals(true, cluster.cluster());
+        assertEquals("redis://a:7000,redis://b:7000", cluster.uri());
+        assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.parse("--redis", "redis://h", "--redis-cluster", "redis://a:7000"));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--key-prefix", "no spaces"));
+    }
+
+    @Test
     void badValuesAreRejectedWithAReason() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NodeConfig.parse("--heartbeat", "soon"));
