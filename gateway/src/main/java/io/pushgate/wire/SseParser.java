@@ -51,7 +51,7 @@ public final class SseParser {
     }
 
     /** An id or event type longer than this is ignored and counted malformed; no pushgate id is (see {@link LastEventId}). */
-    static final int MAX_VALUE = 200;
+    static final int MAX_VALUE_BYTES = 200;
     /** 18 decimal digits always fit in a long. */
     private static final int MAX_DIGITS = 18;
 
@@ -331,7 +331,7 @@ public final class SseParser {
         eventType.clear();
     }
 
-    /** A field value kept as bytes, grown up to {@link #MAX_VALUE} (once per stream, not per event). */
+    /** A field value kept as bytes, grown up to {@link #MAX_VALUE_BYTES} (once per stream, not per event). */
     private static final class Value {
         private byte[] bytes = new byte[32];
         private int length;
@@ -344,12 +344,12 @@ public final class SseParser {
 
         void append(ByteBuf in, int from, int to) {
             int n = to - from;
-            if (tooLong || length + n > MAX_VALUE) {
+            if (tooLong || length + n > MAX_VALUE_BYTES) {
                 tooLong = true;
                 return;
             }
             if (length + n > bytes.length) {
-                byte[] grown = new byte[Math.min(MAX_VALUE, Math.max(length + n, 2 * bytes.length))];
+                byte[] grown = new byte[Math.min(MAX_VALUE_BYTES, Math.max(length + n, 2 * bytes.length))];
                 System.arraycopy(bytes, 0, grown, 0, length);
                 bytes = grown;
             }

@@ -125,15 +125,6 @@ public final class SseClient implements AutoCloseable {
         return next(Duration.ofSeconds(10));
     }
 
-    /** The next event if one comes within {@code timeout}, else null. */
-    public Event poll(Duration timeout) {
-        try {
-            return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
-    }
-
     /** Events received so far and not yet taken. */
     public List<Event> drain() {
         List<Event> out = new ArrayList<>();
