@@ -22,8 +22,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.pushgate.wire.SseParser;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Thousands of SSE streams from one process on a few event loops (a JDK HttpClient per stream
- * would not scale here). Each stream records the versions of the events it receives.
+ * would not scale here). Each stream records the versions of the events it receives, read by the
+ * gateway's {@link SseParser} from the body Netty's HTTP codec has de-chunked.
  */
 public final class MassStreams implements AutoCloseable {
     /** What one stream saw; written on its event loop, read by the test after awaiting. */
@@ -42,7 +43,10 @@ public final class MassStreams implements AutoCloseable {
         volatile String failure;
         volatile long last;
         private final List<Long> versions = new ArrayList<>();
-        private final StringBuilder partial = new StringBuilder();
+        private final SseParser parser = new SseParser((version, dataNumber) -> {
+            versions.add(version);
+            last = version;
+        });
 
         Stream(String path) {
             this.path = path;
@@ -65,18 +69,7 @@ public final class MassStreams implements AutoCloseable {
         }
 
         synchronized void bytes(ByteBuf content) {
-            partial.append(content.toString(StandardCharsets.UTF_8));
-            int newline;
-            while ((newline = partial.indexOf("\n")) >= 0) {
-                String line = partial.substring(0, newline);
-                partial.delete(0, newline + 1);
-                if (line.startsWith("id: ")) {
-                    String id = line.substring(4);
-                    long version = Long.parseLong(id.substring(id.indexOf('/') + 1, id.indexOf('-', id.indexOf('/') + 1)));
-                    versions.add(version);
-                    last = version;
-                }
-            }
+            parser.read(content);
         }
     }
 

@@ -1,10 +1,15 @@
 package io.pushgate.testing;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pushgate.wire.SseEvents;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A real SSE client over the JDK HttpClient with a parser that follows the WHATWG event-stream
- * rules (fields, data buffer, event type, last event id, comments, retry).
+ * A real SSE client over the JDK HttpClient; the body is read by the gateway's own
+ * {@link SseEvents} (the WHATWG event-stream rules: fields, data buffer, event type, last event id,
+ * comments, retry).
  */
 public final class SseClient implements AutoCloseable {
     public static final HttpClient HTTP = HttpClient.newBuilder()
@@ -29,12 +35,11 @@ public final class SseClient implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    /** One dispatched event: {@code type} is "message" for unnamed events. */
-    public record Event(String type, String id, String data) {
-        public long version() {
-            String v = id.contains("/") ? id.substring(id.indexOf('/') + 1) : id;
-            return Long.parseLong(v.substring(0, v.indexOf('-')));
-        }
+    /**
+     * One dispatched event: {@code type} is "message" for unnamed events; {@code version} is that of
+     * its own {@code id:} ({@code <version>-<epoch>} or {@code <topic>/<version>-<epoch>}), -1 if none.
+     */
+    public record Event(String type, String id, String data, long version) {
     }
 
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
@@ -47,11 +52,25 @@ public final class SseClient implements AutoCloseable {
     private volatile long retry = -1;
     private volatile Flow.Subscription subscription;
     private volatile String lastEventId = "";
+    /** Touched by the client's delivery thread only. */
+    private final SseEvents parser = new SseEvents(new SseEvents.Handler() {
+        @Override
+        public void onEvent(String type, String id, String data, long version) {
+            lastEventId = id;
+            events.add(new Event(type, id, data, version));
+        }
 
-    // parser state, touched by the client's delivery thread only
-    private final StringBuilder data = new StringBuilder();
-    private String eventType = "";
-    private boolean hasData;
+        @Override
+        public void onComment() {
+            comments.incrementAndGet();
+        }
+
+        @Override
+        public void onRetry(long millis) {
+            retry = millis;
+            retries.incrementAndGet();
+        }
+    });
 
     private SseClient() {
     }
@@ -67,7 +86,7 @@ public final class SseClient implements AutoCloseable {
         HTTP.sendAsync(request.build(), info -> {
             client.headers = info.headers();
             client.status.complete(info.statusCode());
-            return HttpResponse.BodySubscribers.fromLineSubscriber(client.lines());
+            return HttpResponse.BodySubscribers.fromSubscriber(client.body());
         }).whenComplete((response, failure) -> {
             if (failure != null) {
                 client.status.completeExceptionally(failure);
@@ -104,15 +123,6 @@ public final class SseClient implements AutoCloseable {
 
     public Event next() {
         return next(Duration.ofSeconds(10));
-    }
-
-    /** The next event if one comes within {@code timeout}, else null. */
-    public Event poll(Duration timeout) {
-        try {
-            return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
     }
 
     /** Events received so far and not yet taken. */
@@ -172,7 +182,7 @@ public final class SseClient implements AutoCloseable {
         }
     }
 
-    private Flow.Subscriber<String> lines() {
+    private Flow.Subscriber<List<ByteBuffer>> body() {
         return new Flow.Subscriber<>() {
             @Override
             public void onSubscribe(Flow.Subscription s) {
@@ -181,8 +191,15 @@ public final class SseClient implements AutoCloseable {
             }
 
             @Override
-            public void onNext(String line) {
-                parse(line);
+            public void onNext(List<ByteBuffer> buffers) {
+                for (ByteBuffer buffer : buffers) {
+                    ByteBuf in = Unpooled.wrappedBuffer(buffer);
+                    try {
+                        parser.read(in);
+                    } finally {
+                        in.release();
+                    }
+                }
             }
 
             @Override
@@ -195,48 +212,5 @@ public final class SseClient implements AutoCloseable {
                 end();
             }
         };
-    }
-
-    private void parse(String line) {
-        if (line.isEmpty()) {
-            if (hasData) {
-                String text = data.length() > 0 && data.charAt(data.length() - 1) == '\n'
-                        ? data.substring(0, data.length() - 1) : data.toString();
-                events.add(new Event(eventType.isEmpty() ? "message" : eventType, lastEventId, text));
-            }
-            data.setLength(0);
-            eventType = "";
-            hasData = false;
-            return;
-        }
-        if (line.startsWith(":")) {
-            comments.incrementAndGet();
-            return;
-        }
-        int colon = line.indexOf(':');
-        String field = colon < 0 ? line : line.substring(0, colon);
-        String value = colon < 0 ? "" : line.substring(colon + 1);
-        if (value.startsWith(" ")) {
-            value = value.substring(1);
-        }
-        switch (field) {
-            case "data" -> {
-                data.append(value).append('\n');
-                hasData = true;
-            }
-            case "event" -> eventType = value;
-            case "id" -> {
-                if (!value.contains("\0")) {
-                    lastEventId = value;
-                }
-            }
-            case "retry" -> {
-                if (value.matches("[0-9]+")) {
-                    retry = Long.parseLong(value);
-                    retries.incrementAndGet();
-                }
-            }
-            default -> { }
-        }
     }
 }

@@ -1,14 +1,17 @@
 package io.pushgate.bench.load;
 
 import io.netty.buffer.ByteBuf;
+import io.pushgate.wire.SseParser;
 import org.HdrHistogram.Recorder;
 
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One fan-out stream on the client: parses its events, accounts their versions in a
- * {@link VersionLedger} and records the publish→receive latency of each new version (the text's
- * leading Unix micros against this machine's wall clock) in the run's shared recorder.
+ * One fan-out stream on the client: parses its chunked body with the gateway's {@link SseParser},
+ * accounts the versions in a {@link VersionLedger} and records the publish→receive latency of each
+ * new version (the text's leading Unix micros against this machine's wall clock) in the run's shared
+ * recorder. Nothing is allocated per event: the parser's listener gets the version and the micros
+ * as longs, and the ledger and recorder take them as they are.
  *
  * <p>Thread rules: its stream's event loop; the ledger's figures are read by the driving thread
  * once the stream is quiet (after the drain).
@@ -16,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class FanoutStream implements StreamBody, SseParser.Listener {
     private final int topic;
     private final VersionLedger ledger;
-    private final SseParser parser = new SseParser(this);
+    private final SseParser parser = SseParser.chunked(this);
     private final Recorder latency;
     private final LongAdder deliveries;
     private volatile boolean closed;

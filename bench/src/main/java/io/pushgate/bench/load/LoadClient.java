@@ -182,7 +182,8 @@ final class LoadClient implements AutoCloseable {
                 + "Host: " + target.hostHeader() + "\r\n"
                 + "Accept: text/event-stream\r\n"
                 + "Cache-Control: no-cache\r\n"
-                + (lastEventId == null ? "" : "Last-Event-ID: " + lastEventId + "\r\n")
+                // Like a browser, no header while the last event id is empty (no event yet).
+                + (lastEventId == null || lastEventId.isEmpty() ? "" : "Last-Event-ID: " + lastEventId + "\r\n")
                 + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
