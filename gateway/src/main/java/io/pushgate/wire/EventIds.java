@@ -22,7 +22,7 @@ public final class EventIds {
     }
 
     /** {@code <topic>/<version>-<epoch>}: the id of {@code v}'s event named by its topic. */
-    public static String named(TopicVersion v) {
+    static String named(TopicVersion v) {
         return v.topic() + "/" + of(v);
     }
 

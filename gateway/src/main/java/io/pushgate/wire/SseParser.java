@@ -114,7 +114,7 @@ public final class SseParser {
     }
 
     /** The type of the event being dispatched: its {@code event:} value, else "message". */
-    public String eventType() {
+    String eventType() {
         return eventType.length == 0 ? "message" : eventType.toString();
     }
 
