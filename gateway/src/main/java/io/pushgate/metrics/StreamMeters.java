@@ -10,7 +10,7 @@ final class StreamMeters {
     }
 
     static void bind(MeterRegistry registry, StreamStats streams) {
-        Gauge.builder(NodeMetrics.CONNECTIONS, streams, StreamStats::open)
+        Gauge.builder(NodeMetrics.CONNECTIONS, streams, StreamStats::count)
                 .description("Open SSE streams").register(registry);
         FunctionCounter.builder(NodeMetrics.CONNECTIONS_OPENED, streams, StreamStats::opened)
                 .description("SSE streams opened").register(registry);

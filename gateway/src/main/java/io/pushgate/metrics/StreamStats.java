@@ -3,7 +3,7 @@ package io.pushgate.metrics;
 /** What the stream registry counts, read at scrape time. Any thread. */
 public interface StreamStats {
     /** Open streams now. */
-    int open();
+    int count();
 
     /** Streams that began (their response head went out on an open connection). */
     long opened();

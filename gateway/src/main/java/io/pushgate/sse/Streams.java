@@ -54,7 +54,7 @@ public final class Streams implements StreamStats {
 
     /** Open streams. The check against the limit may overshoot by the number of loops. */
     @Override
-    public int open() {
+    public int count() {
         int open = 0;
         for (LoopStreams streams : perLoop) {
             open += streams.count();
@@ -62,13 +62,8 @@ public final class Streams implements StreamStats {
         return open;
     }
 
-    /** Open streams; the same as {@link #open()}. */
-    public int count() {
-        return open();
-    }
-
     public boolean atCapacity() {
-        return open() >= settings.maxStreams();
+        return count() >= settings.maxStreams();
     }
 
     @Override
