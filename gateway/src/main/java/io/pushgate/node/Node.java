@@ -70,7 +70,8 @@ public final class Node {
         Node node = new Node(config);
         try {
             node.open(broker);
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) {
+            // Not only the declared ones: Netty's bind().sync() rethrows the bind's IOException unchecked.
             node.closeOpened();
             throw e;
         }

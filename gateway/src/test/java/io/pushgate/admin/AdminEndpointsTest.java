@@ -1,10 +1,8 @@
 package io.pushgate.admin;
 
-import io.pushgate.broker.Broker;
-import io.pushgate.broker.InMemoryBroker;
-import io.pushgate.model.TopicVersion;
 import io.pushgate.metrics.CloseReason;
 import io.pushgate.testing.SseClient;
+import io.pushgate.testing.ForwardingBroker;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -26,32 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class AdminEndpointsTest {
 
     /** The embedded broker, with a connection state the test sets. */
-    static final class SwitchableBroker implements Broker {
-        private final InMemoryBroker delegate = new InMemoryBroker();
+    static final class SwitchableBroker extends ForwardingBroker {
         volatile boolean connected = true;
-
-        @Override
-        public void start(Listener listener) {
-            delegate.start(listener);
-        }
-
-        @Override
-        public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
-            return delegate.publish(topic, text);
-        }
-
-        @Override
-        public CompletionStage<TopicVersion> latest(String topic) {
-            return delegate.latest(topic);
-        }
-
-        @Override
-        public void subscribe(String topic) {
-        }
-
-        @Override
-        public void unsubscribe(String topic) {
-        }
 
         @Override
         public boolean connected() {
@@ -59,27 +32,8 @@ class AdminEndpointsTest {
         }
 
         @Override
-        public long reconnects() {
-            return 0;
-        }
-
-        @Override
-        public long resyncs() {
-            return 0;
-        }
-
-        @Override
-        public long malformed() {
-            return 0;
-        }
-
-        @Override
         public String describe() {
             return "switchable";
-        }
-
-        @Override
-        public void close() {
         }
     }
 

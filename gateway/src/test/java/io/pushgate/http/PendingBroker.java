@@ -1,7 +1,7 @@
 package io.pushgate.http;
 
-import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.testing.ForwardingBroker;
 import io.pushgate.model.TopicVersion;
 
 import java.util.ArrayDeque;
@@ -12,15 +12,14 @@ import java.util.concurrent.CompletionStage;
 /**
  * A broker double whose publishes wait until the test answers them: {@link #publish} returns a
  * future not yet completed; {@link #completeNext} stores the text in an {@link InMemoryBroker}
- * and completes it, {@link #failNext} fails it. Everything else is the in-memory broker's.
+ * and completes it, {@link #failNext} fails it. Everything else is forwarded to the in-memory broker.
  *
  * <p>Thread rules: the test's thread.
  */
-final class PendingBroker implements Broker {
+final class PendingBroker extends ForwardingBroker {
     private record Pending(String topic, byte[] text, CompletableFuture<TopicVersion> answer) {
     }
 
-    private final InMemoryBroker store = new InMemoryBroker();
     private final Queue<Pending> pending = new ArrayDeque<>();
 
     /** Publishes waiting for an answer. */
@@ -31,7 +30,7 @@ final class PendingBroker implements Broker {
     /** Completes the oldest waiting publish as the in-memory broker would. */
     void completeNext() {
         Pending next = pending.remove();
-        store.publish(next.topic(), next.text()).whenComplete((v, failure) -> next.answer().complete(v));
+        delegate.publish(next.topic(), next.text()).whenComplete((v, failure) -> next.answer().complete(v));
     }
 
     /** Fails the oldest waiting publish, as a broker that lost its connection does. */
@@ -47,52 +46,7 @@ final class PendingBroker implements Broker {
     }
 
     @Override
-    public void start(Listener listener) {
-        store.start(listener);
-    }
-
-    @Override
-    public CompletionStage<TopicVersion> latest(String topic) {
-        return store.latest(topic);
-    }
-
-    @Override
-    public void subscribe(String topic) {
-        store.subscribe(topic);
-    }
-
-    @Override
-    public void unsubscribe(String topic) {
-        store.unsubscribe(topic);
-    }
-
-    @Override
     public String describe() {
         return "pending (test)";
-    }
-
-    @Override
-    public boolean connected() {
-        return true;
-    }
-
-    @Override
-    public long reconnects() {
-        return 0;
-    }
-
-    @Override
-    public long resyncs() {
-        return 0;
-    }
-
-    @Override
-    public long malformed() {
-        return 0;
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

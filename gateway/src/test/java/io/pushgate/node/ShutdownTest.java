@@ -1,5 +1,7 @@
 package io.pushgate.node;
 
+import io.pushgate.config.NodeConfig;
+import io.pushgate.testing.ForwardingBroker;
 import io.pushgate.testing.NodeProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
@@ -13,7 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -151,6 +156,32 @@ class ShutdownTest {
             assertTrue(process.count("Address already in use") >= 1, String.join("\n", lines));
             assertEquals(0, process.count("\tat "), "no stack trace: " + lines);
         }
+    }
+
+    @Test
+    void aFailedStartClosesWhatItOpenedTheBrokerToo() throws Exception {
+        Set<String> loopsBefore = pushgateLoopThreads();
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            AtomicBoolean brokerClosed = new AtomicBoolean();
+            ForwardingBroker broker = new ForwardingBroker() {
+                @Override
+                public void close() {
+                    brokerClosed.set(true);
+                    super.close();
+                }
+            };
+            NodeConfig config = NodeConfig.parse("--bind", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()),
+                    "--admin-port", "0");
+            assertThrows(Exception.class, () -> Node.start(config, broker));
+            assertTrue(brokerClosed.get(), "the broker it was given is closed");
+        }
+        await().atMost(DEADLINE).until(() -> loopsBefore.containsAll(pushgateLoopThreads()));
+    }
+
+    /** The node's event-loop threads alive now (Netty names them after their group). */
+    private static Set<String> pushgateLoopThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(name -> name.startsWith("multiThreadIoEventLoopGroup")).collect(Collectors.toSet());
     }
 
     @Test

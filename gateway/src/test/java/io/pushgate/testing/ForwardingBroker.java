@@ -1,0 +1,71 @@
+package io.pushgate.testing;
+
+import io.pushgate.broker.Broker;
+import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.model.TopicVersion;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A broker double that forwards everything to an embedded {@link InMemoryBroker}; a test
+ * overrides the one behaviour it changes (a publish that waits, a connection state, a close it
+ * records). Thread rules: those of the embedded broker.
+ */
+public class ForwardingBroker implements Broker {
+    protected final InMemoryBroker delegate = new InMemoryBroker();
+
+    @Override
+    public void start(Listener listener) {
+        delegate.start(listener);
+    }
+
+    @Override
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
+        return delegate.publish(topic, text);
+    }
+
+    @Override
+    public CompletionStage<TopicVersion> latest(String topic) {
+        return delegate.latest(topic);
+    }
+
+    @Override
+    public void subscribe(String topic) {
+        delegate.subscribe(topic);
+    }
+
+    @Override
+    public void unsubscribe(String topic) {
+        delegate.unsubscribe(topic);
+    }
+
+    @Override
+    public boolean connected() {
+        return delegate.connected();
+    }
+
+    @Override
+    public long reconnects() {
+        return delegate.reconnects();
+    }
+
+    @Override
+    public long resyncs() {
+        return delegate.resyncs();
+    }
+
+    @Override
+    public long malformed() {
+        return delegate.malformed();
+    }
+
+    @Override
+    public String describe() {
+        return "test double over " + delegate.describe();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
