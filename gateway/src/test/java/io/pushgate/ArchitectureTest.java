@@ -19,7 +19,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 class ArchitectureTest {
     /** Top to bottom; a package may use only the packages below it. */
     private static final List<String> LAYERS = List.of(
-            "node", "admin", "server", "http", "sse", "topics", "hub", "broker", "wire", "model", "config", "loops",
+            "node", "admin", "server", "http", "auth", "sse", "topics", "hub", "broker", "wire", "model", "config", "loops",
             "metrics");
 
     private static final JavaClasses GATEWAY = new ClassFileImporter()
