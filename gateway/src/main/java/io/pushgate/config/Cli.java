@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -134,6 +135,34 @@ final class Cli {
                     + "empty allows none (default: '${DEFAULT-VALUE}').")
     List<String> corsOrigins = new ArrayList<>();
 
+    @Option(names = "--auth-secret-file", defaultValue = "${env:PUSHGATE_AUTH_SECRET_FILE:-}",
+            description = "File with the HMAC secret (32+ bytes) that HS256/384/512 tokens are signed with; read again "
+                    + "when it changes. With a key file every publish and every read of a non-public topic needs a token "
+                    + "(default: none, the node is open).")
+    String authSecretFile;
+
+    @Option(names = "--auth-jwks-file", defaultValue = "${env:PUSHGATE_AUTH_JWKS_FILE:-}",
+            description = "JWKS file with the public keys (RSA, EC) that RS/PS/ES tokens are signed with; read again when it "
+                    + "changes (default: none).")
+    String authJwksFile;
+
+    @Option(names = "--auth-audience", defaultValue = "${env:PUSHGATE_AUTH_AUDIENCE:-}",
+            description = "The 'aud' a token must name (default: not checked).")
+    String authAudience;
+
+    @Option(names = "--auth-issuer", defaultValue = "${env:PUSHGATE_AUTH_ISSUER:-}",
+            description = "The 'iss' a token must carry (default: not checked).")
+    String authIssuer;
+
+    @Option(names = "--auth-leeway", defaultValue = "${env:PUSHGATE_AUTH_LEEWAY:-" + Defaults.AUTH_LEEWAY + "}",
+            description = "Clock skew allowed on 'exp' and 'nbf' (default: ${DEFAULT-VALUE}).")
+    String authLeeway;
+
+    @Option(names = "--public-topics", split = ",", defaultValue = "${env:PUSHGATE_PUBLIC_TOPICS:-}",
+            description = "Topics anyone may read without a token when keys are configured: names, prefixes ending in *, "
+                    + "or *, comma-separated (default: none).")
+    List<String> publicTopics = new ArrayList<>();
+
     @Option(names = "--drain-timeout", defaultValue = "${env:PUSHGATE_DRAIN_TIMEOUT:-" + Defaults.DRAIN_TIMEOUT + "}",
             description = "On SIGTERM, streams are closed in batches over this window, then the process exits 0 (default: ${DEFAULT-VALUE}).")
     String drainTimeout;
@@ -168,12 +197,7 @@ final class Cli {
     }
 
     NodeConfig toConfig() {
-        List<String> origins = new ArrayList<>();
-        for (String origin : corsOrigins) {
-            if (!origin.isBlank()) {
-                origins.add(origin.trim());
-            }
-        }
+        List<String> origins = nonBlank(corsOrigins);
         String single = redis.trim();
         String cluster = redisCluster.trim();
         if (!single.isEmpty() && !cluster.isEmpty()) {
@@ -193,7 +217,27 @@ final class Cli {
                 new StreamSettings(Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
                         maxStreams, Units.duration(slowConsumerTimeout)),
                 redisSettings,
+                new AuthSettings(path(authSecretFile), path(authJwksFile), text(authAudience), text(authIssuer),
+                        Units.duration(authLeeway), nonBlank(publicTopics)),
                 new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace)));
+    }
+
+    private static Optional<Path> path(String value) {
+        return text(value).map(Path::of);
+    }
+
+    private static Optional<String> text(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    private static List<String> nonBlank(List<String> values) {
+        List<String> out = new ArrayList<>();
+        for (String value : values) {
+            if (!value.isBlank()) {
+                out.add(value.trim());
+            }
+        }
+        return out;
     }
 
     private static String nodeName(String value) {

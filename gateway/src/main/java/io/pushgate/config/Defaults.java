@@ -37,6 +37,8 @@ final class Defaults {
     public static final String MAX_HEADER_SIZE = "8KiB";
     public static final String HEADER_TIMEOUT = "10s";
 
+    public static final String AUTH_LEEWAY = "30s";
+
     public static final String DRAIN_TIMEOUT = "30s";
     public static final String DRAIN_GRACE = "1s";
 

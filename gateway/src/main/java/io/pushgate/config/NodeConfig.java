@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param redis the Redis broker's settings; empty runs the embedded in-memory broker
  */
 public record NodeConfig(ServerSettings server, AdminSettings admin, HttpSettings http, StreamSettings streams,
-                         Optional<RedisSettings> redis, DrainSettings drain) {
+                         Optional<RedisSettings> redis, AuthSettings auth, DrainSettings drain) {
 
     /** The settings of {@code args} over the defaults, as on the command line (tests use this). */
     public static NodeConfig parse(String... args) {

@@ -7,6 +7,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.pushgate.auth.Access;
 import io.pushgate.sse.Streams;
 import io.pushgate.wire.LastEventId;
 import org.slf4j.Logger;
@@ -24,6 +27,8 @@ import java.util.function.BiConsumer;
  */
 final class Exchange {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+    private static final String BEARER = "Bearer ";
+    private static final String TOKEN_COOKIE = "pushgate_token";
 
     private final HttpRouter router;
     private final ChannelHandlerContext ctx;
@@ -66,9 +71,51 @@ final class Exchange {
         router.fail(ctx, request, response, reason, false);
     }
 
+    /**
+     * The request's token: {@code Authorization: Bearer}, else the {@code access_token} query
+     * parameter (a browser's EventSource cannot set headers), else the {@code pushgate_token}
+     * cookie; null when it has none.
+     */
+    String token() {
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return authorization.substring(BEARER.length()).trim();
+        }
+        List<String> fromQuery = query("access_token");
+        if (!fromQuery.isEmpty()) {
+            return fromQuery.get(0);
+        }
+        String cookies = request.headers().get(HttpHeaderNames.COOKIE);
+        if (cookies != null) {
+            for (Cookie cookie : ServerCookieDecoder.LAX.decode(cookies)) {
+                if (cookie.name().equals(TOKEN_COOKIE)) {
+                    return cookie.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Answers a refused {@code decision}: 401 with {@code WWW-Authenticate} for the token (counted
+     * by reason), 403 for a topic the token does not grant; true when it did (the request is done).
+     */
+    boolean refused(Access.Decision decision) {
+        if (decision.allowed()) {
+            return false;
+        }
+        FullHttpResponse response = Responses.text(HttpResponseStatus.valueOf(decision.status()), decision.reason());
+        if (decision.status() == 401) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+            router.authFailure(decision.failure().name());
+        }
+        router.fail(ctx, request, response, decision.reason(), false);
+        return true;
+    }
+
     /** The broker did not answer: 503, logged at WARN (the node is degraded, not the request bad). */
     void brokerDown(Throwable failure) {
-        log.warn("broker call for {} {} failed: {}", request.method(), request.uri(), failure.toString());
+        log.warn("broker call for {} {} failed: {}", request.method(), uri.path(), failure.toString());
         refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "broker unavailable, retry later", 1);
     }
 

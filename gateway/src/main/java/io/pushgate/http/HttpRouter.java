@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
+import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.model.NodeStatus;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final Routes routes;
     private final HttpErrors errors;
+    private final AuthFailures authFailures;
     private final NodeStatus status;
     private final boolean overAcceptRate;
     /** The Keep-Alive header's value, or null when none is sent. */
@@ -46,10 +48,12 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean inFlight;
 
     /** {@code keepAliveSeconds}: how long an idle kept-alive connection stays, told to clients; 0 tells nothing. */
-    HttpRouter(Routes routes, HttpErrors errors, NodeStatus status, boolean overAcceptRate, long keepAliveSeconds) {
+    HttpRouter(Routes routes, HttpErrors errors, AuthFailures authFailures, NodeStatus status, boolean overAcceptRate,
+               long keepAliveSeconds) {
         super(false);
         this.routes = routes;
         this.errors = errors;
+        this.authFailures = authFailures;
         this.status = status;
         this.overAcceptRate = overAcceptRate;
         this.keepAliveTimeout = keepAliveSeconds > 0 ? "timeout=" + keepAliveSeconds : null;
@@ -169,12 +173,23 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     void fail(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response, String reason,
               boolean close) {
         errors.count(response.status());
-        log.debug("{} to {} {} from {}: {}", response.status().code(), request.method(), request.uri(),
+        // The path only: a query may carry a token (access_token), and no token is ever logged.
+        log.debug("{} to {} {} from {}: {}", response.status().code(), request.method(), pathOf(request.uri()),
                 ctx.channel().remoteAddress(), reason);
         if (close) {
             Responses.closing(response);
         }
         respond(ctx, request, response);
+    }
+
+    /** Counts a request refused for its token. */
+    void authFailure(String reason) {
+        authFailures.count(reason);
+    }
+
+    private static String pathOf(String uri) {
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
     }
 
     /** Writes a response; HttpServerKeepAliveHandler closes the connection when either side asked. */

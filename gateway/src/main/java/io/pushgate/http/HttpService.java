@@ -8,9 +8,11 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.cors.CorsConfig;
 import io.netty.handler.codec.http.cors.CorsConfigBuilder;
 import io.netty.handler.codec.http.cors.CorsHandler;
+import io.pushgate.auth.Access;
 import io.pushgate.config.HttpSettings;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.loops.LoopTicker;
+import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.model.NodeStatus;
 import io.pushgate.sse.Streams;
@@ -29,6 +31,7 @@ import java.util.List;
 public final class HttpService {
     private final HttpSettings settings;
     private final HttpErrors errors;
+    private final AuthFailures authFailures;
     private final NodeStatus status;
     private final LoopIndex loops;
     private final RequestTimeouts[] timeouts;
@@ -38,10 +41,11 @@ public final class HttpService {
     private final long keepAliveSeconds;
 
     /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}: it checks that loop's request deadlines. */
-    public HttpService(HttpSettings settings, Topics topics, Streams streams, HttpErrors errors, NodeStatus status,
-                       LoopIndex loops, LoopTicker[] tickers) {
+    public HttpService(HttpSettings settings, Access access, Topics topics, Streams streams, HttpErrors errors,
+                       AuthFailures authFailures, NodeStatus status, LoopIndex loops, LoopTicker[] tickers) {
         this.settings = settings;
         this.errors = errors;
+        this.authFailures = authFailures;
         this.status = status;
         this.loops = loops;
         this.timeouts = new RequestTimeouts[loops.size()];
@@ -51,8 +55,8 @@ public final class HttpService {
         }
         this.acceptRate = new AcceptRate(settings.acceptRate());
         this.cors = cors(settings.corsOrigins());
-        this.routes = new Routes(DemoPage.load(), new StreamResource(streams, settings.maxTopicsPerStream(), false),
-                new StreamResource(streams, settings.maxTopicsPerStream(), true), new TopicResource(topics));
+        this.routes = new Routes(DemoPage.load(), new StreamResource(streams, access, settings.maxTopicsPerStream(), false),
+                new StreamResource(streams, access, settings.maxTopicsPerStream(), true), new TopicResource(topics, access));
         // Clients are told a whole second less than the idle close, so they stop reusing a connection
         // before it; below 2 s no whole second is less, so they are told nothing (0: no header).
         this.keepAliveSeconds = Math.max(0, settings.headerTimeout().toSeconds() - 1);
@@ -85,7 +89,7 @@ public final class HttpService {
 
     /** The routing of whole requests to resources; {@code overAcceptRate}: answer 429 instead. */
     public ChannelHandler router(boolean overAcceptRate) {
-        return new HttpRouter(routes, errors, status, overAcceptRate, keepAliveSeconds);
+        return new HttpRouter(routes, errors, authFailures, status, overAcceptRate, keepAliveSeconds);
     }
 
     private static CorsConfig cors(List<String> origins) {
@@ -98,7 +102,7 @@ public final class HttpService {
         return builder
                 .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT)
                 .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, "Last-Event-ID", HttpHeaderNames.IF_NONE_MATCH,
-                        HttpHeaderNames.CACHE_CONTROL)
+                        HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.AUTHORIZATION)
                 .exposeHeaders(HttpHeaderNames.ETAG)
                 .maxAge(600)
                 .build();

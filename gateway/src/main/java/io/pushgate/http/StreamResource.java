@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pushgate.auth.Access;
 import io.pushgate.model.TopicNames;
 import io.pushgate.sse.Streams;
 import io.pushgate.wire.EventIds;
@@ -18,7 +19,9 @@ import java.util.Set;
  * {@code GET /topics/{t}/events} (one topic, unnamed events) and {@code GET /events?topic=a&topic=b}
  * (several topics, events named by topic): checks the topics and the node's stream limit, reads
  * {@code Last-Event-ID} (header, or the {@code lastEventId} query parameter that a page can set),
- * and hands the connection over to an SSE stream. {@code HEAD} gets the stream's head only.
+ * and hands the connection over to an SSE stream. {@code HEAD} gets the stream's head only. A
+ * topic that is not public needs a token that grants it (401/403 are permanent refusals: a
+ * browser's EventSource rightly stays closed).
  *
  * <p>Thread rules: one shared instance per route, on the request's loop.
  */
@@ -27,12 +30,14 @@ final class StreamResource implements Resource {
     private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
     private final Streams streams;
+    private final Access access;
     private final int maxTopics;
     private final boolean named;
 
     /** {@code named}: the stream of {@code /events}, its topics from the query; else one topic from the path. */
-    StreamResource(Streams streams, int maxTopics, boolean named) {
+    StreamResource(Streams streams, Access access, int maxTopics, boolean named) {
         this.streams = streams;
+        this.access = access;
         this.maxTopics = maxTopics;
         this.named = named;
     }
@@ -58,6 +63,9 @@ final class StreamResource implements Resource {
                 exchange.fail(HttpResponseStatus.BAD_REQUEST, INVALID_TOPIC);
                 return;
             }
+        }
+        if (exchange.refused(access.read(exchange.token(), topics))) {
+            return;
         }
         if (exchange.method().equals(HttpMethod.HEAD)) {
             HttpResponse head = Streams.head();

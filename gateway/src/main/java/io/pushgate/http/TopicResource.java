@@ -8,18 +8,22 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.pushgate.auth.Access;
 import io.pushgate.model.TopicNames;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.topics.Topics;
 import io.pushgate.wire.EventIds;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 
 /**
  * {@code /topics/{t}}: {@code GET}/{@code HEAD} answer the latest text with its {@code ETag}
  * ({@code "<version>-<epoch>"}) and honour {@code If-None-Match}; {@code PUT} publishes the body
- * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}.
+ * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}. With
+ * keys configured a publish needs a publish grant, a read of a topic that is not public a
+ * subscribe grant.
  *
  * <p>Thread rules: one shared instance, on the request's loop; broker answers come back there.
  */
@@ -27,9 +31,11 @@ final class TopicResource implements Resource {
     private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT);
 
     private final Topics topics;
+    private final Access access;
 
-    TopicResource(Topics topics) {
+    TopicResource(Topics topics, Access access) {
         this.topics = topics;
+        this.access = access;
     }
 
     @Override
@@ -42,8 +48,10 @@ final class TopicResource implements Resource {
         if (!TopicNames.isValid(topic)) {
             exchange.fail(HttpResponseStatus.BAD_REQUEST, StreamResource.INVALID_TOPIC);
         } else if (exchange.method().equals(HttpMethod.PUT)) {
-            publish(exchange, topic);
-        } else {
+            if (!exchange.refused(access.publish(exchange.token(), topic))) {
+                publish(exchange, topic);
+            }
+        } else if (!exchange.refused(access.read(exchange.token(), List.of(topic)))) {
             read(exchange, topic);
         }
     }

@@ -49,6 +49,7 @@ public final class NodeMetrics implements AutoCloseable {
     static final String BROKER_RECONNECTS = "pushgate.broker.reconnects";
     static final String BROKER_RESYNCS = "pushgate.broker.resyncs";
     static final String BROKER_MALFORMED = "pushgate.broker.malformed";
+    static final String AUTH_FAILURES = "pushgate.auth.failures";
 
     /** The exposition formats: OpenMetrics for scrapers that ask for it, else the Prometheus text format. */
     public static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -71,9 +72,10 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     /** Registers the meters of the node's parts, and the JVM, process and Netty binders. */
-    public void bind(HubStats hub, StreamStats streams, HttpErrors errors, BrokerStats broker, EventLoopGroup workers,
-                     List<ByteBufAllocator> allocators) {
+    public void bind(HubStats hub, StreamStats streams, HttpErrors errors, AuthFailures authFailures, BrokerStats broker,
+                     EventLoopGroup workers, List<ByteBufAllocator> allocators) {
         StreamMeters.bind(registry, streams);
+        AuthMeters.bind(registry, authFailures);
         HubMeters.bind(registry, hub);
         HttpMeters.bind(registry, errors);
         BrokerMeters.bind(registry, broker);

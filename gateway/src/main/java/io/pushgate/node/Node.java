@@ -5,6 +5,8 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.pushgate.admin.AdminServer;
+import io.pushgate.auth.Access;
+import io.pushgate.auth.TokenVerifier;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.broker.redis.RedisBroker;
@@ -14,6 +16,7 @@ import io.pushgate.hub.TopicHub;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.loops.LoopTicker;
 import io.pushgate.loops.Transport;
+import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.server.PublicServer;
@@ -23,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -108,8 +112,16 @@ public final class Node {
         streams = new Streams(config.streams(), topics, loops, tickers, lifecycle);
         opened.push(() -> streams.closeAll().get(5, TimeUnit.SECONDS));
         HttpErrors errors = new HttpErrors();
-        HttpService http = new HttpService(config.http(), topics, streams, errors, lifecycle, loops, tickers);
-        metrics.bind(topics.hub(), streams, errors, broker, workers,
+        AuthFailures authFailures = new AuthFailures(
+                Arrays.stream(TokenVerifier.Failure.values()).map(Enum::name).toList());
+        Access access = Access.of(config.auth());
+        if (!access.enabled()) {
+            log.warn("no auth key configured (--auth-secret-file, --auth-jwks-file): anyone who reaches this node "
+                    + "may publish to and read every topic");
+        }
+        HttpService http = new HttpService(config.http(), access, topics, streams, errors, authFailures, lifecycle,
+                loops, tickers);
+        metrics.bind(topics.hub(), streams, errors, authFailures, broker, workers,
                 List.of(ByteBufAllocator.DEFAULT, PooledByteBufAllocator.DEFAULT));
         for (LoopTicker ticker : tickers) {
             ticker.loop().execute(ticker::start);

@@ -71,6 +71,20 @@ class ConfigTest {
     }
 
     @Test
+    void authIsOffWithoutAKeyFileAndOnWithOne() {
+        assertTrue(!NodeConfig.parse().auth().enabled(), "no key file: an open node");
+        AuthSettings auth = NodeConfig.parse("--auth-secret-file", "/etc/pushgate/secret", "--public-topics",
+                "wall, news.*", "--auth-audience", "pushgate", "--auth-leeway", "10s").auth();
+        assertTrue(auth.enabled());
+        assertEquals(java.nio.file.Path.of("/etc/pushgate/secret"), auth.secretFile().orElseThrow());
+        assertEquals(List.of("wall", "news.*"), auth.publicTopics());
+        assertEquals("pushgate", auth.audience().orElseThrow());
+        assertTrue(auth.issuer().isEmpty());
+        assertEquals(Duration.ofSeconds(10), auth.leeway());
+        assertEquals(Duration.ofSeconds(30), NodeConfig.parse().auth().leeway());
+    }
+
+    @Test
     void badValuesAreRejectedWithAReason() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NodeConfig.parse("--heartbeat", "soon"));

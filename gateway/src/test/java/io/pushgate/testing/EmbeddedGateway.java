@@ -9,11 +9,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.pushgate.auth.Access;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.NodeConfig;
 import io.pushgate.http.HttpService;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.loops.LoopTicker;
+import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.sse.Streams;
@@ -21,6 +23,7 @@ import io.pushgate.topics.Topics;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -107,7 +110,8 @@ public final class EmbeddedGateway {
         }
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, FanOutRecorder.NONE);
         streams = new Streams(config.streams(), topics, loops, tickers, () -> draining);
-        http = new HttpService(config.http(), topics, streams, errors, () -> draining, loops, tickers);
+        http = new HttpService(config.http(), Access.of(config.auth()), topics, streams, errors,
+                new AuthFailures(List.of()), () -> draining, loops, tickers);
         broker.start(topics);
     }
 

@@ -1,0 +1,171 @@
+package io.pushgate.auth;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.pushgate.testing.PrometheusText;
+import io.pushgate.testing.SseClient;
+import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A node with a key file, over real sockets: who may publish and read, by header, query and cookie. */
+class AuthTest {
+    private static final String SECRET = "a test secret of at least thirty-two bytes, for HS256";
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+    private static Path secretFile;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        secretFile = Files.createTempFile("pushgate-secret", "");
+        Files.writeString(secretFile, SECRET);
+        node = TestNode.start("--auth-secret-file", secretFile.toString(), "--public-topics", "wall,news.*");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        node.close();
+        Files.deleteIfExists(secretFile);
+    }
+
+    private static String token(Map<String, List<String>> grants, Instant expires) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject("alice")
+                .expirationTime(Date.from(expires)).claim(Grants.CLAIM, grants).build());
+        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+        return jwt.serialize();
+    }
+
+    private static String token(Map<String, List<String>> grants) throws Exception {
+        return token(grants, Instant.now().plusSeconds(600));
+    }
+
+    private static HttpResponse<String> put(String topic, String text, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.uri("/topics/" + topic))
+                .PUT(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return TestNode.send(request.build());
+    }
+
+    private static HttpResponse<String> get(String pathAndQuery, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(pathAndQuery)).GET();
+        headers.forEach(request::header);
+        return TestNode.send(request.build());
+    }
+
+    @Test
+    void aPublishWithoutATokenIs401WithWwwAuthenticateAndCounted() {
+        String topic = "user.alice." + TestNode.topic();
+        double before = node.scrape().value("pushgate_auth_failures_total", "reason", "missing");
+        HttpResponse<String> response = put(topic, "x", null);
+        assertEquals(401, response.statusCode());
+        assertEquals("Bearer error=\"invalid_token\"", response.headers().firstValue("WWW-Authenticate").orElse(""));
+        assertEquals("no token\n", response.body());
+        PrometheusText metrics = node.scrape();
+        assertEquals(before + 1, metrics.value("pushgate_auth_failures_total", "reason", "missing"));
+        assertTrue(metrics.value("pushgate_http_errors_total", "status", "401") >= 1);
+    }
+
+    @Test
+    void aPublishNeedsAPublishGrantForItsTopic() throws Exception {
+        String topic = "user.alice." + TestNode.topic();
+        String alice = token(Map.of("publish", List.of("user.alice.*")));
+        assertEquals(200, put(topic, "mine", alice).statusCode());
+        HttpResponse<String> other = put("user.bob." + TestNode.topic(), "not mine", alice);
+        assertEquals(403, other.statusCode());
+        assertEquals("token grants no publish to this topic\n", other.body());
+        String readOnly = token(Map.of("subscribe", List.of("*")));
+        assertEquals(403, put(topic, "x", readOnly).statusCode());
+    }
+
+    @Test
+    void anExpiredOrForeignTokenIs401() throws Exception {
+        String topic = "user.alice." + TestNode.topic();
+        String expired = token(Map.of("publish", List.of("*")), Instant.now().minusSeconds(120));
+        HttpResponse<String> response = put(topic, "x", expired);
+        assertEquals(401, response.statusCode());
+        assertEquals("token expired\n", response.body());
+        SignedJWT foreign = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+                new JWTClaimsSet.Builder().claim(Grants.CLAIM, Map.of("publish", List.of("*"))).build());
+        foreign.sign(new MACSigner("another secret, also thirty-two bytes or more".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(401, put(topic, "x", foreign.serialize()).statusCode());
+    }
+
+    @Test
+    void aPrivateTopicIsReadWithItsGrantByHeaderQueryOrCookie() throws Exception {
+        String topic = "user.alice." + TestNode.topic();
+        String writer = token(Map.of("publish", List.of("*")));
+        assertEquals(200, put(topic, "private text", writer).statusCode());
+        String reader = token(Map.of("subscribe", List.of("user.alice.*")));
+
+        assertEquals(401, get("/topics/" + topic, Map.of()).statusCode());
+        assertEquals(403, get("/topics/" + topic, Map.of("Authorization", "Bearer " + writer)).statusCode(),
+                "a publish grant is no subscribe grant");
+        HttpResponse<String> read = get("/topics/" + topic, Map.of("Authorization", "Bearer " + reader));
+        assertEquals(200, read.statusCode());
+        assertEquals("private text", read.body());
+
+        try (SseClient none = SseClient.open(node.uri("/topics/" + topic + "/events"))) {
+            assertEquals(401, none.status(), "a refusal for the token keeps its status: the client must not retry as is");
+        }
+        try (SseClient byQuery = SseClient.open(node.uri("/topics/" + topic + "/events?access_token=" + reader))) {
+            assertEquals(200, byQuery.status());
+            assertEquals("private text", byQuery.next(DEADLINE).data());
+        }
+        try (SseClient byCookie = SseClient.open(node.uri("/topics/" + topic + "/events"),
+                Map.of("Cookie", "theme=dark; pushgate_token=" + reader))) {
+            assertEquals(200, byCookie.status());
+            assertEquals("private text", byCookie.next(DEADLINE).data());
+        }
+        try (SseClient byHeader = SseClient.open(node.uri("/topics/" + topic + "/events"),
+                Map.of("Authorization", "Bearer " + reader))) {
+            assertEquals(200, byHeader.status());
+            assertEquals("private text", byHeader.next(DEADLINE).data());
+        }
+    }
+
+    @Test
+    void publicTopicsAreReadWithoutAToken() throws Exception {
+        String topic = "news." + TestNode.topic();
+        assertEquals(200, put(topic, "headline", token(Map.of("publish", List.of("news.*")))).statusCode());
+        assertEquals(200, get("/topics/" + topic, Map.of()).statusCode());
+        try (SseClient client = SseClient.open(node.uri("/topics/" + topic + "/events"))) {
+            assertEquals(200, client.status());
+            assertEquals("headline", client.next(DEADLINE).data());
+        }
+        assertEquals(401, put("wall", "x", null).statusCode(), "public to read is not public to publish");
+    }
+
+    @Test
+    void aStreamOfSeveralTopicsNeedsAGrantForEachPrivateOne() throws Exception {
+        String mine = "user.alice." + TestNode.topic();
+        String theirs = "user.bob." + TestNode.topic();
+        String reader = token(Map.of("subscribe", List.of("user.alice.*")));
+        String query = "/events?topic=wall&topic=" + mine + "&topic=" + theirs + "&access_token=" + reader;
+        try (SseClient refused = SseClient.open(node.uri(query))) {
+            assertEquals(403, refused.status());
+        }
+        try (SseClient allowed = SseClient.open(node.uri("/events?topic=wall&topic=" + mine + "&access_token=" + reader))) {
+            assertEquals(200, allowed.status());
+        }
+    }
+}
