@@ -3,6 +3,8 @@ package io.pushgate.auth;
 import io.pushgate.config.AuthSettings;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -16,9 +18,17 @@ import java.util.List;
  * <p>Thread rules: any thread.
  */
 public final class Access {
-    /** The outcome: allowed, or refused with its status (401 for the token, 403 for the topic) and a one-line reason. */
-    public record Decision(int status, TokenVerifier.Failure failure, String reason) {
-        static final Decision ALLOWED = new Decision(200, null, null);
+    /**
+     * The outcome: allowed, or refused with its status (401 for the token, 403 for the topic) and a
+     * one-line reason. {@code until}: when an allowed read's token stops being valid ({@code exp}
+     * plus the leeway), null when it does not expire or no token was needed.
+     */
+    public record Decision(int status, TokenVerifier.Failure failure, String reason, Instant until) {
+        static final Decision ALLOWED = new Decision(200, null, null, null);
+
+        static Decision refused(int status, TokenVerifier.Failure failure, String reason) {
+            return new Decision(status, failure, reason, null);
+        }
 
         public boolean allowed() {
             return status == 200;
@@ -27,10 +37,12 @@ public final class Access {
 
     private final TokenVerifier verifier;
     private final List<TopicPattern> publicTopics;
+    private final Duration leeway;
 
-    private Access(TokenVerifier verifier, List<TopicPattern> publicTopics) {
+    private Access(TokenVerifier verifier, List<TopicPattern> publicTopics, Duration leeway) {
         this.verifier = verifier;
         this.publicTopics = publicTopics;
+        this.leeway = leeway;
     }
 
     /** The access of {@code settings}; throws {@link IllegalArgumentException} naming what is wrong (a key file, a pattern). */
@@ -40,11 +52,11 @@ public final class Access {
             publicTopics.add(TopicPattern.parse(entry));
         }
         if (!settings.enabled()) {
-            return new Access(null, publicTopics);
+            return new Access(null, publicTopics, settings.leeway());
         }
         return new Access(new TokenVerifier(settings.secretFile().orElse(null), settings.jwksFile().orElse(null),
                 settings.audience().orElse(null), settings.issuer().orElse(null), settings.leeway(), Clock.systemUTC()),
-                publicTopics);
+                publicTopics, settings.leeway());
     }
 
     /** Whether tokens are checked at all. */
@@ -58,10 +70,10 @@ public final class Access {
         }
         TokenVerifier.Result result = verifier.verify(token);
         if (!result.ok()) {
-            return new Decision(401, result.failure(), result.reason());
+            return Decision.refused(401, result.failure(), result.reason());
         }
         return result.principal().grants().mayPublish(topic) ? Decision.ALLOWED
-                : new Decision(403, null, "token grants no publish to this topic");
+                : Decision.refused(403, null, "token grants no publish to this topic");
     }
 
     /** A read of {@code topics}: public ones need nothing; the others a token that grants each of them. */
@@ -80,13 +92,14 @@ public final class Access {
         }
         TokenVerifier.Result result = verifier.verify(token);
         if (!result.ok()) {
-            return new Decision(401, result.failure(), result.reason());
+            return Decision.refused(401, result.failure(), result.reason());
         }
         for (String topic : restricted) {
             if (!result.principal().grants().maySubscribe(topic)) {
-                return new Decision(403, null, "token grants no subscribe to topic " + topic);
+                return Decision.refused(403, null, "token grants no subscribe to topic " + topic);
             }
         }
-        return Decision.ALLOWED;
+        Instant expiresAt = result.principal().expiresAt();
+        return new Decision(200, null, null, expiresAt == null ? null : expiresAt.plus(leeway));
     }
 }

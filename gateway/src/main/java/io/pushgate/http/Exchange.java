@@ -15,6 +15,7 @@ import io.pushgate.wire.LastEventId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -128,8 +129,8 @@ final class Exchange {
     }
 
     /** Hands the connection over to an SSE stream (see {@link Streams#open}); this exchange is the last. */
-    void openStream(Streams streams, List<String> names, boolean named, LastEventId resume) {
-        streams.open(ctx, names, named, resume);
+    void openStream(Streams streams, List<String> names, boolean named, LastEventId resume, Instant until) {
+        streams.open(ctx, names, named, resume, until);
         router.handedOver();
     }
 }

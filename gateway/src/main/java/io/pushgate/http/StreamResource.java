@@ -64,7 +64,8 @@ final class StreamResource implements Resource {
                 return;
             }
         }
-        if (exchange.refused(access.read(exchange.token(), topics))) {
+        Access.Decision decision = access.read(exchange.token(), topics);
+        if (exchange.refused(decision)) {
             return;
         }
         if (exchange.method().equals(HttpMethod.HEAD)) {
@@ -85,6 +86,6 @@ final class StreamResource implements Resource {
             List<String> fromQuery = exchange.query("lastEventId");
             lastEventId = fromQuery.isEmpty() ? null : fromQuery.get(0);
         }
-        exchange.openStream(streams, new ArrayList<>(topics), named, EventIds.parse(lastEventId));
+        exchange.openStream(streams, new ArrayList<>(topics), named, EventIds.parse(lastEventId), decision.until());
     }
 }

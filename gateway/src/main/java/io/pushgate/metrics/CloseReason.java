@@ -13,10 +13,12 @@ public enum CloseReason {
     DRAIN,
     /** It stayed unwritable longer than {@code --slow-consumer-timeout}. */
     SLOW_CONSUMER,
+    /** Its token expired (the stream got a {@code pushgate.closed} event saying so). */
+    TOKEN_EXPIRED,
     /** An unexpected exception on the stream (logged at ERROR). */
     ERROR;
 
-    /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code error}. */
+    /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code token_expired}, {@code error}. */
     String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -16,7 +16,7 @@ final class StreamMeters {
                 .description("SSE streams opened").register(registry);
         for (CloseReason reason : CloseReason.values()) {
             FunctionCounter.builder(NodeMetrics.CONNECTIONS_CLOSED, streams, s -> s.closed(reason))
-                    .description("SSE streams closed, by reason: client, drain, slow_consumer, error")
+                    .description("SSE streams closed, by reason: client, drain, slow_consumer, token_expired, error")
                     .tag("reason", reason.label()).register(registry);
         }
         FunctionCounter.builder(NodeMetrics.SLOW_CONSUMER_DISCONNECTS, streams, StreamStats::slowDisconnects)

@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The open streams of one event loop: the node's registry of streams is one of these per loop
  * (no node-wide set beside it). It counts them, and its tick on the loop's {@link LoopTicker}
- * sends a heartbeat to each writable stream silent for a heartbeat interval and closes streams
- * that stayed unwritable past the slow-consumer limit. No stream has a timer of its own.
+ * sends a heartbeat to each writable stream silent for a heartbeat interval, ends streams whose
+ * token expired, and closes streams that stayed unwritable past the slow-consumer limit. No
+ * stream has a timer of its own.
  *
  * <p>The streams live in an array (swap-remove by index, {@link SseStream#slot}), so a tick walks
  * only this loop's streams. {@link #clock} is a coarse clock set at each tick: a stream notes it
@@ -112,7 +113,9 @@ final class LoopStreams implements LoopTicker.Task {
         // should Netty ever run channelInactive at once, the last stream moves into its slot.
         for (int i = 0; i < size; i++) {
             SseStream stream = streams[i];
-            if (stream.lastWrite - silentSince <= 0) {
+            if (stream.expires != 0 && stream.expires - now <= 0) {
+                stream.endExpired();
+            } else if (stream.lastWrite - silentSince <= 0) {
                 stream.heartbeat();
             }
         }

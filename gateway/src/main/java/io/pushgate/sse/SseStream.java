@@ -47,9 +47,12 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     long lastWrite;
     /** Index in its {@link LoopStreams} while started and open; -1 otherwise. */
     int slot = -1;
+    /** System.nanoTime() when its token expires; 0: never. */
+    final long expires;
 
     SseStream(Topics topics, LoopStreams loopStreams, StreamCounts counts, String[] names, boolean named,
-              LastEventId resume) {
+              LastEventId resume, long expires) {
+        this.expires = expires;
         this.topics = topics;
         this.loopStreams = loopStreams;
         this.counts = counts;
@@ -123,6 +126,17 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         closing = true;
         closeReason = CloseReason.DRAIN;
         ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
+        ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
+    }
+
+    /** Ends the stream whose token expired: an event that says so, the last chunk, then close. */
+    void endExpired() {
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        closing = true;
+        closeReason = CloseReason.TOKEN_EXPIRED;
+        ctx.write(SseFrames.closed(ctx.alloc(), "token expired"), ctx.voidPromise());
         ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
     }
 

@@ -17,10 +17,12 @@ import io.pushgate.model.NodeStatus;
 import io.pushgate.topics.Topics;
 import io.pushgate.wire.LastEventId;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -89,14 +91,18 @@ public final class Streams implements StreamStats {
     /**
      * Answers {@code ctx}'s request with a stream head and turns the channel into an SSE stream of
      * {@code names}, events named by topic when {@code named}. Every other handler leaves the
-     * pipeline. A stream opened while the node drains is ended at once with a {@code retry:}.
-     * On the channel's loop.
+     * pipeline. A stream opened while the node drains is ended at once with a {@code retry:}; one
+     * whose token is valid {@code until} a time (null: no end) is ended then, with an event that
+     * says so. On the channel's loop.
      */
-    public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume) {
+    public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume, Instant until) {
         ctx.write(head(), ctx.voidPromise());
         ChannelPipeline pipeline = ctx.pipeline();
+        // The loop's tick compares nanoTime deadlines: the wall-clock expiry becomes one here.
+        long expires = until == null ? 0
+                : Math.max(1, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, until.toEpochMilli() - System.currentTimeMillis())));
         SseStream stream = new SseStream(topics, perLoop[loops.of(ctx.channel().eventLoop())], counts,
-                names.toArray(new String[0]), named, resume);
+                names.toArray(new String[0]), named, resume, expires);
         pipeline.addLast("sse", stream);
         for (String name : new ArrayList<>(pipeline.names())) {
             if (!"sse".equals(name) && pipeline.context(name) != null) {

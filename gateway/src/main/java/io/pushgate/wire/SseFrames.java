@@ -26,6 +26,8 @@ public final class SseFrames {
     private static final byte[] DATA = bytes("data: ");
     private static final byte[] DATA_EMPTY = bytes("data:");
     private static final byte[] RETRY = bytes("retry: ");
+    /** The name of the event that says why the node ended a stream. */
+    private static final byte[] CLOSED_EVENT = bytes("pushgate.closed");
 
     /** The last chunk of a chunked body. */
     private static final ByteBuf END = constant(bytes("0\r\n\r\n"));
@@ -58,6 +60,21 @@ public final class SseFrames {
         ByteBuf buf = alloc.buffer(chunkOverhead(payload) + payload);
         writeChunkHead(buf, payload);
         buf.writeBytes(RETRY).writeBytes(value).writeByte('\n').writeByte('\n');
+        return buf.writeBytes(CRLF);
+    }
+
+    /**
+     * The event a stream's last words are in when the node ends it for a reason the client should
+     * act on ({@code event: pushgate.closed}, {@code data: <reason>}; no {@code id:}, so the
+     * client's last event id stays). The caller owns the returned buffer.
+     */
+    public static ByteBuf closed(ByteBufAllocator alloc, String reason) {
+        byte[] data = bytes(reason);
+        int payload = EVENT.length + CLOSED_EVENT.length + 1 + DATA.length + data.length + 2;
+        ByteBuf buf = alloc.buffer(chunkOverhead(payload) + payload);
+        writeChunkHead(buf, payload);
+        buf.writeBytes(EVENT).writeBytes(CLOSED_EVENT).writeByte('\n');
+        buf.writeBytes(DATA).writeBytes(data).writeByte('\n').writeByte('\n');
         return buf.writeBytes(CRLF);
     }
 

@@ -156,6 +156,29 @@ class AuthTest {
     }
 
     @Test
+    void aStreamIsEndedWhenItsTokenExpiresWithAnEventThatSaysSo() throws Exception {
+        try (TestNode strict = TestNode.start("--auth-secret-file", secretFile.toString(), "--auth-leeway", "0s",
+                "--heartbeat", "1s")) {
+            String topic = "user.alice." + TestNode.topic();
+            String token = token(Map.of("subscribe", List.of("user.alice.*"), "publish", List.of("*")),
+                    Instant.now().plusSeconds(2));
+            HttpResponse<String> published = TestNode.send(HttpRequest.newBuilder(strict.uri("/topics/" + topic))
+                    .header("Authorization", "Bearer " + token)
+                    .PUT(HttpRequest.BodyPublishers.ofString("v1", StandardCharsets.UTF_8)).build());
+            assertEquals(200, published.statusCode());
+            try (SseClient client = SseClient.open(strict.uri("/topics/" + topic + "/events?access_token=" + token))) {
+                assertEquals(200, client.status());
+                assertEquals("v1", client.next(DEADLINE).data());
+                SseClient.Event last = client.next(DEADLINE);
+                assertEquals("pushgate.closed", last.type());
+                assertEquals("token expired", last.data());
+                client.awaitEnd(DEADLINE);
+            }
+            assertEquals(1, strict.server.streams().closed(io.pushgate.metrics.CloseReason.TOKEN_EXPIRED));
+        }
+    }
+
+    @Test
     void aStreamOfSeveralTopicsNeedsAGrantForEachPrivateOne() throws Exception {
         String mine = "user.alice." + TestNode.topic();
         String theirs = "user.bob." + TestNode.topic();
