@@ -1,0 +1,102 @@
+package io.pushgate.bench;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.pushgate.auth.Grants;
+import io.pushgate.auth.TokenVerifier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cost of checking one token ({@link TokenVerifier#verify}: parse, signature, times, grants),
+ * paid once per request that needs one (a publish, a read, the start of a stream), never per
+ * delivery: HS256 with a secret file, ES256 with a JWKS file. Figures: µs per verify; recorded in
+ * {@code bench/RESULTS.md}, "Token verification (JMH)".
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx512m"})
+public class TokenVerifyBenchmark {
+    private static final String SECRET = "a benchmark secret of at least thirty-two bytes for HS256";
+
+    @Param({"HS256", "ES256"})
+    public String alg;
+
+    private Path dir;
+    private TokenVerifier verifier;
+    private String token;
+
+    @Setup
+    public void prepare() throws Exception {
+        dir = Files.createTempDirectory("pushgate-token-bench");
+        JWTClaimsSet claims = new JWTClaimsSet.Builder().subject("alice")
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofHours(1))))
+                .claim(Grants.CLAIM, Map.of("subscribe", List.of("user.alice.*", "wall"), "publish", List.of("wall")))
+                .build();
+        JWSSigner signer;
+        if (alg.equals("HS256")) {
+            Path secret = Files.writeString(dir.resolve("secret"), SECRET);
+            verifier = new TokenVerifier(secret, null, null, null, Duration.ofSeconds(30), Clock.systemUTC());
+            signer = new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8));
+        } else {
+            ECKey key = new ECKeyGenerator(Curve.P_256).keyID("bench").generate();
+            Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(key.toPublicJWK()).toString());
+            verifier = new TokenVerifier(null, jwks, null, null, Duration.ofSeconds(30), Clock.systemUTC());
+            signer = new ECDSASigner(key);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.parse(alg)), claims);
+        jwt.sign(signer);
+        token = jwt.serialize();
+        if (!verifier.verify(token).ok()) {
+            throw new IllegalStateException("the benchmark's token does not verify");
+        }
+    }
+
+    @TearDown
+    public void cleanUp() throws Exception {
+        try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(dir);
+    }
+
+    @Benchmark
+    public TokenVerifier.Result verify() {
+        return verifier.verify(token);
+    }
+}
