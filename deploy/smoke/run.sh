@@ -23,6 +23,7 @@ trap 'exit 124' TERM
 trap 'exit 130' INT
 watchdog "${SMOKE_TIMEOUT:-110}"
 started=$(date +%s)
+TOKEN_MARK="smoke-token-$RANDOM$RANDOM-never-logged"
 
 for tool in java redis-server redis-cli nginx haproxy curl python3; do
   command -v "$tool" >/dev/null || fail "$tool is missing (.ci/run installs it)"
@@ -152,6 +153,10 @@ $want"
   done
   log "$lb: /metrics, /healthz, /readyz through the LB: 404"
 
+  # A token in the query string (how browsers' EventSource carries one) must reach no log line.
+  curl -s -o /dev/null --max-time 5 "$lb_url/topics/$TOPIC?access_token=$TOKEN_MARK" || true
+  curl -s -o /dev/null --max-time 1 "$lb_url/topics/$TOPIC/events?access_token=$TOKEN_MARK" || true
+
   stop_pid "$client"
   # Bring the drained node back on its ports, for the next load balancer.
   start_node "$holder" "${NODE_PORT[$holder]}" "${NODE_ADMIN[$holder]}"
@@ -190,5 +195,10 @@ grep -Eq 'pushgate_streams/pushgate-[12] is DOWN.*(Layer7 wrong status, code: 50
   fail "haproxy: no /readyz check took the draining node out: $(grep -i down "$WORK/haproxy.log" || true)"
 log "haproxy: the /readyz check marked the draining node DOWN: $(grep -o 'pushgate_streams/pushgate-[12] is DOWN, reason: [^,]*, code: [0-9]*' "$WORK/haproxy.log" | head -1)"
 stop_pid "$HAPROXY_PID"
+
+if grep -rl -- "$TOKEN_MARK" "$WORK" >/dev/null 2>&1; then
+  fail "a token from a query string reached a log: $(grep -rl -- "$TOKEN_MARK" "$WORK" | tr '\n' ' ')"
+fi
+log "no log line of nginx, HAProxy or the nodes holds the query-string token"
 
 log "smoke test passed in $(($(date +%s) - started)) s"

@@ -5,10 +5,13 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.pushgate.auth.Grants;
@@ -40,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cost of checking one token ({@link TokenVerifier#verify}: parse, signature, times, grants),
  * paid once per request that needs one (a publish, a read, the start of a stream), never per
- * delivery: HS256 with a secret file, ES256 with a JWKS file. Figures: µs per verify; recorded in
+ * delivery: HS256 with a secret file, RS256 and ES256 with a JWKS file. Figures: µs per verify; recorded in
  * {@code bench/RESULTS.md}, "Token verification (JMH)".
  */
 @State(Scope.Benchmark)
@@ -52,7 +55,7 @@ import java.util.concurrent.TimeUnit;
 public class TokenVerifyBenchmark {
     private static final String SECRET = "a benchmark secret of at least thirty-two bytes for HS256";
 
-    @Param({"HS256", "ES256"})
+    @Param({"HS256", "RS256", "ES256"})
     public String alg;
 
     private Path dir;
@@ -71,6 +74,11 @@ public class TokenVerifyBenchmark {
             Path secret = Files.writeString(dir.resolve("secret"), SECRET);
             verifier = new TokenVerifier(secret, null, null, null, Duration.ofSeconds(30), Clock.systemUTC());
             signer = new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8));
+        } else if (alg.equals("RS256")) {
+            RSAKey key = new RSAKeyGenerator(2048).keyID("bench").generate();
+            Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(key.toPublicJWK()).toString());
+            verifier = new TokenVerifier(null, jwks, null, null, Duration.ofSeconds(30), Clock.systemUTC());
+            signer = new RSASSASigner(key);
         } else {
             ECKey key = new ECKeyGenerator(Curve.P_256).keyID("bench").generate();
             Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(key.toPublicJWK()).toString());
