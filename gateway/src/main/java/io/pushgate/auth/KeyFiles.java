@@ -16,6 +16,7 @@ import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -78,8 +79,8 @@ final class KeyFiles {
     private synchronized void reloadIfChanged() {
         Loaded current = loaded;
         try {
-            if (java.util.Objects.equals(Stamp.of(secretFile), current.secret())
-                    && java.util.Objects.equals(Stamp.of(jwksFile), current.jwks())) {
+            if (Objects.equals(Stamp.of(secretFile), current.secret())
+                    && Objects.equals(Stamp.of(jwksFile), current.jwks())) {
                 return;
             }
             loaded = load();

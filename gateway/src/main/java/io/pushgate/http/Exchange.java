@@ -101,7 +101,7 @@ final class Exchange {
      * Answers a refused {@code decision}: 401 with {@code WWW-Authenticate} for the token (counted
      * by reason), 403 for a topic the token does not grant; true when it did (the request is done).
      */
-    boolean refused(Access.Decision decision) {
+    boolean denied(Access.Decision decision) {
         if (decision.allowed()) {
             return false;
         }

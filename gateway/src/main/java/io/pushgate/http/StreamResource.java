@@ -65,7 +65,7 @@ final class StreamResource implements Resource {
             }
         }
         Access.Decision decision = access.read(exchange.token(), topics);
-        if (exchange.refused(decision)) {
+        if (exchange.denied(decision)) {
             return;
         }
         if (exchange.method().equals(HttpMethod.HEAD)) {

@@ -48,10 +48,10 @@ final class TopicResource implements Resource {
         if (!TopicNames.isValid(topic)) {
             exchange.fail(HttpResponseStatus.BAD_REQUEST, StreamResource.INVALID_TOPIC);
         } else if (exchange.method().equals(HttpMethod.PUT)) {
-            if (!exchange.refused(access.publish(exchange.token(), topic))) {
+            if (!exchange.denied(access.publish(exchange.token(), topic))) {
                 publish(exchange, topic);
             }
-        } else if (!exchange.refused(access.read(exchange.token(), List.of(topic)))) {
+        } else if (!exchange.denied(access.read(exchange.token(), List.of(topic)))) {
             read(exchange, topic);
         }
     }

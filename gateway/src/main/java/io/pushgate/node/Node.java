@@ -25,6 +25,7 @@ import io.pushgate.topics.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
@@ -101,10 +102,11 @@ public final class Node {
         opened.push(metrics);
 
         LoopIndex loops = new LoopIndex(workers);
+        Duration tick = LoopTicker.periodFor(config.streams().heartbeat(), config.streams().slowConsumerTimeout(),
+                config.http().headerTimeout());
         LoopTicker[] tickers = new LoopTicker[loops.size()];
         for (int i = 0; i < tickers.length; i++) {
-            tickers[i] = new LoopTicker(loops.loop(i), LoopTicker.periodFor(config.streams().heartbeat(),
-                    config.streams().slowConsumerTimeout(), config.http().headerTimeout()));
+            tickers[i] = new LoopTicker(loops.loop(i), tick);
         }
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
         // delivery allocates nothing per subscriber (the adaptive default's views are new objects).

@@ -120,23 +120,28 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
 
     /** Ends the stream politely (the node drains): a reconnect hint, the last chunk, then close. */
     void endWithRetry(long retryMillis) {
-        if (closing || !ctx.channel().isActive()) {
-            return;
+        if (endable()) {
+            end(CloseReason.DRAIN, SseFrames.retry(ctx.alloc(), retryMillis));
         }
-        closing = true;
-        closeReason = CloseReason.DRAIN;
-        ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
-        ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
     }
 
     /** Ends the stream whose token expired: an event that says so, the last chunk, then close. */
     void endExpired() {
-        if (closing || !ctx.channel().isActive()) {
-            return;
+        if (endable()) {
+            end(CloseReason.TOKEN_EXPIRED, SseFrames.closed(ctx.alloc(), "token expired"));
         }
+    }
+
+    /** Whether nobody has begun to close the stream yet. */
+    private boolean endable() {
+        return !closing && ctx.channel().isActive();
+    }
+
+    /** Writes {@code lastWords} (taking ownership), the last chunk, then closes; counted for {@code reason}. */
+    private void end(CloseReason reason, ByteBuf lastWords) {
         closing = true;
-        closeReason = CloseReason.TOKEN_EXPIRED;
-        ctx.write(SseFrames.closed(ctx.alloc(), "token expired"), ctx.voidPromise());
+        closeReason = reason;
+        ctx.write(lastWords, ctx.voidPromise());
         ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
     }
 
