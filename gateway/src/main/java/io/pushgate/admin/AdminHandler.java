@@ -18,34 +18,51 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.NodeStatus;
+import io.pushgate.model.Revocation;
+import io.pushgate.topics.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The admin endpoints: {@code GET /metrics} (Prometheus text, or OpenMetrics when {@code Accept}
  * asks for it), {@code GET /healthz} (the process answers), {@code GET /readyz} (503 with a one-line
- * reason while the broker is not connected or the node drains). HEAD works too; other methods get
- * 405, other paths 404.
+ * reason while the broker is not connected or the node drains), HEAD on each of them; and
+ * {@code POST /revocations?subject=…}, which revokes a subject on every node (its streams end, its
+ * tokens issued until now are refused) and answers {@code {"subject":…,"at":…,"nodes":N}} once the
+ * broker has handed it on, 503 when the broker cannot. Other methods get 405, other paths 404.
  *
- * <p>Thread rules: one shared instance, on the admin loop; it holds no per-channel state.
+ * <p>Thread rules: one shared instance, on the admin loop; it holds no per-channel state. A
+ * revocation is answered from the broker's thread.
  */
 @Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String TEXT = "text/plain; charset=utf-8";
 
+    private static final Set<HttpMethod> READ = Set.of(HttpMethod.GET, HttpMethod.HEAD);
+    private static final Map<String, Set<HttpMethod>> PATHS = Map.of("/metrics", READ, "/healthz", READ,
+            "/readyz", READ, "/revocations", Set.of(HttpMethod.POST));
+
     private final NodeMetrics metrics;
     private final Broker broker;
+    private final Topics topics;
     private final NodeStatus status;
 
-    AdminHandler(NodeMetrics metrics, Broker broker, NodeStatus status) {
+    AdminHandler(NodeMetrics metrics, Broker broker, Topics topics, NodeStatus status) {
         this.metrics = metrics;
         this.broker = broker;
+        this.topics = topics;
         this.status = status;
     }
 
@@ -55,14 +72,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             respond(ctx, request, text(HttpResponseStatus.BAD_REQUEST, "malformed request"), false);
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
-        boolean known = path.equals("/metrics") || path.equals("/healthz") || path.equals("/readyz");
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        String path = uri.path();
+        Set<HttpMethod> methods = PATHS.get(path);
         FullHttpResponse response;
-        if (!known) {
-            response = text(HttpResponseStatus.NOT_FOUND, "no such resource (/metrics, /healthz, /readyz)");
-        } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+        if (methods == null) {
+            response = text(HttpResponseStatus.NOT_FOUND, "no such resource (/metrics, /healthz, /readyz, /revocations)");
+        } else if (!methods.contains(request.method())) {
             response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
-            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            response.headers().set(HttpHeaderNames.ALLOW, methods.contains(HttpMethod.POST) ? "POST" : "GET, HEAD");
+        } else if (path.equals("/revocations")) {
+            revoke(ctx, request, uri.parameters().getOrDefault("subject", List.of()));
+            return;
         } else if (path.equals("/metrics")) {
             response = scrape(ctx, request.headers().get(HttpHeaderNames.ACCEPT));
         } else if (path.equals("/healthz")) {
@@ -71,6 +92,35 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             response = readiness();
         }
         respond(ctx, request, response, HttpUtil.isKeepAlive(request));
+    }
+
+    /** Revokes the one {@code subjects} named, answering once the broker has handed it to the nodes. */
+    private void revoke(ChannelHandlerContext ctx, FullHttpRequest request, List<String> subjects) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (subjects.size() != 1 || subjects.get(0).isEmpty()) {
+            respond(ctx, request, text(HttpResponseStatus.BAD_REQUEST, "name one subject: POST /revocations?subject=…"),
+                    keepAlive);
+            return;
+        }
+        Revocation revocation = new Revocation(subjects.get(0), Instant.ofEpochMilli(System.currentTimeMillis()));
+        // The request is released when this method returns: the answer needs only its method and version.
+        HttpMethod method = request.method();
+        HttpVersion version = request.protocolVersion();
+        topics.revoke(revocation).whenComplete((nodes, failure) -> {
+            FullHttpResponse response;
+            if (failure != null) {
+                log.warn("revocation not sent: {}", failure.toString());
+                response = text(HttpResponseStatus.SERVICE_UNAVAILABLE, "revocation not sent: broker unavailable");
+            } else {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("subject", revocation.subject());
+                body.put("at", revocation.at().toString());
+                body.put("nodes", nodes);
+                response = full(HttpResponseStatus.OK, "application/json",
+                        Unpooled.wrappedBuffer((JSONObjectUtils.toJSONString(body) + "\n").getBytes(StandardCharsets.UTF_8)));
+            }
+            respond(ctx, method, version, response, keepAlive);
+        });
     }
 
     private FullHttpResponse scrape(ChannelHandlerContext ctx, String accept) {
@@ -98,11 +148,16 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response,
                                 boolean keepAlive) {
-        if (request.method().equals(HttpMethod.HEAD)) {
+        respond(ctx, request.method(), request.protocolVersion(), response, keepAlive);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, HttpMethod method, HttpVersion version,
+                                FullHttpResponse response, boolean keepAlive) {
+        if (method.equals(HttpMethod.HEAD)) {
             response.content().clear();
         }
         if (keepAlive) {
-            if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            if (version.equals(HttpVersion.HTTP_1_0)) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
             ctx.writeAndFlush(response, ctx.voidPromise());

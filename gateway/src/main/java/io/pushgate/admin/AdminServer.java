@@ -14,6 +14,7 @@ import io.pushgate.config.AdminSettings;
 import io.pushgate.loops.Transport;
 import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.model.NodeStatus;
+import io.pushgate.topics.Topics;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * http   HttpServerCodec
  * body   HttpObjectAggregator   8 KiB: admin requests carry no body
- * admin  AdminHandler           /metrics, /healthz, /readyz
+ * admin  AdminHandler           /metrics, /healthz, /readyz, /revocations
  * </pre>
  *
  * <p>Thread rules: {@link #start} and {@link #close} from any thread.
@@ -42,11 +43,12 @@ public final class AdminServer implements AutoCloseable {
 
     /**
      * Binds {@code settings}' address (port 0: any free port) with the transport of the public port:
-     * {@code /metrics} from {@code metrics}, {@code /readyz} from {@code status} and the broker's health.
+     * {@code /metrics} from {@code metrics}, {@code /readyz} from {@code status} and the broker's
+     * health, {@code /revocations} through {@code topics}.
      */
     public static AdminServer start(AdminSettings settings, Transport transport, NodeMetrics metrics, Broker broker,
-                                    NodeStatus status) throws InterruptedException {
-        AdminHandler handler = new AdminHandler(metrics, broker, status);
+                                    Topics topics, NodeStatus status) throws InterruptedException {
+        AdminHandler handler = new AdminHandler(metrics, broker, topics, status);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-admin"),
                 transport.ioHandlers());
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -1,6 +1,7 @@
 package io.pushgate.auth;
 
 import io.pushgate.config.AuthSettings;
+import io.pushgate.model.Revocation;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -13,21 +14,23 @@ import java.util.List;
  * Decides one request: may this token publish to a topic, or read these topics. Asked once per
  * request (a publish, a read, the start of a stream), never per delivery. With no key configured
  * every request is allowed; with keys a publish needs a publish grant, and a read needs a
- * subscribe grant for every topic that is not public.
+ * subscribe grant for every topic that is not public. A token of a revoked subject issued before
+ * its revocation is refused ({@link Revocations}).
  *
  * <p>Thread rules: any thread.
  */
 public final class Access {
     /**
      * The outcome: allowed, or refused with its status (401 for the token, 403 for the topic) and a
-     * one-line reason. {@code until}: when an allowed read's token stops being valid ({@code exp}
-     * plus the leeway), null when it does not expire or no token was needed.
+     * one-line reason. For an allowed read with a token: {@code subject}, whom a revocation ends
+     * (null: the token names none), and {@code until}, when the token stops being valid ({@code exp}
+     * plus the leeway; null when it does not expire). Both null when no token was needed.
      */
-    public record Decision(int status, TokenVerifier.Failure failure, String reason, Instant until) {
-        static final Decision ALLOWED = new Decision(200, null, null, null);
+    public record Decision(int status, TokenVerifier.Failure failure, String reason, String subject, Instant until) {
+        static final Decision ALLOWED = new Decision(200, null, null, null, null);
 
         static Decision refused(int status, TokenVerifier.Failure failure, String reason) {
-            return new Decision(status, failure, reason, null);
+            return new Decision(status, failure, reason, null, null);
         }
 
         public boolean allowed() {
@@ -38,11 +41,13 @@ public final class Access {
     private final TokenVerifier verifier;
     private final List<TopicPattern> publicTopics;
     private final Duration leeway;
+    private final Revocations revocations;
 
-    private Access(TokenVerifier verifier, List<TopicPattern> publicTopics, Duration leeway) {
+    private Access(TokenVerifier verifier, List<TopicPattern> publicTopics, AuthSettings settings) {
         this.verifier = verifier;
         this.publicTopics = publicTopics;
-        this.leeway = leeway;
+        this.leeway = settings.leeway();
+        this.revocations = new Revocations(settings.revocationWindow(), Clock.systemUTC());
     }
 
     /** The access of {@code settings}; throws {@link IllegalArgumentException} naming what is wrong (a key file, a pattern). */
@@ -52,11 +57,16 @@ public final class Access {
             publicTopics.add(TopicPattern.parse(entry));
         }
         if (!settings.enabled()) {
-            return new Access(null, publicTopics, settings.leeway());
+            return new Access(null, publicTopics, settings);
         }
         return new Access(new TokenVerifier(settings.secretFile().orElse(null), settings.jwksFile().orElse(null),
                 settings.audience().orElse(null), settings.issuer().orElse(null), settings.leeway(), Clock.systemUTC()),
-                publicTopics, settings.leeway());
+                publicTopics, settings);
+    }
+
+    /** From now on, refuses the tokens of the revoked subject issued before {@code revocation}. */
+    public void revoked(Revocation revocation) {
+        revocations.add(revocation);
     }
 
     /** Whether tokens are checked at all. */
@@ -68,7 +78,7 @@ public final class Access {
         if (verifier == null) {
             return Decision.ALLOWED;
         }
-        TokenVerifier.Result result = verifier.verify(token);
+        TokenVerifier.Result result = verify(token);
         if (!result.ok()) {
             return Decision.refused(401, result.failure(), result.reason());
         }
@@ -90,7 +100,7 @@ public final class Access {
         if (restricted.isEmpty()) {
             return Decision.ALLOWED;
         }
-        TokenVerifier.Result result = verifier.verify(token);
+        TokenVerifier.Result result = verify(token);
         if (!result.ok()) {
             return Decision.refused(401, result.failure(), result.reason());
         }
@@ -99,7 +109,17 @@ public final class Access {
                 return Decision.refused(403, null, "token grants no subscribe to topic " + topic);
             }
         }
-        Instant expiresAt = result.principal().expiresAt();
-        return new Decision(200, null, null, expiresAt == null ? null : expiresAt.plus(leeway));
+        TokenVerifier.Principal principal = result.principal();
+        Instant expiresAt = principal.expiresAt();
+        return new Decision(200, null, null, principal.subject(), expiresAt == null ? null : expiresAt.plus(leeway));
+    }
+
+    /** The token verified, then held against the revocations. */
+    private TokenVerifier.Result verify(String token) {
+        TokenVerifier.Result result = verifier.verify(token);
+        if (result.ok() && revocations.refuses(result.principal().subject(), result.principal().issuedAt())) {
+            return TokenVerifier.Result.refused(TokenVerifier.Failure.REVOKED, "token revoked");
+        }
+        return result;
     }
 }

@@ -34,10 +34,15 @@ public final class TokenVerifier {
             JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
     /** Why a token was refused; the label of the auth-failure counter. */
-    public enum Failure { MISSING, MALFORMED, BAD_SIGNATURE, EXPIRED, NOT_YET_VALID, WRONG_AUDIENCE, WRONG_ISSUER, BAD_GRANTS }
+    public enum Failure { MISSING, MALFORMED, BAD_SIGNATURE, EXPIRED, NOT_YET_VALID, WRONG_AUDIENCE, WRONG_ISSUER, BAD_GRANTS,
+        /** Its subject was revoked after the token was issued (checked by {@link Access}). */
+        REVOKED }
 
-    /** Who a verified token speaks for: its {@code sub}, its {@code exp} (null: none) and its grants. */
-    public record Principal(String subject, Instant expiresAt, Grants grants) {
+    /**
+     * Who a verified token speaks for: its {@code sub} (null: none), when it was issued ({@code iat};
+     * null: not said), its {@code exp} (null: none) and its grants.
+     */
+    public record Principal(String subject, Instant issuedAt, Instant expiresAt, Grants grants) {
     }
 
     /** A verified principal, or the failure and a one-line reason (never the token itself). */
@@ -116,6 +121,8 @@ public final class TokenVerifier {
         } catch (IllegalArgumentException e) {
             return Result.refused(Failure.BAD_GRANTS, e.getMessage());
         }
-        return new Result(new Principal(claims.getSubject(), exp == null ? null : exp.toInstant(), grants), null, null);
+        Date iat = claims.getIssueTime();
+        return new Result(new Principal(claims.getSubject(), iat == null ? null : iat.toInstant(),
+                exp == null ? null : exp.toInstant(), grants), null, null);
     }
 }

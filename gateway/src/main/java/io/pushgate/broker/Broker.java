@@ -1,6 +1,7 @@
 package io.pushgate.broker;
 
 import io.pushgate.metrics.BrokerStats;
+import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
 
@@ -28,6 +29,9 @@ public interface Broker extends BrokerStats, AutoCloseable {
 
         /** The topics the node serves now (a snapshot), for a broker that (re)subscribes from scratch. */
         java.util.Collection<String> served();
+
+        /** A subject was revoked, on this node or another; on a broker thread; must not block. */
+        void onRevoked(Revocation revocation);
     }
 
     /** Starts delivering to {@code listener}; called once, before any other method. */
@@ -35,6 +39,14 @@ public interface Broker extends BrokerStats, AutoCloseable {
 
     /** Stores {@code text} as the next version of {@code topic} and delivers it to all nodes. */
     CompletionStage<TopicVersion> publish(String topic, byte[] text);
+
+    /**
+     * Hands {@code revocation} to the listener of every node, this one's included. Completes with
+     * the number of nodes it was handed to (what Redis counts as receivers; 1 for the embedded
+     * broker). Like a version, it is not stored: a node that was disconnected from the broker then
+     * does not hear it.
+     */
+    CompletionStage<Long> revoke(Revocation revocation);
 
     /** The latest version of {@code topic}, or {@code null} inside the stage when it has none. */
     CompletionStage<TopicVersion> latest(String topic);

@@ -1,7 +1,8 @@
 package io.pushgate.broker;
 
-import io.pushgate.model.TopicVersion;
 import io.pushgate.model.Epochs;
+import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,12 @@ public final class InMemoryBroker implements Broker {
             return next;
         });
         return CompletableFuture.completedFuture(published);
+    }
+
+    @Override
+    public CompletionStage<Long> revoke(Revocation revocation) {
+        listener.onRevoked(revocation);
+        return CompletableFuture.completedFuture(1L);
     }
 
     @Override

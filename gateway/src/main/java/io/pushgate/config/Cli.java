@@ -158,6 +158,12 @@ final class Cli {
             description = "Clock skew allowed on 'exp' and 'nbf' (default: ${DEFAULT-VALUE}).")
     String authLeeway;
 
+    @Option(names = "--auth-revocation-window",
+            defaultValue = "${env:PUSHGATE_AUTH_REVOCATION_WINDOW:-" + Defaults.AUTH_REVOCATION_WINDOW + "}",
+            description = "How long the tokens of a subject revoked on the admin port (POST /revocations) and issued "
+                    + "before it stay refused; make it at least your tokens' lifetime (default: ${DEFAULT-VALUE}).")
+    String authRevocationWindow;
+
     @Option(names = "--public-topics", split = ",", defaultValue = "${env:PUSHGATE_PUBLIC_TOPICS:-}",
             description = "Topics anyone may read without a token when keys are configured: names, prefixes ending in *, "
                     + "or *, comma-separated (default: none).")
@@ -218,7 +224,7 @@ final class Cli {
                         maxStreams, Units.duration(slowConsumerTimeout)),
                 redisSettings,
                 new AuthSettings(path(authSecretFile), path(authJwksFile), text(authAudience), text(authIssuer),
-                        Units.duration(authLeeway), nonBlank(publicTopics)),
+                        Units.duration(authLeeway), nonBlank(publicTopics), Units.duration(authRevocationWindow)),
                 new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace)));
     }
 

@@ -38,6 +38,7 @@ final class Defaults {
     public static final String HEADER_TIMEOUT = "10s";
 
     public static final String AUTH_LEEWAY = "30s";
+    public static final String AUTH_REVOCATION_WINDOW = "1h";
 
     public static final String DRAIN_TIMEOUT = "30s";
     public static final String DRAIN_GRACE = "1s";

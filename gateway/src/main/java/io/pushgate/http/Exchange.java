@@ -129,8 +129,9 @@ final class Exchange {
     }
 
     /** Hands the connection over to an SSE stream (see {@link Streams#open}); this exchange is the last. */
-    void openStream(Streams streams, List<String> names, boolean named, LastEventId resume, Instant until) {
-        streams.open(ctx, names, named, resume, until);
+    void openStream(Streams streams, List<String> names, boolean named, LastEventId resume, String subject,
+                    Instant until) {
+        streams.open(ctx, names, named, resume, subject, until);
         router.handedOver();
     }
 }

@@ -86,6 +86,7 @@ final class StreamResource implements Resource {
             List<String> fromQuery = exchange.query("lastEventId");
             lastEventId = fromQuery.isEmpty() ? null : fromQuery.get(0);
         }
-        exchange.openStream(streams, new ArrayList<>(topics), named, EventIds.parse(lastEventId), decision.until());
+        exchange.openStream(streams, new ArrayList<>(topics), named, EventIds.parse(lastEventId),
+                decision.subject(), decision.until());
     }
 }

@@ -15,10 +15,12 @@ public enum CloseReason {
     SLOW_CONSUMER,
     /** Its token expired (the stream got a {@code pushgate.closed} event saying so). */
     TOKEN_EXPIRED,
+    /** Its token's subject was revoked on the admin port (the stream got a {@code pushgate.closed} event). */
+    REVOKED,
     /** An unexpected exception on the stream (logged at ERROR). */
     ERROR;
 
-    /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code token_expired}, {@code error}. */
+    /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code token_expired}, {@code revoked}, {@code error}. */
     String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -121,6 +121,14 @@ public final class Node {
             log.warn("no auth key configured (--auth-secret-file, --auth-jwks-file): anyone who reaches this node "
                     + "may publish to and read every topic");
         }
+        // A revocation first refuses the subject's older tokens, then ends its streams: a client that
+        // reconnects at once with the token it had is refused.
+        topics.onRevoked(revocation -> {
+            access.revoked(revocation);
+            streams.endSubject(revocation.subject()).thenAccept(ended ->
+                    log.info("subject '{}' revoked: {} stream(s) ended on this node",
+                            revocation.subject().replaceAll("\\p{Cntrl}", "?"), ended));
+        });
         HttpService http = new HttpService(config.http(), access, topics, streams, errors, authFailures, lifecycle,
                 loops, tickers);
         metrics.bind(topics.hub(), streams, errors, authFailures, broker, workers,
@@ -132,7 +140,7 @@ public final class Node {
 
         server = PublicServer.bind(config.server(), transport, boss, workers, ByteBufAllocator.DEFAULT, http);
         opened.push(() -> server.close().awaitUninterruptibly());
-        admin = AdminServer.start(config.admin(), transport, metrics, broker, lifecycle);
+        admin = AdminServer.start(config.admin(), transport, metrics, broker, topics, lifecycle);
         opened.push(admin);
     }
 

@@ -113,7 +113,7 @@ final class LoopStreams implements LoopTicker.Task {
         // should Netty ever run channelInactive at once, the last stream moves into its slot.
         for (int i = 0; i < size; i++) {
             SseStream stream = streams[i];
-            if (stream.expires != 0 && stream.expires - now <= 0) {
+            if (stream.bearer != null && stream.bearer.expiredAt(now)) {
                 stream.endExpired();
             } else if (stream.lastWrite - silentSince <= 0) {
                 stream.heartbeat();
@@ -143,6 +143,20 @@ final class LoopStreams implements LoopTicker.Task {
             log.debug("closed {} streams unwritable for more than {} ms", expired.size(),
                     TimeUnit.NANOSECONDS.toMillis(slowNanos));
         }
+    }
+
+    /** Ends every stream of this loop opened with a token of {@code subject}; returns how many. */
+    int endSubject(String subject) {
+        int ended = 0;
+        // size is read on every step, as in tick: a stream that ends may leave the array.
+        for (int i = 0; i < size; i++) {
+            SseStream stream = streams[i];
+            if (stream.bearer != null && stream.bearer.is(subject)) {
+                stream.endRevoked();
+                ended++;
+            }
+        }
+        return ended;
     }
 
     /** Notes the streams open now as the ones a drain ends, batch by batch ({@link #endBatch}). */

@@ -47,12 +47,12 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     long lastWrite;
     /** Index in its {@link LoopStreams} while started and open; -1 otherwise. */
     int slot = -1;
-    /** System.nanoTime() when its token expires; 0: never. */
-    final long expires;
+    /** What it keeps of its token; null when it was opened without one. */
+    final Bearer bearer;
 
     SseStream(Topics topics, LoopStreams loopStreams, StreamCounts counts, String[] names, boolean named,
-              LastEventId resume, long expires) {
-        this.expires = expires;
+              LastEventId resume, Bearer bearer) {
+        this.bearer = bearer;
         this.topics = topics;
         this.loopStreams = loopStreams;
         this.counts = counts;
@@ -129,6 +129,13 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     void endExpired() {
         if (endable()) {
             end(CloseReason.TOKEN_EXPIRED, SseFrames.closed(ctx.alloc(), "token expired"));
+        }
+    }
+
+    /** Ends the stream of a revoked subject: an event that says so, the last chunk, then close. */
+    void endRevoked() {
+        if (endable()) {
+            end(CloseReason.REVOKED, SseFrames.closed(ctx.alloc(), "revoked"));
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -93,16 +94,15 @@ public final class Streams implements StreamStats {
      * {@code names}, events named by topic when {@code named}. Every other handler leaves the
      * pipeline. A stream opened while the node drains is ended at once with a {@code retry:}; one
      * whose token is valid {@code until} a time (null: no end) is ended then, with an event that
-     * says so. On the channel's loop.
+     * says so; one opened with a token of {@code subject} (null: no token, or a token without
+     * {@code sub}) is ended when the subject is revoked ({@link #endSubject}). On the channel's loop.
      */
-    public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume, Instant until) {
+    public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume, String subject,
+                     Instant until) {
         ctx.write(head(), ctx.voidPromise());
         ChannelPipeline pipeline = ctx.pipeline();
-        // The loop's tick compares nanoTime deadlines: the wall-clock expiry becomes one here.
-        long expires = until == null ? 0
-                : Math.max(1, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, until.toEpochMilli() - System.currentTimeMillis())));
         SseStream stream = new SseStream(topics, perLoop[loops.of(ctx.channel().eventLoop())], counts,
-                names.toArray(new String[0]), named, resume, expires);
+                names.toArray(new String[0]), named, resume, bearer(subject, until));
         pipeline.addLast("sse", stream);
         for (String name : new ArrayList<>(pipeline.names())) {
             if (!"sse".equals(name) && pipeline.context(name) != null) {
@@ -113,6 +113,29 @@ public final class Streams implements StreamStats {
         if (status.draining()) {
             stream.endWithRetry(retryMillis());
         }
+    }
+
+    /** What a stream keeps of its token; null without one, so a stream opened without a token keeps nothing. */
+    private static Bearer bearer(String subject, Instant until) {
+        if (subject == null && until == null) {
+            return null;
+        }
+        // The loop's tick compares nanoTime deadlines: the wall-clock expiry becomes one here.
+        long expires = until == null ? 0
+                : Math.max(1, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, until.toEpochMilli() - System.currentTimeMillis())));
+        return new Bearer(subject, expires);
+    }
+
+    /**
+     * Ends, on every loop, the streams opened with a token of {@code subject}, each with a last
+     * event {@code pushgate.closed: revoked}; completes with how many were ended.
+     */
+    public CompletableFuture<Integer> endSubject(String subject) {
+        AtomicInteger ended = new AtomicInteger();
+        return onEveryLoop(streams -> {
+            ended.addAndGet(streams.endSubject(subject));
+            return CompletableFuture.completedFuture(null);
+        }).thenApply(done -> ended.get());
     }
 
     /** The response head of a stream; also what a HEAD request gets. */

@@ -8,9 +8,13 @@ import io.pushgate.hub.Subscription;
 import io.pushgate.hub.TopicHub;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
+import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -19,7 +23,8 @@ import java.util.concurrent.CompletionStage;
  * subscribe and unsubscribe. It wires the {@link TopicHub} (local subscribers, fan-out) to the
  * {@link Broker} (where versions come from): versions the broker hears go to the hub, and the
  * broker is told when a topic gets its first local subscriber and loses its last one, so a node
- * receives only the topics it serves.
+ * receives only the topics it serves. Revocations travel the same way: sent through the broker to
+ * every node, each hands them to whoever asked to hear them (the streams, the token checks).
  *
  * <p>Thread rules: {@link #publish} and {@link #latest} on any thread; {@link #subscribe},
  * {@link #unsubscribe} and {@link #catchUp} on the subscriber's event loop; the listener methods
@@ -28,6 +33,7 @@ import java.util.concurrent.CompletionStage;
 public final class Topics implements Broker.Listener, TopicHub.Demand {
     private final Broker broker;
     private final TopicHub hub;
+    private final List<Consumer<Revocation>> revoked = new CopyOnWriteArrayList<>();
 
     public Topics(Broker broker, LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder recorder) {
         this.broker = broker;
@@ -51,6 +57,16 @@ public final class Topics implements Broker.Listener, TopicHub.Demand {
     public CompletionStage<TopicVersion> latest(String topic) {
         TopicVersion served = hub.latestServed(topic);
         return served != null ? CompletableFuture.completedFuture(served) : broker.latest(topic);
+    }
+
+    /** Revokes a subject on every node (this one's too); completes with the number of nodes it reached. */
+    public CompletionStage<Long> revoke(Revocation revocation) {
+        return broker.revoke(revocation);
+    }
+
+    /** {@code handler} hears every revocation from now on, on a broker thread; it must not block. */
+    public void onRevoked(Consumer<Revocation> handler) {
+        revoked.add(handler);
     }
 
     /**
@@ -90,6 +106,13 @@ public final class Topics implements Broker.Listener, TopicHub.Demand {
     @Override
     public void onState(TopicVersion version) {
         hub.onState(version);
+    }
+
+    @Override
+    public void onRevoked(Revocation revocation) {
+        for (Consumer<Revocation> handler : revoked) {
+            handler.accept(revocation);
+        }
     }
 
     @Override

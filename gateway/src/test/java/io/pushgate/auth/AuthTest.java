@@ -1,13 +1,10 @@
 package io.pushgate.auth;
 
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.pushgate.testing.PrometheusText;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
+import io.pushgate.testing.Tokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,11 +44,8 @@ class AuthTest {
         Files.deleteIfExists(secretFile);
     }
 
-    private static String token(Map<String, List<String>> grants, Instant expires) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder().subject("alice")
-                .expirationTime(Date.from(expires)).claim(Grants.CLAIM, grants).build());
-        jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
-        return jwt.serialize();
+    private static String token(Map<String, List<String>> grants, Instant expires) {
+        return Tokens.hs256(SECRET, Tokens.claims("alice", grants).expirationTime(Date.from(expires)).build());
     }
 
     private static String token(Map<String, List<String>> grants) throws Exception {
@@ -105,10 +99,9 @@ class AuthTest {
         HttpResponse<String> response = put(topic, "x", expired);
         assertEquals(401, response.statusCode());
         assertEquals("token expired\n", response.body());
-        SignedJWT foreign = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256),
+        String foreign = Tokens.hs256("another secret, also thirty-two bytes or more",
                 new JWTClaimsSet.Builder().claim(Grants.CLAIM, Map.of("publish", List.of("*"))).build());
-        foreign.sign(new MACSigner("another secret, also thirty-two bytes or more".getBytes(StandardCharsets.UTF_8)));
-        assertEquals(401, put(topic, "x", foreign.serialize()).statusCode());
+        assertEquals(401, put(topic, "x", foreign).statusCode());
     }
 
     @Test

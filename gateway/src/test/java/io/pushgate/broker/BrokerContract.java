@@ -1,13 +1,15 @@
 package io.pushgate.broker;
 
-import io.pushgate.model.TopicVersion;
 import io.pushgate.model.Epochs;
+import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -33,6 +35,12 @@ abstract class BrokerContract {
     static final class Recorder implements Broker.Listener {
         final Set<String> serving = ConcurrentHashMap.newKeySet();
         final List<TopicVersion> got = new CopyOnWriteArrayList<>();
+        final List<Revocation> revoked = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onRevoked(Revocation revocation) {
+            revoked.add(revocation);
+        }
 
         @Override
         public void onVersion(TopicVersion version) {
@@ -83,6 +91,15 @@ abstract class BrokerContract {
 
     TopicVersion publish(String topic, String text) throws Exception {
         return broker.publish(topic, utf8(text)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aRevocationReachesTheListenerOfTheNodeThatSentIt() throws Exception {
+        Revocation revocation = new Revocation("user 7\nwith odd ünïcode", Instant.ofEpochMilli(1_790_000_000_123L));
+        long nodes = broker.revoke(revocation).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertTrue(nodes >= 1, "reached " + nodes + " nodes");
+        await().atMost(Duration.ofSeconds(5)).until(() -> listener.revoked.contains(revocation));
+        assertEquals(List.of(revocation), listener.revoked, "once, subject and time intact");
     }
 
     @Test

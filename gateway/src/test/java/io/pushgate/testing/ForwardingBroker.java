@@ -2,6 +2,7 @@ package io.pushgate.testing;
 
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
 import java.util.concurrent.CompletionStage;
@@ -22,6 +23,11 @@ public class ForwardingBroker implements Broker {
     @Override
     public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
         return delegate.publish(topic, text);
+    }
+
+    @Override
+    public CompletionStage<Long> revoke(Revocation revocation) {
+        return delegate.revoke(revocation);
     }
 
     @Override

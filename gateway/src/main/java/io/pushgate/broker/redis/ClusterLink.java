@@ -125,6 +125,11 @@ final class ClusterLink implements RedisLink {
     }
 
     @Override
+    public CompletableFuture<Long> broadcast(byte[] channel, byte[] message) {
+        return commands.async().spublish(channel, message).toCompletableFuture();
+    }
+
+    @Override
     public CompletableFuture<Void> ping() {
         List<CompletableFuture<?>> pings = new ArrayList<>();
         pings.add(commands.async().ping().toCompletableFuture());

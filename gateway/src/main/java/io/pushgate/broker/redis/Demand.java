@@ -64,7 +64,15 @@ final class Demand implements SessionKeeper.Opening {
         dirty.clear();
         List<String> all = new ArrayList<>(listener.served());
         s.subscribed.addAll(all);
-        return subscribeThenRead(s, all);
+        // Revocations are heard by every node, whatever it serves, for the whole session.
+        CompletableFuture<Void> revocations = s.link.subscribe(List.of(layout.revocations()))
+                .orTimeout(commandTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((ok, failure) -> {
+                    if (failure != null) {
+                        sessions.lost(s, "subscribe to revocations failed: " + SessionKeeper.rootMessage(failure));
+                    }
+                }, sessions.control());
+        return subscribeThenRead(s, all).thenCombine(revocations, (read, subscribed) -> null);
     }
 
     @Override

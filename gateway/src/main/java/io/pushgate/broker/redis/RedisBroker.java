@@ -3,6 +3,7 @@ package io.pushgate.broker.redis;
 import io.lettuce.core.ScriptOutputType;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.RedisSettings;
+import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
 import java.nio.charset.StandardCharsets;
@@ -69,6 +70,16 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
+    public CompletionStage<Long> revoke(Revocation revocation) {
+        RedisLink link = sessions.active();
+        if (link == null) {
+            return unavailable();
+        }
+        return link.broadcast(layout.revocations(), layout.message(revocation))
+                .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
     public CompletionStage<TopicVersion> latest(String topic) {
         RedisLink link = sessions.active();
         if (link == null) {
@@ -77,12 +88,19 @@ public final class RedisBroker implements Broker {
         return layout.read(link.commands(), topic, settings.commandTimeout());
     }
 
-    private static CompletionStage<TopicVersion> unavailable() {
+    private static <T> CompletionStage<T> unavailable() {
         return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
     }
 
     /** A pub/sub message, on a Lettuce I/O thread. */
     private void deliver(byte[] message) {
+        if (RedisLayout.isRevocation(message)) {
+            Revocation r = layout.revocation(message);
+            if (r != null) {
+                listener.onRevoked(r);
+            }
+            return;
+        }
         TopicVersion v = layout.message(message);
         if (v != null) {
             listener.onVersion(v);

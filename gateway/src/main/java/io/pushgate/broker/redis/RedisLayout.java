@@ -3,6 +3,7 @@ package io.pushgate.broker.redis;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.pushgate.model.Epochs;
+import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicNames;
 import io.pushgate.model.TopicVersion;
 import org.slf4j.Logger;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -22,8 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
  * The Redis data layout of one deployment (README, "Redis mode", "Key layout"), in one place: a
  * topic's hash {@code <prefix>:{t}} ({@code epoch}, {@code version}, {@code ts}, {@code text}),
  * its channel {@code <prefix>:{t}:ch}, and the message {@code pushgate_publish} puts there,
- * {@code pushgate1 <topic> <epoch> <version> <micros>\n<text>}. Counts what it finds there that
- * is not in this layout.
+ * {@code pushgate1 <topic> <epoch> <version> <micros>\n<text>}; and the channel every node hears
+ * revocations on, {@code <prefix>:revocations}, with messages
+ * {@code pushgate-revoke1 <epoch millis>\n<subject>}. Counts what it finds there that is not in
+ * this layout.
  *
  * <p>Thread rules: any thread. Messages are parsed on Lettuce's I/O threads, from bytes: no String
  * decoding of the text.
@@ -32,6 +36,7 @@ final class RedisLayout {
     // Logged under RedisBroker's name, the one the broker's log lines have always carried.
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final byte[] MAGIC = "pushgate1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] REVOKE_MAGIC = "pushgate-revoke1 ".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_HEADER = 200;
     private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
 
@@ -48,6 +53,39 @@ final class RedisLayout {
 
     byte[] channel(String topic) {
         return bytes(prefix + ":{" + topic + "}:ch");
+    }
+
+    /** The channel of revocations: not a topic's (no hash tag; topic channels end in {@code :ch}). */
+    byte[] revocations() {
+        return bytes(prefix + ":revocations");
+    }
+
+    byte[] message(Revocation revocation) {
+        return bytes("pushgate-revoke1 " + revocation.at().toEpochMilli() + "\n" + revocation.subject());
+    }
+
+    /** Whether {@code message} is meant as a revocation (parse it with {@link #revocation}). */
+    static boolean isRevocation(byte[] message) {
+        return startsWith(message, REVOKE_MAGIC);
+    }
+
+    /** The revocation in {@code message}, or {@code null} (counted) when it is not one. */
+    Revocation revocation(byte[] message) {
+        int newline = -1;
+        for (int i = REVOKE_MAGIC.length; i < Math.min(message.length, MAX_HEADER); i++) {
+            if (message[i] == '\n') {
+                newline = i;
+                break;
+            }
+        }
+        long millis = newline < 0 ? -1
+                : digits(new String(message, REVOKE_MAGIC.length, newline - REVOKE_MAGIC.length, StandardCharsets.US_ASCII));
+        if (millis < 0 || newline + 1 >= message.length) {
+            skipped();
+            return null;
+        }
+        return new Revocation(new String(message, newline + 1, message.length - newline - 1, StandardCharsets.UTF_8),
+                Instant.ofEpochMilli(millis));
     }
 
     List<byte[]> channels(Collection<String> topics) {
@@ -67,17 +105,25 @@ final class RedisLayout {
     TopicVersion message(byte[] message) {
         TopicVersion v = parse(message);
         if (v == null) {
-            malformed.increment();
-            if (malformed.sum() == 1) {
-                log.warn("skipped a message that is not a pushgate version (further ones are only counted)");
-            }
+            skipped();
         }
         return v;
     }
 
+    private void skipped() {
+        malformed.increment();
+        if (malformed.sum() == 1) {
+            log.warn("skipped a message that is not a pushgate version or revocation (further ones are only counted)");
+        }
+    }
+
+    private static boolean startsWith(byte[] message, byte[] magic) {
+        return message.length >= magic.length && Arrays.equals(message, 0, magic.length, magic, 0, magic.length);
+    }
+
     /** The version in {@code message}, or {@code null} when it is not a pushgate message. */
     private static TopicVersion parse(byte[] message) {
-        if (message.length < MAGIC.length || !Arrays.equals(message, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+        if (!startsWith(message, MAGIC)) {
             return null;
         }
         int newline = -1;

@@ -45,6 +45,12 @@ interface RedisLink {
 
     void unsubscribe(List<byte[]> channels);
 
+    /**
+     * Sends {@code message} to every subscriber of {@code channel} (PUBLISH; SPUBLISH on a
+     * cluster, where the link subscribes with SSUBSCRIBE); completes with the number of receivers.
+     */
+    CompletableFuture<Long> broadcast(byte[] channel, byte[] message);
+
     /** PINGs every pub/sub connection of the link; fails when one does not answer. */
     CompletableFuture<Void> ping();
 

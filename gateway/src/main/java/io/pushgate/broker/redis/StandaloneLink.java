@@ -58,6 +58,11 @@ final class StandaloneLink implements RedisLink {
     }
 
     @Override
+    public CompletableFuture<Long> broadcast(byte[] channel, byte[] message) {
+        return commands.async().publish(channel, message).toCompletableFuture();
+    }
+
+    @Override
     public CompletableFuture<Void> ping() {
         return pubsub.async().ping().toCompletableFuture().thenApply(pong -> null);
     }
