@@ -184,8 +184,11 @@ expect_answer() {
   fi
 }
 
-# expect_stream WHAT FILE ID: FILE (a stream's head and first second, from curl -i) is
-# 200 text/event-stream and holds the version ID.
+# first_second URL FILE: the answer to GET URL, head and body, as far as it came within 1 s.
+first_second() { curl -s -N -i --max-time 1 "$1" | tr -d '\r' >"$2" || true; }
+
+# expect_stream WHAT FILE ID: FILE (from first_second) is 200 text/event-stream and holds the
+# version ID.
 expect_stream() {
   grep -q '^HTTP/[0-9.]* 200' "$2" && grep -qi '^content-type: text/event-stream' "$2" ||
     fail "$1: not 200 text/event-stream: $(head -c 300 "$2")"
@@ -206,11 +209,11 @@ authorization() {
   [ -n "$private_id" ] && [ -n "$public_id" ] || fail "$lb: PUT with a publish grant gave no version"
   expect_answer "$lb: private stream without a token" 401 "$lb_url/topics/$private/events"
   expect_answer "$lb: private stream with a token without its grant" 403 "$lb_url/topics/$private/events?access_token=$STRANGER_TOKEN"
-  # Both streams at once; each is read for 1 s.
-  curl -s -N -i --max-time 1 "$lb_url/topics/$private/events?access_token=$READ_TOKEN" | tr -d '\r' >"$WORK/auth-$lb-private.txt" &
+  # Both streams at once.
+  first_second "$lb_url/topics/$private/events?access_token=$READ_TOKEN" "$WORK/auth-$lb-private.txt" &
   local private_stream=$!
-  curl -s -N -i --max-time 1 "$lb_url/topics/$public/events" | tr -d '\r' >"$WORK/auth-$lb-public.txt" &
-  wait "$private_stream" $! || true
+  first_second "$lb_url/topics/$public/events" "$WORK/auth-$lb-public.txt" &
+  wait "$private_stream" $!
   expect_stream "$lb: private stream with its grant" "$WORK/auth-$lb-private.txt" "$private_id"
   expect_stream "$lb: public stream without a token" "$WORK/auth-$lb-public.txt" "$public_id"
   log "$lb: PUT without a token 401, without the grant 403, with it 200; $private stream without a token 401, without the grant 403, with it 200 and $private_id; $public stream without a token 200 and $public_id"
