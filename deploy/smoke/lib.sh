@@ -151,11 +151,28 @@ start_node() {
   log "node $name up: public ${NODE_PORT[$name]}, admin ${NODE_ADMIN[$name]} (pid ${NODE_PID[$name]})"
 }
 
-# deploy/systemd/pushgate.env with loopback addresses and this Redis, into $WORK/pushgate.env.
+# deploy/systemd/pushgate.env with loopback addresses, this Redis and a new HMAC secret made as
+# deploy/README.md says (in $SECRET_FILE), into $WORK/pushgate.env.
 template_env() {
+  SECRET_FILE=$WORK/secret
+  (umask 077 && head -c 48 /dev/urandom | base64 >"$SECRET_FILE")
   sed -e "s#10\.0\.0\.11#127.0.0.1#g" -e "s#redis://10\.0\.0\.5:6379#redis://127.0.0.1:$REDIS_PORT#" \
+    -e "s#^PUSHGATE_AUTH_SECRET_FILE=/etc/pushgate/secret\$#PUSHGATE_AUTH_SECRET_FILE=$SECRET_FILE#" \
     "$ROOT/deploy/systemd/pushgate.env" >"$WORK/pushgate.env"
+  grep -qx "PUSHGATE_AUTH_SECRET_FILE=$SECRET_FILE" "$WORK/pushgate.env" ||
+    fail "deploy/systemd/pushgate.env does not set PUSHGATE_AUTH_SECRET_FILE=/etc/pushgate/secret"
   NODE_ENV=$WORK/pushgate.env
+}
+
+# mint_token VAR [mint_token.py options]: sets VAR to a token signed with the nodes' secret; every
+# token is also kept in TOKENS, so that a test can look for each in the logs.
+TOKENS=()
+mint_token() {
+  local var=$1 token
+  shift
+  token=$(python3 "$ROOT/deploy/smoke/mint_token.py" --secret-file "$SECRET_FILE" "$@") || fail "mint_token.py $* failed"
+  TOKENS+=("$token")
+  printf -v "$var" %s "$token"
 }
 
 http_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@" || true; }
@@ -166,10 +183,13 @@ connections() {
     awk '/^pushgate_connections[{ ]/ { printf "%d", $NF; found = 1 } END { if (!found) printf "?" }'
 }
 
-# publish URL TOPIC TEXT: PUT, prints the version's event id (<version>-<epoch>).
+# publish URL TOPIC TEXT: PUT with $PUBLISH_TOKEN (when set), prints the version's event id
+# (<version>-<epoch>).
+PUBLISH_TOKEN=
 publish() {
-  local answer
-  answer=$(curl -sf --max-time 5 -X PUT --data-binary "$3" "$1/topics/$2") || fail "PUT $1/topics/$2 failed"
+  local answer auth=()
+  [ -z "$PUBLISH_TOKEN" ] || auth=(-H "Authorization: Bearer $PUBLISH_TOKEN")
+  answer=$(curl -sf --max-time 5 "${auth[@]}" -X PUT --data-binary "$3" "$1/topics/$2") || fail "PUT $1/topics/$2 failed"
   sed -n 's/.*"version":\([0-9]*\),"epoch":"\([a-z0-9]*\)".*/\1-\2/p' <<<"$answer"
 }
 

@@ -10,7 +10,8 @@
 #                           [--node-flags "--drain-timeout 30s --retry 1s --retry-jitter 2s"]
 #
 # The nodes run with deploy/systemd/pushgate.env (drain grace 3 s, drain timeout 30 s, retry: 1 s
-# plus up to 2 s of jitter) unless --node-flags overrides. Not part of CI: about 2 minutes.
+# plus up to 2 s of jitter, a secret file) unless --node-flags overrides; the publisher and the
+# streams carry tokens. Not part of CI: about 2 minutes.
 # Bounded by ROLLING_TIMEOUT (default 300 s); every process it starts is stopped on exit.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
@@ -41,6 +42,8 @@ where() { log "streams: node a $(connections a), node b $(connections b)"; }
 
 start_redis
 template_env
+mint_token PUBLISH_TOKEN --sub rolling-publisher --publish 'roll*' --ttl 1800
+mint_token READ_TOKEN --sub rolling-reader --subscribe 'roll*' --ttl 1800
 start_node a
 start_node b
 port=$(free_port)
@@ -57,7 +60,7 @@ for ((n = 0; n < topics; n++)); do publish "$lb_url" "roll$n" "start" >/dev/null
 
 CLIENT_LOG=$WORK/client.tsv
 : >"$CLIENT_LOG"
-LOGFILE=$WORK/client.log spawn python3 "$CLIENT" run --url "$lb_url/topics/roll{n}/events" \
+LOGFILE=$WORK/client.log spawn python3 "$CLIENT" run --url "$lb_url/topics/roll{n}/events?access_token=$READ_TOKEN" \
   --streams "$streams" --topics "$topics" --log "$CLIENT_LOG"
 deadline=$(($(date +%s) + 60))
 until [ "$(awk -F'\t' '$2 == "open" { s[$3] } END { print length(s) }' "$CLIENT_LOG")" = "$streams" ]; do
@@ -71,7 +74,8 @@ where
   i=0
   while :; do
     i=$((i + 1))
-    status=$(http_status -X PUT --data-binary "update $i" "$lb_url/topics/roll$((RANDOM % topics))")
+    status=$(http_status -H "Authorization: Bearer $PUBLISH_TOKEN" -X PUT --data-binary "update $i" \
+      "$lb_url/topics/roll$((RANDOM % topics))")
     printf '%s\t%s\n' "$(now)" "$status"
     sleep 0.1
   done

@@ -9,7 +9,11 @@
 #    published while it had no stream, and no version reaches it twice; no attempt fails (a
 #    browser's EventSource gives up on a 502/503);
 #  - HAProxy's /readyz check takes the draining node out of the pool;
-#  - the admin endpoints are not reachable through the LB.
+#  - the admin endpoints are not reachable through the LB;
+#  - the nodes run with keys (the secret file of pushgate.env, news.* public): a publish needs a
+#    token with its grant (401 with WWW-Authenticate without one, 403 without the grant), so does a
+#    private topic's stream (401, 403, else 200 and its version), a public topic's stream none;
+#    every publish and stream above carries a token, and no token reaches any log.
 # Needs: java 17, the built gateway/target/pushgate.jar, redis-server, nginx, haproxy, curl,
 # python3. Bounded by SMOKE_TIMEOUT (default 110 s); every process it starts is stopped on exit.
 # KEEP_WORK=1 keeps the temp dir (configs and logs) after a green run.
@@ -34,6 +38,9 @@ done
 # for 3 s (the LB health check needs up to 2.5 s to notice), then the streams are closed with a
 # retry: of 1-1.5 s.
 NODE_FLAGS=(--drain-grace 3s --drain-timeout 5s --retry 1s --retry-jitter 500ms)
+# Keys on: the nodes read the secret file that pushgate.env names (template_env makes one); news.*
+# may be read without a token.
+NODE_FLAGS+=(--public-topics 'news.*')
 
 CLIENT_LOG=
 # The first line of the client log for stream 0 of kind $1 (with id $2 if not empty) logged after
@@ -96,7 +103,9 @@ scenario() {
   EXPECTED=()
   LATENCIES=()
   : >"$CLIENT_LOG"
-  LOGFILE=$WORK/client-$lb.log spawn python3 "$CLIENT" run --url "$lb_url/topics/$TOPIC/events" --log "$CLIENT_LOG"
+  # The token in the query string, as a browser's EventSource carries it.
+  LOGFILE=$WORK/client-$lb.log spawn python3 "$CLIENT" run --url "$lb_url/topics/$TOPIC/events?access_token=$READ_TOKEN" \
+    --log "$CLIENT_LOG"
   local client=$!
   await_client open "" 10 >/dev/null || fail "$lb: no stream opened through the LB"
   local holder other
@@ -162,6 +171,54 @@ $want"
   start_node "$holder" "${NODE_PORT[$holder]}" "${NODE_ADMIN[$holder]}"
 }
 
+# expect_answer WHAT STATUS CURL_ARGS...: the answer has STATUS; a 401 also names the scheme and
+# the error (WWW-Authenticate: Bearer error="invalid_token").
+expect_answer() {
+  local what=$1 want=$2 head status
+  shift 2
+  head=$(curl -s -o /dev/null -D - --max-time 5 "$@" | tr -d '\r') || true
+  status=$(sed -n '1s#^HTTP/[0-9.]* \([0-9]*\).*#\1#p' <<<"$head")
+  [ "$status" = "$want" ] || fail "$what: ${status:-no answer}, expected $want"
+  if [ "$want" = 401 ] && ! grep -qix 'www-authenticate: Bearer error="invalid_token"' <<<"$head"; then
+    fail "$what: 401 without WWW-Authenticate: Bearer error=\"invalid_token\": $head"
+  fi
+}
+
+# first_second URL FILE: the answer to GET URL, head and body, as far as it came within 1 s.
+first_second() { curl -s -N -i --max-time 1 "$1" | tr -d '\r' >"$2" || true; }
+
+# expect_stream WHAT FILE ID: FILE (from first_second) is 200 text/event-stream and holds the
+# version ID.
+expect_stream() {
+  grep -q '^HTTP/[0-9.]* 200' "$2" && grep -qi '^content-type: text/event-stream' "$2" ||
+    fail "$1: not 200 text/event-stream: $(head -c 300 "$2")"
+  grep -qx "id: $3" "$2" || fail "$1: version $3 did not arrive within 1 s: $(head -c 500 "$2")"
+}
+
+# authorization LB LB_PORT: through the LB, a publish needs a token that grants it (401 without
+# one, 403 with one that does not); a private topic's stream needs a token that grants it (401,
+# 403, else 200 and its version); a public topic's stream needs none.
+authorization() {
+  local lb=$1 lb_url=http://127.0.0.1:$2 private=user.smoke.$1.inbox public=news.$1
+  local private_id public_id
+  expect_answer "$lb: PUT without a token" 401 -X PUT --data-binary x "$lb_url/topics/$private"
+  expect_answer "$lb: PUT with a token without a publish grant" 403 -H "Authorization: Bearer $READ_TOKEN" \
+    -X PUT --data-binary x "$lb_url/topics/$private"
+  private_id=$(publish "$lb_url" "$private" "for the inbox's reader only")
+  public_id=$(publish "$lb_url" "$public" "for anyone")
+  [ -n "$private_id" ] && [ -n "$public_id" ] || fail "$lb: PUT with a publish grant gave no version"
+  expect_answer "$lb: private stream without a token" 401 "$lb_url/topics/$private/events"
+  expect_answer "$lb: private stream with a token without its grant" 403 "$lb_url/topics/$private/events?access_token=$STRANGER_TOKEN"
+  # Both streams at once.
+  first_second "$lb_url/topics/$private/events?access_token=$READ_TOKEN" "$WORK/auth-$lb-private.txt" &
+  local private_stream=$!
+  first_second "$lb_url/topics/$public/events" "$WORK/auth-$lb-public.txt" &
+  wait "$private_stream" $!
+  expect_stream "$lb: private stream with its grant" "$WORK/auth-$lb-private.txt" "$private_id"
+  expect_stream "$lb: public stream without a token" "$WORK/auth-$lb-public.txt" "$public_id"
+  log "$lb: PUT without a token 401, without the grant 403, with it 200; $private stream without a token 401, without the grant 403, with it 200 and $private_id; $public stream without a token 200 and $public_id"
+}
+
 # Static checks: every PUSHGATE_ variable of the environment file is a flag of --help and the other
 # way round; every key of the sysctl file exists in this kernel.
 flags=$(java -jar "$JAR" --help | grep -o -- '--[a-z][a-z-]*=' | sed 's/^--//; s/=$//; s/-/_/g' |
@@ -174,8 +231,13 @@ done
 log "pushgate.env names every flag of --help; every sysctl key exists"
 
 start_redis
-# The nodes run with the example environment file (addresses templated), so its values must parse.
+# The nodes run with the example environment file (addresses and the secret file templated), so
+# its values must parse. Every publish carries PUBLISH_TOKEN, every stream READ_TOKEN;
+# STRANGER_TOKEN grants neither's topics.
 template_env
+mint_token PUBLISH_TOKEN --sub smoke-publisher --publish 'smoke-*' --publish 'user.*' --publish 'news.*' --ttl 600
+mint_token READ_TOKEN --sub smoke-reader --subscribe 'smoke-*' --subscribe 'user.smoke.*' --ttl 600
+mint_token STRANGER_TOKEN --sub smoke-stranger --subscribe 'user.other.*' --publish 'user.other.*' --ttl 600
 start_node a
 start_node b
 
@@ -184,6 +246,7 @@ template_nginx "$port" a b
 start_nginx "$port"
 log "nginx on $port (nginx -t passed)"
 scenario nginx "$port"
+authorization nginx "$port"
 stop_pid "$NGINX_PID"
 
 port=$(free_port)
@@ -191,14 +254,17 @@ template_haproxy "$port" a b
 start_haproxy "$port"
 log "haproxy on $port (haproxy -c passed)"
 scenario haproxy "$port"
+authorization haproxy "$port"
 grep -Eq 'pushgate_streams/pushgate-[12] is DOWN.*(Layer7 wrong status, code: 503|draining)' "$WORK/haproxy.log" ||
   fail "haproxy: no /readyz check took the draining node out: $(grep -i down "$WORK/haproxy.log" || true)"
 log "haproxy: the /readyz check marked the draining node DOWN: $(grep -o 'pushgate_streams/pushgate-[12] is DOWN, reason: [^,]*, code: [0-9]*' "$WORK/haproxy.log" | head -1)"
 stop_pid "$HAPROXY_PID"
 
-if grep -rl -- "$TOKEN_MARK" "$WORK" >/dev/null 2>&1; then
-  fail "a token from a query string reached a log: $(grep -rl -- "$TOKEN_MARK" "$WORK" | tr '\n' ' ')"
-fi
-log "no log line of nginx, HAProxy or the nodes holds the query-string token"
+for token in "$TOKEN_MARK" "${TOKENS[@]}"; do
+  if grep -rlF -- "$token" "$WORK" >/dev/null 2>&1; then
+    fail "a token reached a log: $(grep -rlF -- "$token" "$WORK" | tr '\n' ' ')"
+  fi
+done
+log "no log line of nginx, HAProxy or the nodes holds a token (${#TOKENS[@]} minted, 1 made up)"
 
 log "smoke test passed in $(($(date +%s) - started)) s"
