@@ -131,8 +131,8 @@ final class Cli {
     String writeBufferHigh;
 
     @Option(names = "--cors-origins", split = ",", defaultValue = "${env:PUSHGATE_CORS_ORIGINS:-}",
-            description = "Origins allowed to GET and PUT from a browser, comma-separated; '*' allows any; "
-                    + "empty allows none (default: '${DEFAULT-VALUE}').")
+            description = "Origins allowed to GET and PUT from a browser, comma-separated, with credentials (the "
+                    + "pushgate_token cookie); '*' allows any, without credentials; empty allows none (default: '${DEFAULT-VALUE}').")
     List<String> corsOrigins = new ArrayList<>();
 
     @Option(names = "--auth-secret-file", defaultValue = "${env:PUSHGATE_AUTH_SECRET_FILE:-}",

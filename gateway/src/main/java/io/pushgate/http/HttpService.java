@@ -92,18 +92,23 @@ public final class HttpService {
         return new HttpRouter(routes, errors, authFailures, status, overAcceptRate, keepAliveSeconds);
     }
 
+    /**
+     * Listed origins may send credentials (the {@code pushgate_token} cookie: {@code new
+     * EventSource(url, {withCredentials: true})}, {@code fetch(url, {credentials: 'include'})});
+     * {@code *} may not, so no page on any site can make a browser use its cookie here.
+     */
     private static CorsConfig cors(List<String> origins) {
         if (origins.isEmpty()) {
             return null;
         }
         CorsConfigBuilder builder = origins.contains("*")
                 ? CorsConfigBuilder.forAnyOrigin()
-                : CorsConfigBuilder.forOrigins(origins.toArray(new String[0]));
+                : CorsConfigBuilder.forOrigins(origins.toArray(new String[0])).allowCredentials();
         return builder
                 .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT)
                 .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, "Last-Event-ID", HttpHeaderNames.IF_NONE_MATCH,
                         HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.AUTHORIZATION)
-                .exposeHeaders(HttpHeaderNames.ETAG)
+                .exposeHeaders(HttpHeaderNames.ETAG, HttpHeaderNames.WWW_AUTHENTICATE)
                 .maxAge(600)
                 .build();
     }

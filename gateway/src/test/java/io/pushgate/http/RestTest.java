@@ -151,10 +151,28 @@ class RestTest {
         node.publish(topic, "x");
         HttpResponse<String> response = get("/topics/" + topic, "Origin", "https://app.example");
         assertEquals("https://app.example", response.headers().firstValue("access-control-allow-origin").orElseThrow());
-        assertTrue(response.headers().firstValue("access-control-expose-headers").orElseThrow().toLowerCase().contains("etag"));
+        assertTrue(response.headers().allValues("access-control-expose-headers").toString().toLowerCase().contains("etag"));
         try (var stream = io.pushgate.testing.SseClient.open(node.uri("/topics/" + topic + "/events"),
                 java.util.Map.of("Origin", "https://app.example"))) {
             assertEquals("https://app.example", stream.headers().firstValue("access-control-allow-origin").orElseThrow());
+            assertEquals("true", stream.headers().firstValue("access-control-allow-credentials").orElseThrow());
+        }
+    }
+
+    @Test
+    void listedOriginsMaySendCredentialsAndAnyOriginMayNot() {
+        HttpResponse<String> listed = method("OPTIONS", "/topics/x/events", "Origin", "https://app.example",
+                "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization");
+        assertEquals("https://app.example", listed.headers().firstValue("access-control-allow-origin").orElseThrow());
+        assertEquals("true", listed.headers().firstValue("access-control-allow-credentials").orElseThrow());
+        assertTrue(listed.headers().firstValue("access-control-allow-headers").orElseThrow().toLowerCase().contains("authorization"));
+        try (TestNode any = TestNode.start("--cors-origins", "*")) {
+            HttpResponse<String> preflight = TestNode.send(java.net.http.HttpRequest.newBuilder(any.uri("/topics/x/events"))
+                    .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "GET").build());
+            assertEquals("*", preflight.headers().firstValue("access-control-allow-origin").orElseThrow());
+            assertTrue(preflight.headers().firstValue("access-control-allow-credentials").isEmpty(),
+                    "a page of any site must not get a browser to send its cookie here");
         }
     }
 
