@@ -4,11 +4,15 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -43,7 +47,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The cost of checking one token ({@link TokenVerifier#verify}: parse, signature, times, grants),
  * paid once per request that needs one (a publish, a read, the start of a stream), never per
- * delivery: HS256 with a secret file, RS256 and ES256 with a JWKS file. Figures: µs per verify; recorded in
+ * delivery: HS256 with a secret file, RS256, ES256 and EdDSA (Ed25519) with a JWKS file. Figures: µs per verify; recorded in
  * {@code bench/RESULTS.md}, "Token verification (JMH)".
  */
 @State(Scope.Benchmark)
@@ -55,7 +59,7 @@ import java.util.concurrent.TimeUnit;
 public class TokenVerifyBenchmark {
     private static final String SECRET = "a benchmark secret of at least thirty-two bytes for HS256";
 
-    @Param({"HS256", "RS256", "ES256"})
+    @Param({"HS256", "RS256", "ES256", "EdDSA"})
     public String alg;
 
     private Path dir;
@@ -76,14 +80,16 @@ public class TokenVerifyBenchmark {
             signer = new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8));
         } else if (alg.equals("RS256")) {
             RSAKey key = new RSAKeyGenerator(2048).keyID("bench").generate();
-            Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(key.toPublicJWK()).toString());
-            verifier = new TokenVerifier(null, jwks, null, null, Duration.ofSeconds(30), Clock.systemUTC());
+            verifier = publicKeyVerifier(key.toPublicJWK());
             signer = new RSASSASigner(key);
-        } else {
+        } else if (alg.equals("ES256")) {
             ECKey key = new ECKeyGenerator(Curve.P_256).keyID("bench").generate();
-            Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(key.toPublicJWK()).toString());
-            verifier = new TokenVerifier(null, jwks, null, null, Duration.ofSeconds(30), Clock.systemUTC());
+            verifier = publicKeyVerifier(key.toPublicJWK());
             signer = new ECDSASigner(key);
+        } else {
+            OctetKeyPair key = new OctetKeyPairGenerator(Curve.Ed25519).keyID("bench").generate();
+            verifier = publicKeyVerifier(key.toPublicJWK());
+            signer = new Ed25519Signer(key);
         }
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.parse(alg)), claims);
         jwt.sign(signer);
@@ -91,6 +97,12 @@ public class TokenVerifyBenchmark {
         if (!verifier.verify(token).ok()) {
             throw new IllegalStateException("the benchmark's token does not verify");
         }
+    }
+
+    /** A verifier with {@code key} as the one public key of its JWKS file. */
+    private TokenVerifier publicKeyVerifier(JWK key) throws Exception {
+        Path jwks = Files.writeString(dir.resolve("jwks.json"), new JWKSet(key).toString());
+        return new TokenVerifier(null, jwks, null, null, Duration.ofSeconds(30), Clock.systemUTC());
     }
 
     @TearDown

@@ -21,9 +21,9 @@ import java.util.Set;
 /**
  * Verifies a JWT with Nimbus JOSE+JWT (no crypto of ours) against the keys of {@link KeyFiles},
  * then checks its times, audience and issuer and reads its grants. Algorithms are allow-listed
- * per key type: HS256/384/512 only with the secret file's key, RS/PS/ES with the JWKS file's
- * public keys; {@code alg: none} is refused, and a token HMAC-signed with a public key finds no
- * HMAC key but the secret, so its signature fails.
+ * per key type: HS256/384/512 only with the secret file's key, RS/PS/ES and EdDSA (Ed25519, see
+ * {@link EdDsaKeys}) with the JWKS file's public keys; {@code alg: none} is refused, and a token
+ * HMAC-signed with a public key finds no HMAC key but the secret, so its signature fails.
  *
  * <p>Thread rules: any thread; immutable but for the key files it reads again when they change.
  */
@@ -74,9 +74,14 @@ public final class TokenVerifier {
         }
         if (keys.hasPublicKeys()) {
             allowed.addAll(PUBLIC_KEY);
+            allowed.addAll(EdDsaKeys.ALGORITHMS);
         }
-        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(allowed,
-                (selector, context) -> selector.select(keys.keys())));
+        JWSVerificationKeySelector<SecurityContext> standard = new JWSVerificationKeySelector<>(allowed,
+                (selector, context) -> selector.select(keys.keys()));
+        processor.setJWSKeySelector((header, context) -> allowed.contains(header.getAlgorithm())
+                && EdDsaKeys.ALGORITHMS.contains(header.getAlgorithm())
+                ? EdDsaKeys.select(header, keys.keys()) : standard.selectJWSKeys(header, context));
+        processor.setJWSVerifierFactory(EdDsaKeys.verifiers());
         // Times, audience and issuer are checked below, each with its own reason.
         processor.setJWTClaimsSetVerifier(null);
         this.audience = audience;

@@ -5,11 +5,14 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.Ed25519Signer;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
@@ -43,6 +46,7 @@ class TokenVerifierTest {
     private static final Duration LEEWAY = Duration.ofSeconds(30);
     private static RSAKey rsa;
     private static ECKey ec;
+    private static OctetKeyPair ed;
 
     @TempDir
     Path dir;
@@ -51,6 +55,7 @@ class TokenVerifierTest {
     static void keys() throws JOSEException {
         rsa = new RSAKeyGenerator(2048).keyID("r1").generate();
         ec = new ECKeyGenerator(Curve.P_256).keyID("e1").generate();
+        ed = new OctetKeyPairGenerator(Curve.Ed25519).keyID("d1").generate();
     }
 
     private Path secretFile(String secret) throws Exception {
@@ -61,7 +66,7 @@ class TokenVerifierTest {
 
     private Path jwksFile() throws Exception {
         Path file = dir.resolve("jwks.json");
-        Files.writeString(file, new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString());
+        Files.writeString(file, new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK(), ed.toPublicJWK())).toString());
         return file;
     }
 
@@ -112,6 +117,33 @@ class TokenVerifierTest {
         assertTrue(verifier.verify(sign(new RSASSASigner(rsa), JWSAlgorithm.RS256, claims().build())).ok());
         assertTrue(verifier.verify(sign(new RSASSASigner(rsa), JWSAlgorithm.PS256, claims().build())).ok());
         assertTrue(verifier.verify(sign(new ECDSASigner(ec), JWSAlgorithm.ES256, claims().build())).ok());
+    }
+
+    @Test
+    void ed25519TokensAreAcceptedWithTheJwksFileUnderEitherAlgName() throws Exception {
+        TokenVerifier verifier = verifier(null, jwksFile(), null, null);
+        for (JWSAlgorithm alg : List.of(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519)) {
+            TokenVerifier.Result result = verifier.verify(sign(new Ed25519Signer(ed), alg, claims().build()));
+            assertTrue(result.ok(), alg + ": " + result.reason());
+            assertEquals("alice", result.principal().subject());
+        }
+        // Without a kid the key is found by its type and curve.
+        SignedJWT noKid = new SignedJWT(new JWSHeader(JWSAlgorithm.EdDSA), claims().build());
+        noKid.sign(new Ed25519Signer(new OctetKeyPair.Builder(ed).keyID(null).build()));
+        assertTrue(verifier.verify(noKid.serialize()).ok());
+    }
+
+    @Test
+    void ed25519TokensOfAnotherKeyOrWithoutAPublicKeyFileAreRefused() throws Exception {
+        OctetKeyPair other = new OctetKeyPairGenerator(Curve.Ed25519).keyID("d1").generate();
+        String foreign = sign(new Ed25519Signer(other), JWSAlgorithm.EdDSA, claims().build());
+        assertEquals(TokenVerifier.Failure.BAD_SIGNATURE, verifier(null, jwksFile(), null, null).verify(foreign).failure());
+        String good = sign(new Ed25519Signer(ed), JWSAlgorithm.EdDSA, claims().build());
+        assertEquals(TokenVerifier.Failure.BAD_SIGNATURE, hmacOnly().verify(good).failure());
+        // HMAC with the Ed25519 public key's bytes as the secret finds no such HMAC key.
+        String confused = sign(new MACSigner(ed.getX().decode()), JWSAlgorithm.HS256, claims().build());
+        assertEquals(TokenVerifier.Failure.BAD_SIGNATURE,
+                verifier(secretFile(SECRET), jwksFile(), null, null).verify(confused).failure());
     }
 
     @Test
