@@ -39,8 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code /pushgate.js} in a real headless Chromium against a node with a key file: the helper
- * refreshes a token before the server ends its stream, and re-creates an EventSource that gave up
- * for good (a 401, a 502 while its node is gone) with a fresh token after a backoff.
+ * refreshes a token before the server ends its stream, asks again at once when the server does end
+ * it ({@code pushgate.closed}), and re-creates an EventSource that gave up for good (a 401, a 502
+ * while its node is gone) with a fresh token after a backoff.
  *
  * <p>The page is the node's own {@code /pushgate.js} (same origin, so no CORS), with the helper
  * loaded into it as a script; its token callback hands out the tokens this test put in
@@ -133,6 +134,27 @@ class PushgateJsBrowserTest {
                 "the helper replaced the stream before the node ended it for its token");
         assertEquals(2L, number("asked"), "asked for the first token and one fresh one");
         assertEquals(List.of("connecting", "open", "connecting", "open"), list("states"));
+    }
+
+    @Test
+    void asksAgainWhenTheNodeEndsTheStreamForAnExpiredToken() throws Exception {
+        Node node = startNode(0);
+        String topic = topic();
+        publish(node, topic, "v1");
+        String cached = token(Instant.now().plusSeconds(4));
+        openHelper(node);
+        // A callback that caches its token gives the same one at the refresh: the helper keeps
+        // the stream, the node ends it at exp with pushgate.closed, and then it must ask again.
+        subscribe(List.of(topic), cached, cached, token(Instant.now().plusSeconds(600)));
+        awaitSeen(topic + "=v1");
+
+        await("the node to end the stream for its token", () -> node.streams().closed(CloseReason.TOKEN_EXPIRED) == 1);
+        publish(node, topic, "v2");
+        awaitSeen(topic + "=v2");
+        assertEquals(List.of(topic + "=v1", topic + "=v2"), list("seen"));
+        assertEquals(3L, number("asked"));
+        assertEquals(List.of("connecting", "open", "connecting", "open"), list("states"),
+                "re-created at once, not after a 401 and a backoff");
     }
 
     @Test
