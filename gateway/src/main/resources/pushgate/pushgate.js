@@ -57,6 +57,9 @@
   }
 
   function subscribe(options) {
+    if (typeof options.onMessage !== 'function') {
+      throw new TypeError('onMessage must be a function');
+    }
     const topics = [].concat(options.topics);
     if (topics.length === 0) {
       throw new TypeError('name at least one topic');
