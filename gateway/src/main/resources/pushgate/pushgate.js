@@ -70,7 +70,7 @@
       }
     });
     const base = (options.url || '').replace(/\/+$/, '');
-    // A valid name needs no escaping in a path (and the route would not match an escaped ':').
+    // A valid name needs no escaping in a path.
     const path = topics.length === 1 ? '/topics/' + topics[0] + '/events' : '/events';
 
     let lastEventId = options.lastEventId || '';
