@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * One request and the ways to answer it, handed to a {@link Resource}. Answers go out in request
@@ -58,6 +59,38 @@ final class Exchange {
 
     void respond(FullHttpResponse response) {
         router.respond(ctx, request, response);
+    }
+
+    /**
+     * Answers a representation tagged {@code etag}: {@code 304} when the request's
+     * {@code If-None-Match} names it, else {@code full}'s answer; both with the {@code ETag} and
+     * {@code cacheControl}.
+     */
+    void respondTagged(String etag, CharSequence cacheControl, Supplier<FullHttpResponse> full) {
+        String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        FullHttpResponse response;
+        if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+            response = Responses.empty(HttpResponseStatus.NOT_MODIFIED);
+            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        } else {
+            response = full.get();
+        }
+        response.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+        respond(response);
+    }
+
+    /** RFC 9110 If-None-Match: "*" or a list of entity tags, compared weakly. */
+    static boolean matches(String ifNoneMatch, String etag) {
+        for (String candidate : ifNoneMatch.split(",")) {
+            String tag = candidate.trim();
+            if (tag.startsWith("W/")) {
+                tag = tag.substring(2);
+            }
+            if (tag.equals("*") || tag.equals(etag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Answers with {@code status} and a one-line reason; counted and logged once at DEBUG. */

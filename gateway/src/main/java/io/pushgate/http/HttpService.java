@@ -55,7 +55,9 @@ public final class HttpService {
         }
         this.acceptRate = new AcceptRate(settings.acceptRate());
         this.cors = cors(settings.corsOrigins());
-        this.routes = new Routes(DemoPage.load(), new StreamResource(streams, access, settings.maxTopicsPerStream(), false),
+        this.routes = new Routes(StaticResource.load("/pushgate/demo.html", "text/html; charset=utf-8"),
+                StaticResource.load("/pushgate/pushgate.js", "text/javascript; charset=utf-8"),
+                new StreamResource(streams, access, settings.maxTopicsPerStream(), false),
                 new StreamResource(streams, access, settings.maxTopicsPerStream(), true), new TopicResource(topics, access));
         // Clients are told a whole second less than the idle close, so they stop reusing a connection
         // before it; below 2 s no whole second is less, so they are told nothing (0: no header).

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * <pre>
  * /  /index.html              the demo page
+ * /pushgate.js                the browser helper (subscribe, token refresh, re-creation)
  * /events?topic=a&amp;topic=b     a stream of several topics (named events)
  * /topics/{t}/events          a stream of one topic
  * /topics/{t}                 the latest text (GET, HEAD), a publish (PUT)
@@ -37,10 +38,11 @@ final class Routes {
 
     private final List<Route> routes;
 
-    Routes(Resource demo, Resource topicStream, Resource namedStream, Resource topic) {
+    Routes(Resource demo, Resource script, Resource topicStream, Resource namedStream, Resource topic) {
         this.routes = List.of(
                 new Route("/", "", false, demo),
                 new Route("/index.html", "", false, demo),
+                new Route("/pushgate.js", "", false, script),
                 new Route("/events", "", false, namedStream),
                 new Route("/topics/", "/events", true, topicStream),
                 new Route("/topics/", "", true, topic));

@@ -63,38 +63,10 @@ final class TopicResource implements Resource {
             } else if (latest == null) {
                 exchange.fail(HttpResponseStatus.NOT_FOUND, "topic has no version yet");
             } else {
-                exchange.respond(text(exchange, latest));
+                exchange.respondTagged(etag(latest), HttpHeaderValues.NO_CACHE, () -> Responses.full(HttpResponseStatus.OK,
+                        "text/plain; charset=utf-8", Unpooled.wrappedBuffer(latest.text())));
             }
         });
-    }
-
-    private static FullHttpResponse text(Exchange exchange, TopicVersion latest) {
-        String etag = etag(latest);
-        String ifNoneMatch = exchange.request().headers().get(HttpHeaderNames.IF_NONE_MATCH);
-        FullHttpResponse response;
-        if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
-            response = Responses.empty(HttpResponseStatus.NOT_MODIFIED);
-            response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
-        } else {
-            response = Responses.full(HttpResponseStatus.OK, "text/plain; charset=utf-8",
-                    Unpooled.wrappedBuffer(latest.text()));
-        }
-        response.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
-        return response;
-    }
-
-    /** RFC 9110 If-None-Match: "*" or a list of entity tags, compared weakly. */
-    static boolean matches(String ifNoneMatch, String etag) {
-        for (String candidate : ifNoneMatch.split(",")) {
-            String tag = candidate.trim();
-            if (tag.startsWith("W/")) {
-                tag = tag.substring(2);
-            }
-            if (tag.equals("*") || tag.equals(etag)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void publish(Exchange exchange, String topic) {

@@ -3,6 +3,7 @@ package io.pushgate.browser;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.NodeConfig;
 import io.pushgate.node.Node;
+import io.pushgate.testing.Chromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,23 +13,16 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,22 +30,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The demo page in a real headless Chromium against a real node: what a browser's own
- * {@code EventSource} makes of the stream (multi-line texts, the latest version on load, reconnect
- * with {@code Last-Event-ID}), and the page's publish box.
- *
- * <p>Uses the Debian packages' {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver}, named
- * explicitly so that Selenium Manager never looks for (or downloads) a browser or driver. A missing
- * browser fails the class: CI installs it, so skipping would only hide a broken setup.
+ * {@code EventSource} (through {@code /pushgate.js}) makes of the stream (multi-line texts, the
+ * latest version on load, reconnect with {@code Last-Event-ID}), and the page's publish box.
  */
 class DemoPageBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Duration DEADLINE = Duration.ofSeconds(10);
     private static final Pattern VERSION = Pattern.compile("\"version\":(\\d+)");
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":\"([0-9a-z]+)\"");
 
     private static Node server;
-    private static Path profile;
+    private static Chromium chromium;
     private static ChromeDriver driver;
     private static HttpClient http;
 
@@ -59,39 +47,23 @@ class DemoPageBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install the chromium package");
-        assertTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: install chromium-driver");
+        chromium = Chromium.start();
+        driver = chromium.driver;
         // Short retry hints so the reconnect test does not wait for the default 1-3 s.
         server = Node.start(NodeConfig.parse("--port", "0", "--admin-port", "0",
                 "--retry", "200ms", "--retry-jitter", "100ms"), new InMemoryBroker());
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build();
-        profile = Files.createTempDirectory("pushgate-chromium-");
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--disable-dev-shm-usage", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build();
-        driver = new ChromeDriver(service, options);
     }
 
     @AfterAll
-    static void stop() throws IOException {
+    static void stop() {
         try {
-            if (driver != null) {
-                driver.quit();
+            if (chromium != null) {
+                chromium.close();
             }
         } finally {
             if (server != null) {
                 server.close().join();
-            }
-            if (profile != null) {
-                try (Stream<Path> files = Files.walk(profile)) {
-                    files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-                }
             }
         }
     }

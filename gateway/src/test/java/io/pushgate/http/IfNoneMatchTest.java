@@ -9,10 +9,10 @@ class IfNoneMatchTest {
 
     @Test
     void ifNoneMatchComparesWeaklyAndAcceptsLists() {
-        assertTrue(TopicResource.matches("\"1-a\"", "\"1-a\""));
-        assertTrue(TopicResource.matches("W/\"1-a\"", "\"1-a\""));
-        assertTrue(TopicResource.matches("\"0-a\", \"1-a\"", "\"1-a\""));
-        assertTrue(TopicResource.matches("*", "\"1-a\""));
-        assertFalse(TopicResource.matches("\"2-a\"", "\"1-a\""));
+        assertTrue(Exchange.matches("\"1-a\"", "\"1-a\""));
+        assertTrue(Exchange.matches("W/\"1-a\"", "\"1-a\""));
+        assertTrue(Exchange.matches("\"0-a\", \"1-a\"", "\"1-a\""));
+        assertTrue(Exchange.matches("*", "\"1-a\""));
+        assertFalse(Exchange.matches("\"2-a\"", "\"1-a\""));
     }
 }

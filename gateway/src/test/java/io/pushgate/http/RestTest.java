@@ -8,10 +8,12 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The non-stream endpoints over real sockets. */
@@ -119,6 +121,26 @@ class RestTest {
         assertEquals(200, page.statusCode());
         assertEquals("text/html; charset=utf-8", page.headers().firstValue("content-type").orElseThrow());
         assertTrue(page.body().contains("EventSource") || page.body().contains("pushgate"), page.body());
+    }
+
+    @Test
+    void browserHelperIsServedCacheableWithAnETag() {
+        HttpResponse<String> script = get("/pushgate.js");
+        assertEquals(200, script.statusCode());
+        assertEquals("text/javascript; charset=utf-8", script.headers().firstValue("content-type").orElseThrow());
+        assertEquals("max-age=300", script.headers().firstValue("cache-control").orElseThrow());
+        assertTrue(script.body().contains("Pushgate"), script.body());
+        String etag = script.headers().firstValue("etag").orElseThrow();
+        assertTrue(etag.matches("\"[0-9a-f]{24}\""), etag);
+
+        HttpResponse<String> revalidated = get("/pushgate.js", "If-None-Match", etag);
+        assertEquals(304, revalidated.statusCode());
+        assertEquals(etag, revalidated.headers().firstValue("etag").orElseThrow());
+        HttpResponse<String> head = method("HEAD", "/pushgate.js");
+        assertEquals(200, head.statusCode());
+        assertEquals(script.body().getBytes(StandardCharsets.UTF_8).length,
+                Integer.parseInt(head.headers().firstValue("content-length").orElseThrow()));
+        assertNotEquals(etag, get("/").headers().firstValue("etag").orElseThrow(), "each file has its own tag");
     }
 
     @Test

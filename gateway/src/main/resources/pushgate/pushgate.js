@@ -1,0 +1,255 @@
+/*
+ * pushgate.js: subscribes a page to pushgate topics and keeps it subscribed. Plain ES2017, no
+ * dependency, no build step; served by every pushgate node at /pushgate.js.
+ *
+ *   const sub = Pushgate.subscribe({
+ *     url: '',                               // the gateway's origin; '' for the page's own
+ *     topics: ['news', 'weather'],           // or one name: 'news'
+ *     token: async () => (await fetch('/my-token')).text(),   // optional: null means signed out
+ *     onMessage: (topic, text, id) => render(topic, text),
+ *     onState: (state, detail) => show(state),                // optional
+ *     lastEventId: sessionStorage.lastId,    // optional: resume from an id seen before
+ *   });
+ *   sub.close();
+ *
+ * What it adds to a bare EventSource:
+ * - the token travels as the access_token query parameter (EventSource cannot set headers);
+ * - before the token's exp it asks for a fresh one and re-creates the stream with it, and it does
+ *   the same when the server ends a stream with `event: pushgate.closed` (token expired);
+ * - an EventSource that gave up for good (readyState CLOSED: a 401, 403 or 502, any answer but
+ *   200 text/event-stream) is re-created with a fresh token after a jittered exponential backoff;
+ * - every re-created stream carries the last event id seen (the lastEventId query parameter), so
+ *   the server sends at once whatever is newer: no version is missed across a re-creation.
+ * The EventSource's own reconnects (readyState CONNECTING, e.g. after a network error or a node's
+ * drain) are left to it: it sends Last-Event-ID itself and follows the server's retry: hint.
+ *
+ * States given to onState: 'connecting' (a new EventSource), 'open', 'reconnecting' (the
+ * EventSource retries by itself), 'waiting' (re-creation after detail ms of backoff),
+ * 'signed-out' (the token callback threw, rejected or gave null; detail: the error, if any; it is
+ * asked again after the backoff, so a user who signs in, e.g. in another tab, is picked up without
+ * a reload), 'closed' (close() was called).
+ */
+(function (global) {
+  'use strict';
+
+  const TOPIC_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+  const RETRY_BASE_MS = 1000;
+  const RETRY_CAP_MS = 30000;
+  // A stream that stayed open this long (or delivered an event) was healthy: backoff starts over.
+  const HEALTHY_MS = 10000;
+  // Refresh a token 30 s before its exp, or 10% of its remaining life before it when that is less,
+  // so a short-lived token (say 1 min) is not refreshed at once and then again in a loop.
+  const REFRESH_AHEAD_MS = 30000;
+  const REFRESH_AHEAD_SHARE = 0.1;
+  const MAX_TIMEOUT_MS = 0x7fffffff; // setTimeout's largest delay (about 24 days)
+  const CLOSED_EVENT = 'pushgate.closed';
+
+  /** The JWT's exp in ms since the epoch, or null. Not verified: only the server can, and does. */
+  function expiryOf(token) {
+    try {
+      const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const bytes = Uint8Array.from(atob(payload), function (c) { return c.charCodeAt(0); });
+      const exp = JSON.parse(new TextDecoder().decode(bytes)).exp;
+      return typeof exp === 'number' ? exp * 1000 : null;
+    } catch (e) {
+      return null; // not a JWT we can read: rely on the server's pushgate.closed and 401
+    }
+  }
+
+  function subscribe(options) {
+    if (typeof options.onMessage !== 'function') {
+      throw new TypeError('onMessage must be a function');
+    }
+    const topics = [].concat(options.topics);
+    if (topics.length === 0) {
+      throw new TypeError('name at least one topic');
+    }
+    topics.forEach(function (topic) {
+      if (!TOPIC_NAME.test(topic)) {
+        throw new TypeError('invalid topic name (allowed: [A-Za-z0-9._:-]{1,128}): ' + topic);
+      }
+    });
+    const base = (options.url || '').replace(/\/+$/, '');
+    // A valid name needs no escaping in a path.
+    const path = topics.length === 1 ? '/topics/' + topics[0] + '/events' : '/events';
+
+    let lastEventId = options.lastEventId || '';
+    let source = null;   // the current EventSource, or null
+    let token = null;    // the token it was opened with
+    let timer = null;    // the one pending timer: a token refresh or a backoff
+    let asking = false;  // a token request is in flight
+    let closed = false;  // close() was called
+    let attempt = 0;     // re-creations since the last healthy stream
+    let delivered = false;
+    let openedAt = 0;
+
+    function report(state, detail) {
+      if (options.onState) {
+        try {
+          options.onState(state, detail);
+        } catch (e) {
+          console.error('pushgate: onState threw', e);
+        }
+      }
+    }
+
+    function clearTimer() {
+      clearTimeout(timer);
+      timer = null;
+    }
+
+    function drop() {
+      if (source) {
+        source.close();
+        source = null;
+      }
+    }
+
+    function url() {
+      const query = new URLSearchParams();
+      if (topics.length > 1) {
+        topics.forEach(function (topic) { query.append('topic', topic); });
+      }
+      if (token) {
+        query.set('access_token', token);
+      }
+      // Read by the server only when there is no Last-Event-ID header, i.e. on a new EventSource.
+      if (lastEventId) {
+        query.set('lastEventId', lastEventId);
+      }
+      const q = query.toString();
+      return base + path + (q ? '?' + q : '');
+    }
+
+    /** Asks for a token (when there is a callback), then re-creates the stream with it. */
+    async function renew() {
+      if (closed || asking) {
+        return;
+      }
+      clearTimer();
+      let fresh = null;
+      let failure;
+      if (options.token) {
+        asking = true;
+        try {
+          fresh = await options.token();
+        } catch (e) {
+          failure = e;
+        } finally {
+          asking = false;
+        }
+        if (closed) {
+          return;
+        }
+        if (!fresh) {
+          drop();
+          report('signed-out', failure);
+          retryLater();
+          return;
+        }
+        if (fresh === token && source && source.readyState !== EventSource.CLOSED) {
+          // The same token again (a cache in the callback): keep the stream; at its exp the server
+          // ends it with pushgate.closed and the callback is asked again.
+          return;
+        }
+      }
+      open(fresh);
+    }
+
+    /** Full jitter: a random delay below min(cap, base * 2^attempt); spreads a crowd's retries. */
+    function retryLater() {
+      if (delivered || (openedAt && Date.now() - openedAt >= HEALTHY_MS)) {
+        attempt = 0;
+      }
+      delivered = false;
+      openedAt = 0;
+      const delay = Math.round(Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * Math.pow(2, attempt)));
+      attempt++;
+      report('waiting', delay);
+      clearTimer();
+      timer = setTimeout(renew, delay);
+    }
+
+    function scheduleRefresh() {
+      const exp = token && expiryOf(token);
+      const remaining = exp ? exp - Date.now() : 0;
+      if (remaining <= 0) {
+        return; // no exp, or expired by this page's clock: the server's 401 or pushgate.closed tell
+      }
+      const delay = remaining - Math.min(REFRESH_AHEAD_MS, remaining * REFRESH_AHEAD_SHARE);
+      timer = setTimeout(renew, Math.min(delay, MAX_TIMEOUT_MS));
+    }
+
+    function open(fresh) {
+      // Close the old stream, then open the new one (not the other way round): two streams at once
+      // would take two of the ~6 connections a browser allows per host over HTTP/1.1 and could
+      // deliver an event twice; the gap loses nothing, as the new stream carries lastEventId and
+      // the server sends at once any version newer than it.
+      drop();
+      clearTimer();
+      token = fresh;
+      delivered = false;
+      openedAt = 0;
+      report('connecting');
+      const es = new EventSource(url());
+      source = es;
+      es.onopen = function () {
+        if (es === source) {
+          openedAt = Date.now();
+          report('open');
+        }
+      };
+      es.onerror = function () {
+        if (es !== source) {
+          return;
+        }
+        if (es.readyState === EventSource.CLOSED) {
+          drop(); // it gave up for good (an answer but 200 text/event-stream): ours to re-create
+          retryLater();
+        } else {
+          report('reconnecting'); // it retries by itself, with Last-Event-ID
+        }
+      };
+      const deliver = function (topic) {
+        return function (e) {
+          if (es !== source) {
+            return;
+          }
+          lastEventId = e.lastEventId;
+          delivered = true;
+          options.onMessage(topic, e.data, e.lastEventId);
+        };
+      };
+      if (topics.length === 1) {
+        es.onmessage = deliver(topics[0]);
+      } else {
+        topics.forEach(function (topic) { es.addEventListener(topic, deliver(topic)); });
+      }
+      es.addEventListener(CLOSED_EVENT, function () {
+        if (es === source) {
+          drop(); // the server ends the stream: its token expired before a refresh replaced it
+          renew();
+        }
+      });
+      scheduleRefresh();
+    }
+
+    renew();
+    return {
+      /** The id of the last event delivered: keep it to resume a later subscription. */
+      get lastEventId() {
+        return lastEventId;
+      },
+      close: function () {
+        if (!closed) {
+          closed = true;
+          clearTimer();
+          drop();
+          report('closed');
+        }
+      },
+    };
+  }
+
+  global.Pushgate = Object.freeze({ subscribe: subscribe });
+})(typeof self !== 'undefined' ? self : this);
