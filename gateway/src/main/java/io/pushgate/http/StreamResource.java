@@ -26,7 +26,7 @@ import java.util.Set;
  * <p>Thread rules: one shared instance per route, on the request's loop.
  */
 final class StreamResource implements Resource {
-    static final String INVALID_TOPIC = "invalid topic name (allowed: [A-Za-z0-9._:-]{1,128})";
+    static final String INVALID_TOPIC = "invalid topic name (allowed: " + TopicNames.RULE + ")";
     private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD);
 
     private final Streams streams;

@@ -11,6 +11,15 @@ class TopicNamesTest {
     void acceptsTheAllowedAlphabet() {
         assertTrue(TopicNames.isValid("Az09._:-"));
         assertTrue(TopicNames.isValid("x".repeat(128)));
+        assertTrue(TopicNames.isValid("pushgate"), "only the prefix with its dot is reserved");
+        assertTrue(TopicNames.isValid("pushgate-news"));
+        assertTrue(TopicNames.isValid("my.pushgate.closed"));
+    }
+
+    @Test
+    void rejectsTheGatewaysOwnEventNames() {
+        assertFalse(TopicNames.isValid("pushgate.closed"));
+        assertFalse(TopicNames.isValid("pushgate."));
     }
 
     @Test
