@@ -90,7 +90,8 @@ final class Cli {
     String retryJitter;
 
     @Option(names = "--max-streams", defaultValue = "${env:PUSHGATE_MAX_STREAMS:-" + Defaults.MAX_STREAMS + "}",
-            description = "Open SSE streams per node; more get 503 + Retry-After (default: ${DEFAULT-VALUE}).")
+            description = "Open SSE streams per node; more are refused for now (200 text/event-stream with a retry:) "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
     @Option(names = "--max-topics-per-stream", defaultValue = "${env:PUSHGATE_MAX_TOPICS_PER_STREAM:-" + Defaults.MAX_TOPICS_PER_STREAM + "}",
@@ -102,7 +103,8 @@ final class Cli {
     String maxText;
 
     @Option(names = "--accept-rate", defaultValue = "${env:PUSHGATE_ACCEPT_RATE:-" + Defaults.ACCEPT_RATE + "}",
-            description = "New connections per second; above it requests get 429; 0 = no limit (default: ${DEFAULT-VALUE}).")
+            description = "New connections per second; above it a stream is refused for now (200 text/event-stream with a "
+                    + "retry:), other requests get 429; 0 = no limit (default: ${DEFAULT-VALUE}).")
     int acceptRate;
 
     @Option(names = "--max-initial-line", defaultValue = "${env:PUSHGATE_MAX_INITIAL_LINE:-" + Defaults.MAX_INITIAL_LINE + "}",

@@ -21,6 +21,11 @@ public record StreamSettings(Duration heartbeat, Duration retry, Duration retryJ
         }
     }
 
+    /** These settings with another stream cap. */
+    public StreamSettings withMaxStreams(int cap) {
+        return new StreamSettings(heartbeat, retry, retryJitter, cap, slowConsumerTimeout);
+    }
+
     /** A reconnect delay for one client: the base plus a random jitter. Any thread. */
     public long retryMillis() {
         long jitter = retryJitter.toMillis();

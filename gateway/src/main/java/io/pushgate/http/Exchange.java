@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.pushgate.auth.Access;
+import io.pushgate.metrics.StreamRefusal;
 import io.pushgate.sse.Streams;
 import io.pushgate.wire.LastEventId;
 import org.slf4j.Logger;
@@ -103,6 +104,14 @@ final class Exchange {
         FullHttpResponse response = Responses.text(status, reason);
         response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)));
         router.fail(ctx, request, response, reason, false);
+    }
+
+    /**
+     * Refuses a stream for now, the way a browser's EventSource survives ({@code 200
+     * text/event-stream}, a jittered {@code retry:}, the end; README "Limits and refusals").
+     */
+    void refuseStream(StreamRefusal reason, String why) {
+        router.refuseStream(ctx, request, reason, why);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.metrics.AuthFailures;
+import io.pushgate.metrics.StreamRefusal;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.model.NodeStatus;
 import org.slf4j.Logger;
@@ -22,6 +23,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Takes each whole request of a connection to its {@link Resource} through the {@link Routes}
@@ -41,6 +43,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final AuthFailures authFailures;
     private final NodeStatus status;
     private final boolean overAcceptRate;
+    /** The {@code retry:} of a refused stream: the streams' base plus a jitter. */
+    private final LongSupplier retryMillis;
     /** The Keep-Alive header's value, or null when none is sent. */
     private final String keepAliveTimeout;
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>(0);
@@ -49,8 +53,9 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** {@code keepAliveSeconds}: how long an idle kept-alive connection stays, told to clients; 0 tells nothing. */
     HttpRouter(Routes routes, HttpErrors errors, AuthFailures authFailures, NodeStatus status, boolean overAcceptRate,
-               long keepAliveSeconds) {
+               long keepAliveSeconds, LongSupplier retryMillis) {
         super(false);
+        this.retryMillis = retryMillis;
         this.routes = routes;
         this.errors = errors;
         this.authFailures = authFailures;
@@ -98,15 +103,19 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             return;
         }
-        if (overAcceptRate) {
-            FullHttpResponse response = Responses.text(HttpResponseStatus.TOO_MANY_REQUESTS,
-                    "too many new connections, retry later");
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-            fail(ctx, request, response, "over the accept rate", true);
-            return;
-        }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         Routes.Match match = routes.match(uri.path());
+        if (overAcceptRate) {
+            if (match != null && match.resource().streams() && request.method().equals(HttpMethod.GET)) {
+                refuseStream(ctx, request, StreamRefusal.ACCEPT_RATE, "too many new connections, retry later");
+            } else {
+                FullHttpResponse response = Responses.text(HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "too many new connections, retry later");
+                response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+                fail(ctx, request, response, "over the accept rate", true);
+            }
+            return;
+        }
         if (match == null) {
             fail(ctx, request, Responses.text(HttpResponseStatus.NOT_FOUND, "no such resource"), "no such resource", false);
             return;
@@ -180,6 +189,13 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             Responses.closing(response);
         }
         respond(ctx, request, response);
+    }
+
+    /** Refuses a stream for now (see {@link Exchange#refuseStream}): counted by reason, logged at DEBUG, connection closed. */
+    void refuseStream(ChannelHandlerContext ctx, FullHttpRequest request, StreamRefusal reason, String why) {
+        errors.refused(reason);
+        log.debug("stream {} from {} refused for now: {}", pathOf(request.uri()), ctx.channel().remoteAddress(), why);
+        respond(ctx, request, Responses.streamRefusal(why, retryMillis.getAsLong()));
     }
 
     /** Counts a request refused for its token. */

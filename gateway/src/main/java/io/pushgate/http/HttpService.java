@@ -19,6 +19,7 @@ import io.pushgate.sse.Streams;
 import io.pushgate.topics.Topics;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The REST surface of a node, as the handlers of a new connection's pipeline: built once, it
@@ -38,6 +39,7 @@ public final class HttpService {
     private final AcceptRate acceptRate;
     private final CorsConfig cors;
     private final Routes routes;
+    private final LongSupplier retryMillis;
     private final long keepAliveSeconds;
 
     /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}: it checks that loop's request deadlines. */
@@ -55,6 +57,7 @@ public final class HttpService {
         }
         this.acceptRate = new AcceptRate(settings.acceptRate());
         this.cors = cors(settings.corsOrigins());
+        this.retryMillis = streams::retryMillis;
         this.routes = new Routes(StaticResource.load("/pushgate/demo.html", "text/html; charset=utf-8"),
                 StaticResource.load("/pushgate/pushgate.js", "text/javascript; charset=utf-8"),
                 new StreamResource(streams, access, settings.maxTopicsPerStream(), false),
@@ -91,7 +94,7 @@ public final class HttpService {
 
     /** The routing of whole requests to resources; {@code overAcceptRate}: answer 429 instead. */
     public ChannelHandler router(boolean overAcceptRate) {
-        return new HttpRouter(routes, errors, authFailures, status, overAcceptRate, keepAliveSeconds);
+        return new HttpRouter(routes, errors, authFailures, status, overAcceptRate, keepAliveSeconds, retryMillis);
     }
 
     /**

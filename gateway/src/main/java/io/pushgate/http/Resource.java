@@ -16,6 +16,11 @@ interface Resource {
     /** The methods this resource answers, besides {@code OPTIONS}. */
     Set<HttpMethod> methods();
 
+    /** Whether a GET here opens a stream (so a temporary refusal answers the way an EventSource survives). */
+    default boolean streams() {
+        return false;
+    }
+
     /** Answers {@code exchange}; {@code param} is the path parameter of the route ({@code null} if none). */
     void handle(Exchange exchange, String param);
 }

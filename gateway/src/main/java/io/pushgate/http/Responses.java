@@ -10,6 +10,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
+import io.pushgate.sse.Streams;
+import io.pushgate.wire.SseFrames;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +41,17 @@ final class Responses {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         return response;
+    }
+
+    /**
+     * A stream refused for now ({@code why}: one short line), the way a browser's EventSource
+     * survives: {@code 200 text/event-stream}, a {@code retry:} of {@code retryMillis}, the end.
+     */
+    static FullHttpResponse streamRefusal(String why, long retryMillis) {
+        FullHttpResponse response = full(HttpResponseStatus.OK, Streams.head().headers().get(HttpHeaderNames.CONTENT_TYPE),
+                Unpooled.wrappedBuffer(SseFrames.refusal(why, retryMillis)));
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        return closing(response);
     }
 
     /** The {@code Allow} header of a resource that takes {@code methods} (and OPTIONS), in a fixed order. */

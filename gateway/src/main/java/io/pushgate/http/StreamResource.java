@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.pushgate.auth.Access;
+import io.pushgate.metrics.StreamRefusal;
 import io.pushgate.model.TopicNames;
 import io.pushgate.sse.Streams;
 import io.pushgate.wire.EventIds;
@@ -48,6 +49,11 @@ final class StreamResource implements Resource {
     }
 
     @Override
+    public boolean streams() {
+        return true;
+    }
+
+    @Override
     public void handle(Exchange exchange, String topic) {
         Set<String> topics = new LinkedHashSet<>(named ? exchange.query("topic") : List.of(topic));
         if (topics.isEmpty()) {
@@ -77,8 +83,7 @@ final class StreamResource implements Resource {
             return;
         }
         if (streams.atCapacity()) {
-            exchange.refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "node at its stream limit, retry later",
-                    streams.retryMillis() / 1000);
+            exchange.refuseStream(StreamRefusal.STREAM_LIMIT, "node at its stream limit, retry later");
             return;
         }
         String lastEventId = exchange.request().headers().get("Last-Event-ID");

@@ -2,7 +2,9 @@ package io.pushgate.metrics;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,9 +12,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 
 /**
- * Counts error responses of the public port by status (for metrics and tests). The statuses the
- * node answers with are counted from zero, so each one's series exists before its first error; a
- * status outside that list is told to the {@link #onNewStatus} listener when first seen. Any thread.
+ * Counts the refusals of the public port (for metrics and tests): error responses by status, and
+ * streams refused for now by reason (answered 200 with a {@code retry:}, not an error status). The
+ * statuses the node answers with are counted from zero, so each one's series exists before its
+ * first error; a status outside that list is told to the {@link #onNewStatus} listener when first
+ * seen. Any thread.
  */
 public final class HttpErrors {
     /** The error statuses of the REST surface and its limits (README, "Limits"). */
@@ -20,11 +24,24 @@ public final class HttpErrors {
 
     private final ConcurrentHashMap<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
     private volatile IntConsumer onNewStatus = status -> { };
+    private final Map<StreamRefusal, LongAdder> refusals = new EnumMap<>(StreamRefusal.class);
 
     public HttpErrors() {
         for (int status : ANSWERED) {
             byStatus.put(status, new LongAdder());
         }
+        for (StreamRefusal reason : StreamRefusal.values()) {
+            refusals.put(reason, new LongAdder());
+        }
+    }
+
+    public void refused(StreamRefusal reason) {
+        refusals.get(reason).increment();
+    }
+
+    /** Streams refused for {@code reason} so far. */
+    public long refusals(StreamRefusal reason) {
+        return refusals.get(reason).sum();
     }
 
     public void count(HttpResponseStatus status) {

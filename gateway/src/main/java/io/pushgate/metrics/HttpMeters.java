@@ -3,7 +3,10 @@ package io.pushgate.metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** Error responses of the public port, one series per status (each from zero before its first error). */
+/**
+ * Error responses of the public port, one series per status (each from zero before its first
+ * error), and streams refused for now, one series per reason.
+ */
 final class HttpMeters {
     private HttpMeters() {
     }
@@ -13,6 +16,11 @@ final class HttpMeters {
             series(registry, errors, status);
         }
         errors.onNewStatus(status -> series(registry, errors, status));
+        for (StreamRefusal reason : StreamRefusal.values()) {
+            FunctionCounter.builder(NodeMetrics.STREAM_REFUSALS, errors, e -> e.refusals(reason))
+                    .description("Streams refused for now (200 text/event-stream with a retry: and an immediate end), by reason")
+                    .tag("reason", reason.label()).register(registry);
+        }
     }
 
     private static void series(MeterRegistry registry, HttpErrors errors, int status) {

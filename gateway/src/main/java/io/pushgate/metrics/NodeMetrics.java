@@ -45,6 +45,7 @@ public final class NodeMetrics implements AutoCloseable {
     static final String CONFLATED = "pushgate.conflated";
     static final String SLOW_CONSUMER_DISCONNECTS = "pushgate.slow.consumer.disconnects";
     static final String HTTP_ERRORS = "pushgate.http.errors";
+    static final String STREAM_REFUSALS = "pushgate.stream.refusals";
     static final String BROKER_CONNECTED = "pushgate.broker.connected";
     static final String BROKER_RECONNECTS = "pushgate.broker.reconnects";
     static final String BROKER_RESYNCS = "pushgate.broker.resyncs";

@@ -111,7 +111,13 @@ public final class Node {
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
         // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
-        streams = new Streams(config.streams(), topics, loops, tickers, lifecycle);
+        StreamCap cap = StreamCap.of(config.streams().maxStreams(), StreamCap.ofThisProcess());
+        if (cap.lowered()) {
+            log.warn(cap.describe(config.streams().maxStreams()));
+        } else {
+            log.info(cap.describe(config.streams().maxStreams()));
+        }
+        streams = new Streams(config.streams().withMaxStreams(cap.streams()), topics, loops, tickers, lifecycle);
         opened.push(() -> streams.closeAll().get(5, TimeUnit.SECONDS));
         HttpErrors errors = new HttpErrors();
         AuthFailures authFailures = new AuthFailures(

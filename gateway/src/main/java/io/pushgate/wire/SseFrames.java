@@ -64,6 +64,14 @@ public final class SseFrames {
     }
 
     /**
+     * The whole body of a stream refused for now (not a chunk: it goes out with a Content-Length):
+     * a comment that says why, and the {@code retry:} after which the client comes back.
+     */
+    public static byte[] refusal(String why, long retryMillis) {
+        return bytes(": " + why + "\nretry: " + retryMillis + "\n\n");
+    }
+
+    /**
      * The event a stream's last words are in when the node ends it for a reason the client should
      * act on ({@code event: pushgate.closed}, {@code data: <reason>}; no {@code id:}, so the
      * client's last event id stays). The caller owns the returned buffer.

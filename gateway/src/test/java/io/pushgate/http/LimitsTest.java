@@ -12,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,8 +121,8 @@ class LimitsTest {
     }
 
     @Test
-    void streamLimitIs503WithRetryAfter() {
-        try (TestNode small = TestNode.start("--max-streams", "2")) {
+    void aStreamAboveTheStreamLimitIsRefusedTheWayAnEventSourceSurvives() {
+        try (TestNode small = TestNode.start("--max-streams", "2", "--retry", "3s", "--retry-jitter", "1s")) {
             String topic = TestNode.topic();
             try (SseClient a = small.stream(topic); SseClient b = small.stream(topic)) {
                 assertEquals(200, a.status());
@@ -128,9 +130,9 @@ class LimitsTest {
                 await().atMost(Duration.ofSeconds(5)).until(() -> small.server.streams().count() == 2);
                 HttpResponse<String> refused = TestNode.send(HttpRequest.newBuilder(
                         small.uri("/topics/" + topic + "/events")).build());
-                assertEquals(503, refused.statusCode());
-                assertTrue(refused.headers().firstValue("retry-after").orElseThrow().matches("[0-9]+"));
-                assertEquals("node at its stream limit, retry later\n", refused.body());
+                assertRefusedForNow(refused, "node at its stream limit, retry later");
+                assertEquals(1.0, small.scrape().value("pushgate_stream_refusals_total", "reason", "stream_limit"));
+                assertEquals(0.0, small.scrape().value("pushgate_http_errors_total", "status", "503"));
                 small.publish(topic, "still served");
                 assertEquals("still served", a.next().data());
                 b.close();
@@ -141,6 +143,20 @@ class LimitsTest {
                 }
             }
         }
+    }
+
+    /**
+     * A refusal a browser's EventSource survives: 200 text/event-stream, a comment that says why,
+     * a retry: of --retry (3 s) plus up to --retry-jitter (1 s), then the end of the connection.
+     */
+    private static void assertRefusedForNow(HttpResponse<String> refused, String why) {
+        assertEquals(200, refused.statusCode());
+        assertTrue(refused.headers().firstValue("content-type").orElseThrow().startsWith("text/event-stream"));
+        assertEquals("close", refused.headers().firstValue("connection").orElseThrow());
+        Matcher m = Pattern.compile(": " + Pattern.quote(why) + "\nretry: (\\d+)\n\n").matcher(refused.body());
+        assertTrue(m.matches(), refused.body());
+        long retry = Long.parseLong(m.group(1));
+        assertTrue(retry >= 3000 && retry <= 4000, "retry " + retry);
     }
 
     @Test
@@ -156,6 +172,27 @@ class LimitsTest {
             assertTrue(refused >= 4 && served >= 3, answers.toString());
             String one = answers.stream().filter(a -> a.startsWith("HTTP/1.1 429")).findFirst().orElseThrow();
             assertTrue(one.contains("retry-after: 1") && one.contains("too many new connections"), one);
+        }
+    }
+
+    @Test
+    void aStreamAboveTheAcceptRateIsRefusedTheWayAnEventSourceSurvives() {
+        try (TestNode limited = TestNode.start("--accept-rate", "2", "--retry", "3s", "--retry-jitter", "1s")) {
+            int refused = 0;
+            for (int i = 0; i < 10; i++) {
+                // An accepted stream goes on (chunked); a refused one has a length and ends.
+                try (SseClient client = SseClient.open(limited.uri("/topics/x/events"))) {
+                    assertEquals(200, client.status());
+                    if (client.headers().firstValue("content-length").isPresent()) {
+                        refused++;
+                    }
+                }
+            }
+            assertTrue(refused >= 6, refused + " of 10 refused at an accept rate of 2/s");
+            HttpResponse<String> one = TestNode.send(HttpRequest.newBuilder(limited.uri("/topics/x/events")).build());
+            assertRefusedForNow(one, "too many new connections, retry later");
+            assertEquals(refused + 1.0, limited.scrape().value("pushgate_stream_refusals_total", "reason", "accept_rate"));
+            assertEquals(0.0, limited.scrape().value("pushgate_http_errors_total", "status", "429"));
         }
     }
 

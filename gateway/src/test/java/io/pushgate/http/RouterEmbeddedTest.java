@@ -157,6 +157,21 @@ class RouterEmbeddedTest {
     }
 
     @Test
+    void aStreamOverTheAcceptRateIsA200EventStreamWithARetryAndClosed() {
+        EmbeddedGateway gateway = gateway();
+        EmbeddedChannel channel = gateway.connect(true);
+        Answer answer = exchange(channel, "GET /topics/a/events HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertEquals(200, answer.status());
+        assertTrue(answer.header("Content-Type").startsWith("text/event-stream"), answer.header("Content-Type"));
+        assertTrue(answer.body().matches(": too many new connections, retry later\nretry: \\d+\n\n"), answer.body());
+        assertEquals("close", answer.header("Connection"));
+        assertFalse(channel.isActive());
+        assertEquals(1, gateway.errors().refusals(io.pushgate.metrics.StreamRefusal.ACCEPT_RATE));
+        assertEquals(0, gateway.errors().count(429));
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
     void brokerFailureIs503WithRetryAfter() {
         PendingBroker broker = new PendingBroker();
         EmbeddedGateway gateway = new EmbeddedGateway(broker);

@@ -40,10 +40,22 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Starts {@code Main} with {@code args}; does not wait for it to listen. */
     public static NodeProcess start(String... args) throws IOException {
+        return new NodeProcess(new ProcessBuilder(main(args)).redirectErrorStream(true).start());
+    }
+
+    /** Starts {@code Main} with {@code args} under an open-file limit of {@code files} (soft and hard). */
+    public static NodeProcess startWithFileLimit(int files, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$@\"", "bash"));
+        command.addAll(main(args));
+        return new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /** The command that runs {@code Main} with {@code args} on this JVM and class path. */
+    private static List<String> main(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.pushgate.Main"));
         command.addAll(List.of(args));
-        return new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        return command;
     }
 
     /** Waits for the start-up line; returns {public port, admin port}. */
