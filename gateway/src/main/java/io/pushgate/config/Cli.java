@@ -179,6 +179,12 @@ final class Cli {
             description = "On SIGTERM, new connections are still accepted this long, so load balancers notice /readyz (default: ${DEFAULT-VALUE}).")
     String drainGrace;
 
+    @Option(names = "--broker-loss-handoff",
+            defaultValue = "${env:PUSHGATE_BROKER_LOSS_HANDOFF:-" + Defaults.BROKER_LOSS_HANDOFF + "}",
+            description = "A node that has lost its broker (Redis) this long hands its streams to other nodes, once per "
+                    + "loss, ended in batches over the drain timeout with a retry:; 0 = never (default: ${DEFAULT-VALUE}).")
+    String brokerLossHandoff;
+
     static NodeConfig parse(String... args) {
         Cli cli = new Cli();
         new CommandLine(cli).parseArgs(args);
@@ -227,7 +233,8 @@ final class Cli {
                 redisSettings,
                 new AuthSettings(path(authSecretFile), path(authJwksFile), text(authAudience), text(authIssuer),
                         Units.duration(authLeeway), nonBlank(publicTopics), Units.duration(authRevocationWindow)),
-                new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace)));
+                new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace),
+                        Units.duration(brokerLossHandoff)));
     }
 
     private static Optional<Path> path(String value) {

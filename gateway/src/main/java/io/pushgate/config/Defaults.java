@@ -42,6 +42,11 @@ final class Defaults {
 
     public static final String DRAIN_TIMEOUT = "30s";
     public static final String DRAIN_GRACE = "1s";
+    /**
+     * Longer than a Redis restart or a Sentinel failover (seconds), so a blip moves no client; short
+     * enough that no client sits on a deaf node for long (README "Redis mode").
+     */
+    public static final String BROKER_LOSS_HANDOFF = "30s";
 
     private Defaults() {
     }

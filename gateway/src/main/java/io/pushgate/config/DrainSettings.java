@@ -3,15 +3,17 @@ package io.pushgate.config;
 import java.time.Duration;
 
 /**
- * The graceful stop: new connections are still accepted for {@code grace} (so load balancers see
- * {@code /readyz} fail), then the streams are closed in batches, and the process is done within
- * {@code timeout}. Immutable.
+ * When a node sends its streams away. The graceful stop: new connections are still accepted for
+ * {@code grace} (so load balancers see {@code /readyz} fail), then the streams are closed in
+ * batches, and the process is done within {@code timeout}. A node that has lost its broker for
+ * longer than {@code brokerLossHandoff} (zero: never) ends its streams in batches the same way, so
+ * they reconnect to nodes that hear updates. Immutable.
  */
-public record DrainSettings(Duration timeout, Duration grace) {
+public record DrainSettings(Duration timeout, Duration grace, Duration brokerLossHandoff) {
 
     public DrainSettings {
-        if (timeout.isNegative() || grace.isNegative()) {
-            throw new IllegalArgumentException("drain timeout and grace must not be negative");
+        if (timeout.isNegative() || grace.isNegative() || brokerLossHandoff.isNegative()) {
+            throw new IllegalArgumentException("drain timeout, grace and broker-loss hand-off must not be negative");
         }
     }
 }

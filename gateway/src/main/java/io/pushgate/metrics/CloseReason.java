@@ -11,6 +11,11 @@ public enum CloseReason {
     CLIENT,
     /** The node closed it: a drain, or a stop. */
     DRAIN,
+    /**
+     * The node had lost its broker for longer than {@code --broker-loss-handoff} and handed its
+     * streams to healthy nodes (a {@code retry:}, as in a drain).
+     */
+    BROKER_LOST,
     /** It stayed unwritable longer than {@code --slow-consumer-timeout}. */
     SLOW_CONSUMER,
     /** Its token expired (the stream got a {@code pushgate.closed} event saying so). */
@@ -20,7 +25,7 @@ public enum CloseReason {
     /** An unexpected exception on the stream (logged at ERROR). */
     ERROR;
 
-    /** The label value: {@code client}, {@code drain}, {@code slow_consumer}, {@code token_expired}, {@code revoked}, {@code error}. */
+    /** The label value: {@code client}, {@code drain}, {@code broker_lost}, {@code slow_consumer}, {@code token_expired}, {@code revoked}, {@code error}. */
     String label() {
         return name().toLowerCase(Locale.ROOT);
     }

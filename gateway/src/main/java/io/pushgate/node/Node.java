@@ -17,6 +17,7 @@ import io.pushgate.loops.LoopIndex;
 import io.pushgate.loops.LoopTicker;
 import io.pushgate.loops.Transport;
 import io.pushgate.metrics.AuthFailures;
+import io.pushgate.metrics.CloseReason;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.server.PublicServer;
@@ -143,6 +144,7 @@ public final class Node {
             ticker.loop().execute(ticker::start);
         }
         broker.start(topics);
+        watchBroker();
 
         server = PublicServer.bind(config.server(), transport, boss, workers, ByteBufAllocator.DEFAULT, http);
         opened.push(() -> server.close().awaitUninterruptibly());
@@ -204,16 +206,56 @@ public final class Node {
 
     private void endStreams() {
         server.close();
-        streams.beginDrain().thenRun(() -> {
-            DrainPlan plan = DrainPlan.of(streams.count(), config.drain().timeout(), config.drain().grace());
-            log.debug("drain plan: {}", plan);
+        endInBatches(CloseReason.DRAIN, config.drain().grace(), plan -> {
+            // Streams opened on kept-alive connections during the drain were ended as they opened.
+            schedule(this::close, plan.end());
+        });
+    }
+
+    /**
+     * Ends the streams open now for {@code reason}, in batches over the drain window less
+     * {@code grace} ({@link DrainPlan}), each with a jittered {@code retry:}; then hands the plan to
+     * {@code then}.
+     */
+    private void endInBatches(CloseReason reason, Duration grace, java.util.function.Consumer<DrainPlan> then) {
+        streams.beginEnding(reason).thenRun(() -> {
+            DrainPlan plan = DrainPlan.of(streams.count(), config.drain().timeout(), grace);
+            log.debug("{} plan: {}", reason, plan);
             for (int batch = 0; batch < plan.batches(); batch++) {
                 int b = batch;
                 schedule(() -> streams.endBatch(b, plan.batches()), plan.startOf(batch));
             }
-            // Streams opened on kept-alive connections during the drain were ended as they opened.
-            schedule(this::close, plan.end());
+            then.accept(plan);
         });
+    }
+
+    /** Checks, a few times per hand-off bound and at least once a second, whether the broker is lost for too long. */
+    private void watchBroker() {
+        long bound = config.drain().brokerLossHandoff().toNanos();
+        if (bound == 0) {
+            return;
+        }
+        BrokerLossWatch watch = new BrokerLossWatch(bound);
+        long period = Math.max(100, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(bound) / 4));
+        boss.scheduleAtFixedRate(() -> {
+            if (watch.handOff(broker.connected(), System.nanoTime())) {
+                handOff();
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Hands the streams to healthy nodes because the broker has been lost for longer than
+     * {@code --broker-loss-handoff}: ended in batches over the drain window as in a drain, each with
+     * a jittered {@code retry:}; the node stays up and takes new streams.
+     */
+    private void handOff() {
+        if (lifecycle.draining()) {
+            return;
+        }
+        log.warn("broker lost for more than {} s: handing {} streams to other nodes over {} s",
+                config.drain().brokerLossHandoff().toSeconds(), streams.count(), config.drain().timeout().toSeconds());
+        endInBatches(CloseReason.BROKER_LOST, Duration.ZERO, plan -> { });
     }
 
     /** Runs {@code task} on the accepting loop after {@code millis}, unless the node has stopped meanwhile. */

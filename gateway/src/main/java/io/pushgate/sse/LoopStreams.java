@@ -46,8 +46,10 @@ final class LoopStreams implements LoopTicker.Task {
     private int size;
     /** {@link #size} for readers on other threads: written only by the loop. */
     private final AtomicInteger published = new AtomicInteger();
-    /** The streams to end, in batches, while the node drains; null otherwise. */
-    private SseStream[] draining;
+    /** The streams to end, in batches, while the node drains or hands its streams over; null otherwise. */
+    private SseStream[] ending;
+    /** Why {@link #ending} are ended. */
+    private CloseReason endingFor;
     /** System.nanoTime() at the last tick (or at construction): the time a write notes. */
     long clock = System.nanoTime();
 
@@ -159,26 +161,27 @@ final class LoopStreams implements LoopTicker.Task {
         return ended;
     }
 
-    /** Notes the streams open now as the ones a drain ends, batch by batch ({@link #endBatch}). */
-    void beginDrain() {
-        draining = Arrays.copyOf(streams, size);
+    /** Notes the streams open now as the ones to end for {@code reason}, batch by batch ({@link #endBatch}). */
+    void beginEnding(CloseReason reason) {
+        ending = Arrays.copyOf(streams, size);
+        endingFor = reason;
     }
 
     /**
-     * Ends batch {@code batch} of {@code batches} of the streams noted by {@link #beginDrain},
+     * Ends batch {@code batch} of {@code batches} of the streams noted by {@link #beginEnding},
      * each with a jittered {@code retry:}.
      */
     void endBatch(int batch, int batches) {
-        if (draining == null) {
+        if (ending == null) {
             return;
         }
-        int from = (int) ((long) draining.length * batch / batches);
-        int to = (int) ((long) draining.length * (batch + 1) / batches);
+        int from = (int) ((long) ending.length * batch / batches);
+        int to = (int) ((long) ending.length * (batch + 1) / batches);
         for (int i = from; i < to; i++) {
-            draining[i].endWithRetry(settings.retryMillis());
+            ending[i].endWithRetry(settings.retryMillis(), endingFor);
         }
         if (batch + 1 >= batches) {
-            draining = null;
+            ending = null;
         }
     }
 

@@ -118,10 +118,13 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         }
     }
 
-    /** Ends the stream politely (the node drains): a reconnect hint, the last chunk, then close. */
-    void endWithRetry(long retryMillis) {
+    /**
+     * Ends the stream politely, to be taken up by another node (the node drains, or has lost its
+     * broker): a reconnect hint, the last chunk, then close; counted for {@code reason}.
+     */
+    void endWithRetry(long retryMillis, CloseReason reason) {
         if (endable()) {
-            end(CloseReason.DRAIN, SseFrames.retry(ctx.alloc(), retryMillis));
+            end(reason, SseFrames.retry(ctx.alloc(), retryMillis));
         }
     }
 

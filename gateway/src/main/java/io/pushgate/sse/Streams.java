@@ -111,7 +111,7 @@ public final class Streams implements StreamStats {
         }
         stream.start(retryMillis());
         if (status.draining()) {
-            stream.endWithRetry(retryMillis());
+            stream.endWithRetry(retryMillis(), CloseReason.DRAIN);
         }
     }
 
@@ -150,12 +150,13 @@ public final class Streams implements StreamStats {
     }
 
     /**
-     * Notes, on every loop, the streams open now as the ones the drain ends; completes when every
-     * loop has. Streams opened later are ended as they open ({@link #open}).
+     * Notes, on every loop, the streams open now as the ones to end for {@code reason} (a drain,
+     * a hand-over after the broker was lost); completes when every loop has. During a drain,
+     * streams opened later are ended as they open ({@link #open}).
      */
-    public CompletableFuture<Void> beginDrain() {
+    public CompletableFuture<Void> beginEnding(CloseReason reason) {
         return onEveryLoop(streams -> {
-            streams.beginDrain();
+            streams.beginEnding(reason);
             return CompletableFuture.completedFuture(null);
         });
     }
