@@ -132,6 +132,11 @@ final class Cli {
             description = "Per-stream high-water mark: above it a stream gets no new frames and is conflated (default: ${DEFAULT-VALUE}).")
     String writeBufferHigh;
 
+    @Option(names = "--send-buffer", defaultValue = "${env:PUSHGATE_SEND_BUFFER:-" + Defaults.SEND_BUFFER + "}",
+            description = "Kernel send buffer per connection (SO_SNDBUF; Linux doubles it): bounds the kernel memory a "
+                    + "stalled reader holds; 0 = the kernel's auto-tuning, up to net.ipv4.tcp_wmem's max (default: ${DEFAULT-VALUE}).")
+    String sendBuffer;
+
     @Option(names = "--cors-origins", split = ",", defaultValue = "${env:PUSHGATE_CORS_ORIGINS:-}",
             description = "Origins allowed to GET and PUT from a browser, comma-separated, with credentials (the "
                     + "pushgate_token cookie); '*' allows any, without credentials; empty allows none (default: '${DEFAULT-VALUE}').")
@@ -224,7 +229,7 @@ final class Cli {
                         Units.duration(redisTimeout), Units.duration(redisPingInterval), Units.duration(redisPingTimeout)));
         return new NodeConfig(
                 new ServerSettings(bind, port, Transport.Kind.parse(transport), workers, backlog,
-                        Units.size(writeBufferLow), Units.size(writeBufferHigh)),
+                        Units.size(writeBufferLow), Units.size(writeBufferHigh), Units.size(sendBuffer)),
                 new AdminSettings(adminBind, adminPort, nodeName(nodeName)),
                 new HttpSettings(Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
                         Units.size(maxText), maxTopicsPerStream, acceptRate, origins),

@@ -43,6 +43,9 @@ public final class PublicServer {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(settings.writeBufferLow(), settings.writeBufferHigh()))
                 .childHandler(new PublicInitializer(http));
+        if (settings.sendBuffer() > 0) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, settings.sendBuffer());
+        }
         return new PublicServer(bootstrap.bind(settings.bind(), settings.port()).sync().channel());
     }
 

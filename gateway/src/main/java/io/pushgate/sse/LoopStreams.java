@@ -140,7 +140,7 @@ final class LoopStreams implements LoopTicker.Task {
             for (SseStream stream : expired) {
                 unwritable.remove(stream);
                 counts.slowDisconnect();
-                stream.close(CloseReason.SLOW_CONSUMER);
+                stream.abort(CloseReason.SLOW_CONSUMER);
             }
             log.debug("closed {} streams unwritable for more than {} ms", expired.size(),
                     TimeUnit.NANOSECONDS.toMillis(slowNanos));

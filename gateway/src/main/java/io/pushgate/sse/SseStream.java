@@ -3,6 +3,7 @@ package io.pushgate.sse;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.hub.Subscriber;
@@ -153,6 +154,16 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         closeReason = reason;
         ctx.write(lastWords, ctx.voidPromise());
         ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
+    }
+
+    /**
+     * Closes a stream that stayed unwritable at once with a reset (SO_LINGER 0): what it had queued,
+     * in the node and in the kernel, is dropped now instead of waiting for a reader that is not
+     * reading; counted as closed for {@code reason}.
+     */
+    ChannelFuture abort(CloseReason reason) {
+        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        return close(reason);
     }
 
     /** Closes the stream at once, counted as closed for {@code reason}. */

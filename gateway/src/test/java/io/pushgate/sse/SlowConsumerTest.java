@@ -7,11 +7,14 @@ import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.Test;
 
+import java.net.SocketException;
+
 import java.time.Duration;
 import java.util.List;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A client that stops reading: conflation while it is behind, disconnect when it stays behind. */
@@ -80,8 +83,26 @@ class SlowConsumerTest {
             assertEquals(0, metrics.value("pushgate_connections_closed_total", "reason", "client"));
             assertEquals(node.server.hub().conflated(), metrics.value("pushgate_conflated_total"));
             assertTrue(metrics.value("pushgate_conflated_total") >= 1);
-            // Reading now, the client finds the stream ended by the server (EOF, not a timeout).
-            raw.readToEof(5000);
+            // Reading now, the client finds the stream reset: what was queued for it was dropped at once.
+            SocketException reset = assertThrows(SocketException.class, () -> raw.readToEof(5000));
+            assertTrue(reset.getMessage().toLowerCase().contains("reset"), reset.getMessage());
+        }
+    }
+
+    @Test
+    void eachConnectionHasTheConfiguredKernelSendBuffer() throws Exception {
+        String topic = TestNode.topic();
+        try (TestNode node = TestNode.start("--send-buffer", "32KiB");
+             RawHttp raw = stalledStream(node, topic)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.server.streams().count() == 1);
+            // Linux doubles what SO_SNDBUF asks for; ss shows the socket's limit as tb in skmem.
+            Process ss = new ProcessBuilder("ss", "-tmnH", "state", "established", "sport", "=", ":" + node.port())
+                    .redirectErrorStream(true).start();
+            String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, ss.waitFor());
+            java.util.regex.Matcher tb = java.util.regex.Pattern.compile("\\btb(\\d+)").matcher(out);
+            assertTrue(tb.find(), out);
+            assertEquals(2 * 32 * 1024, Long.parseLong(tb.group(1)), out);
         }
     }
 }
