@@ -1,13 +1,11 @@
 package io.pushgate.broker.redis;
 
-import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.protocol.CommandType;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
@@ -123,12 +121,7 @@ class PublishFunctionTest {
     void theReadmeAclUserMayUseTheOptions() {
         String user = "pgacl-" + UUID.randomUUID().toString().substring(0, 8);
         String password = UUID.randomUUID().toString();
-        // README "Publishing from anywhere": the same commands as before the options.
-        redis.redis().aclSetuser(user, AclSetuserArgs.Builder.on().addPassword(password)
-                .resetKeys().keyPattern(redis.prefix + ":*").resetChannels().channelPattern(redis.prefix + ":*")
-                .noCommands().addCommand(CommandType.FCALL).addCommand(CommandType.TIME).addCommand(CommandType.HGET)
-                .addCommand(CommandType.HINCRBY).addCommand(CommandType.HSET).addCommand(CommandType.PUBLISH)
-                .addCommand(CommandType.SPUBLISH));
+        redis.createPublisherUser(user, password); // README's, the same commands as before the options
         RedisClient client = RedisClient.create(RedisURI.Builder.redis("127.0.0.1", server.port)
                 .withAuthentication(user, password.toCharArray()).build());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
