@@ -2,11 +2,19 @@
 -- pushgate_publish on a Redis Cluster: publish.lua but for SPUBLISH, because a topic's channel is
 -- a shard channel in the slot of its key (see README "Redis mode", "Redis Cluster"). Keep the two
 -- files alike in everything else: other applications FCALL either one the same way.
---   FCALL pushgate_publish 1 <prefix>:{<topic>} <text>
+--   FCALL pushgate_publish 1 <prefix>:{<topic>} <text> [DEADLINE <unix-ms>] [IFMATCH <version>-<epoch>|*]
 -- Creates the topic's epoch when its hash is new, increments the version, stores text and
 -- publish time (Unix micros), and publishes one message on the shard channel <prefix>:{<topic>}:ch:
 --   "pushgate1 <topic> <epoch> <version> <micros>\n<text>"
--- Returns {epoch, version, micros}.
+-- Returns {epoch, version, micros}. Options (any order; names in any case):
+--   DEADLINE <unix-ms>: store nothing once Redis' own clock (TIME) is at or past it; the error
+--     "DEADLINE ..." says so. A caller that stopped waiting for the answer gives one, so a late
+--     delivery of the call (a link that came back, TCP retransmitting) can no longer change anything.
+--   IFMATCH <version>-<epoch> (or *: any state): store only when the topic is at exactly that
+--     state, else the error "PRECONDITION pushgate: current <version>-<epoch>" (or "... no state").
+-- pushgate_publish_v2 is the same function under the name a node calls: a library from before the
+-- options lacks it, so where an older node loaded its library the call fails, storing nothing,
+-- rather than ignoring the options.
 local EPOCH_SPACE = 2821109907456 -- 36^8
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 
@@ -24,6 +32,35 @@ local function new_epoch(key, micros)
   return table.concat(out)
 end
 
+-- The options after the text: deadline (ms, a number) and ifmatch (a string), or an error.
+local function options(args)
+  local deadline, ifmatch
+  for i = 2, #args, 2 do
+    local name, value = string.upper(args[i]), args[i + 1]
+    if value == nil then
+      return nil, nil, 'ERR pushgate: option ' .. args[i] .. ' needs a value'
+    elseif name == 'DEADLINE' and string.match(value, '^%d+$') then
+      deadline = tonumber(value)
+    elseif name == 'IFMATCH' then
+      ifmatch = value
+    else
+      return nil, nil, 'ERR pushgate: unknown option or bad value: ' .. args[i]
+    end
+  end
+  return deadline, ifmatch
+end
+
+-- Whether the state (epoch, version), epoch false when there is none, is what ifmatch requires.
+local function matches(ifmatch, epoch, version)
+  if not epoch then
+    return false
+  elseif ifmatch == '*' then
+    return true
+  end
+  local want_version, want_epoch = string.match(ifmatch, '^(%d+)-([0-9a-z]+)$')
+  return want_epoch == epoch and tonumber(want_version) == tonumber(version)
+end
+
 local function publish(keys, args)
   local key = keys[1]
   local topic = key and string.match(key, '{([A-Za-z0-9._:-]+)}$')
@@ -34,9 +71,23 @@ local function publish(keys, args)
   if text == nil then
     return redis.error_reply('ERR pushgate: the text argument is missing')
   end
+  local deadline, ifmatch, bad = options(args)
+  if bad then
+    return redis.error_reply(bad)
+  end
   local now = redis.call('TIME')
   local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  if deadline and micros >= deadline * 1000 then
+    return redis.error_reply(string.format('DEADLINE pushgate: the deadline passed %d ms before the publish ran; nothing stored',
+      math.floor(micros / 1000) - deadline))
+  end
   local epoch = redis.call('HGET', key, 'epoch')
+  if ifmatch then
+    local current = epoch and redis.call('HGET', key, 'version')
+    if not matches(ifmatch, epoch, current) then
+      return redis.error_reply('PRECONDITION pushgate: ' .. (epoch and ('current ' .. current .. '-' .. epoch) or 'no state'))
+    end
+  end
   if not epoch then
     epoch = new_epoch(key, micros)
   end
@@ -48,3 +99,4 @@ local function publish(keys, args)
 end
 
 redis.register_function('pushgate_publish', publish)
+redis.register_function('pushgate_publish_v2', publish)

@@ -1,6 +1,9 @@
 package io.pushgate.broker;
 
 import io.pushgate.metrics.BrokerStats;
+import io.pushgate.model.IfMatch;
+import io.pushgate.model.PreconditionFailed;
+import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
@@ -38,7 +41,18 @@ public interface Broker extends BrokerStats, AutoCloseable {
     void start(Listener listener);
 
     /** Stores {@code text} as the next version of {@code topic} and delivers it to all nodes. */
-    CompletionStage<TopicVersion> publish(String topic, byte[] text);
+    default CompletionStage<TopicVersion> publish(String topic, byte[] text) {
+        return publish(topic, text, null);
+    }
+
+    /**
+     * Stores {@code text} as the next version of {@code topic} and delivers it to all nodes, if the
+     * topic's state is what {@code ifMatch} requires (null: any state or none), checked atomically
+     * with the store. The stage fails with {@link PreconditionFailed} when it is not (nothing
+     * stored), with {@link PublishOutcomeUnknown} when the broker cannot tell whether the text was
+     * stored (it then never will be), and with anything else when it was not stored.
+     */
+    CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch);
 
     /**
      * Hands {@code revocation} to the listener of every node, this one's included. Completes with

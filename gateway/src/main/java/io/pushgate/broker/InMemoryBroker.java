@@ -1,6 +1,8 @@
 package io.pushgate.broker;
 
 import io.pushgate.model.Epochs;
+import io.pushgate.model.IfMatch;
+import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread rules: any thread. Versions of one topic are handed to the listener inside the map's
  * per-key update, so the listener sees each topic's versions in order; the listener must be quick
- * and non-blocking (the hub only encodes once and hands off to event loops).
+ * and non-blocking (the hub only encodes once and hands off to event loops). A conditional publish
+ * is checked inside the same update, so it is atomic with the store.
  */
 public final class InMemoryBroker implements Broker {
     private final ConcurrentHashMap<String, TopicVersion> states = new ConcurrentHashMap<>();
@@ -25,9 +28,15 @@ public final class InMemoryBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
         long micros = nowMicros();
+        PreconditionFailed[] failed = new PreconditionFailed[1];
         TopicVersion published = states.compute(topic, (name, current) -> {
+            if (ifMatch != null && !ifMatch.matches(current)) {
+                // Checked inside the key's update: no publish can come between the check and the store.
+                failed[0] = PreconditionFailed.against(current);
+                return current;
+            }
             TopicVersion next = current == null
                     ? new TopicVersion(name, Epochs.next(), 1, micros, text)
                     : new TopicVersion(name, current.epoch(), current.version() + 1, micros, text);
@@ -37,6 +46,9 @@ public final class InMemoryBroker implements Broker {
             }
             return next;
         });
+        if (failed[0] != null) {
+            return CompletableFuture.failedFuture(failed[0]);
+        }
         return CompletableFuture.completedFuture(published);
     }
 

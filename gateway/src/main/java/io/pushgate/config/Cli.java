@@ -43,8 +43,12 @@ final class Cli {
     String keyPrefix;
 
     @Option(names = "--redis-timeout", defaultValue = "${env:PUSHGATE_REDIS_TIMEOUT:-" + Defaults.REDIS_TIMEOUT + "}",
-            description = "Connect and command timeout towards Redis; a publish gets 503 after it (default: ${DEFAULT-VALUE}).")
+            description = "Connect and command timeout towards Redis; a publish not answered within it gets 504, outcome unknown (default: ${DEFAULT-VALUE}).")
     String redisTimeout;
+
+    @Option(names = "--redis-clock-skew", defaultValue = "${env:PUSHGATE_REDIS_CLOCK_SKEW:-" + Defaults.REDIS_CLOCK_SKEW + "}",
+            description = "How far Redis' clock may lag this node's; a publish not answered in time is reported this much after its deadline (default: ${DEFAULT-VALUE}).")
+    String redisClockSkew;
 
     @Option(names = "--redis-ping-interval", defaultValue = "${env:PUSHGATE_REDIS_PING_INTERVAL:-" + Defaults.REDIS_PING_INTERVAL + "}",
             description = "How often the pub/sub connection is PINGed to find a silently dead peer (default: ${DEFAULT-VALUE}).")
@@ -226,7 +230,8 @@ final class Cli {
         Optional<RedisSettings> redisSettings = single.isEmpty() && cluster.isEmpty()
                 ? Optional.empty()
                 : Optional.of(new RedisSettings(cluster.isEmpty() ? single : cluster, !cluster.isEmpty(), keyPrefix,
-                        Units.duration(redisTimeout), Units.duration(redisPingInterval), Units.duration(redisPingTimeout)));
+                        Units.duration(redisTimeout), Units.duration(redisPingInterval), Units.duration(redisPingTimeout),
+                        Units.duration(redisClockSkew)));
         return new NodeConfig(
                 new ServerSettings(bind, port, Transport.Kind.parse(transport), workers, backlog,
                         Units.size(writeBufferLow), Units.size(writeBufferHigh), Units.size(sendBuffer)),

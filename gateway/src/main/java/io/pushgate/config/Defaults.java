@@ -28,6 +28,8 @@ final class Defaults {
     public static final String REDIS_TIMEOUT = "2s";
     public static final String REDIS_PING_INTERVAL = "5s";
     public static final String REDIS_PING_TIMEOUT = "2s";
+    /** Hosts kept in sync by NTP are within milliseconds; a quarter second covers a careless one. */
+    public static final String REDIS_CLOCK_SKEW = "250ms";
 
     /** Below the common load-balancer idle timeouts of 30-60 s. */
     public static final String HEARTBEAT = "15s";

@@ -99,6 +99,15 @@ final class Exchange {
         router.fail(ctx, request, Responses.text(status, reason), reason, false);
     }
 
+    /** Answers with {@code status}, a one-line reason and {@code ETag: etag} (none when null); counted like {@link #fail}. */
+    void failTagged(HttpResponseStatus status, String reason, String etag) {
+        FullHttpResponse response = Responses.text(status, reason);
+        if (etag != null) {
+            response.headers().set(HttpHeaderNames.ETAG, etag);
+        }
+        router.fail(ctx, request, response, reason, false);
+    }
+
     /** A temporary refusal (429/503): a reason and {@code Retry-After}. */
     void refuse(HttpResponseStatus status, String reason, long retryAfterSeconds) {
         FullHttpResponse response = Responses.text(status, reason);
@@ -160,6 +169,16 @@ final class Exchange {
     void brokerDown(Throwable failure) {
         log.warn("broker call for {} {} failed: {}", request.method(), uri.path(), failure.toString());
         refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "broker unavailable, retry later", 1);
+    }
+
+    /**
+     * The broker cannot tell whether a publish was stored (no answer in time), only that it will
+     * not be stored later: 504, not a refusal to retry blindly; logged at WARN like {@link #brokerDown}.
+     */
+    void outcomeUnknown(Throwable failure) {
+        log.warn("broker call for {} {} without answer: {}", request.method(), uri.path(), failure.toString());
+        fail(HttpResponseStatus.GATEWAY_TIMEOUT, "publish outcome unknown: no answer from the broker in time; the text"
+                + " may have been stored and will not be stored later; GET the topic, or PUT again with If-Match");
     }
 
     /**

@@ -9,6 +9,9 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.pushgate.auth.Access;
+import io.pushgate.model.IfMatch;
+import io.pushgate.model.PreconditionFailed;
+import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.model.TopicNames;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.topics.Topics;
@@ -17,11 +20,13 @@ import io.pushgate.wire.EventIds;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code /topics/{t}}: {@code GET}/{@code HEAD} answer the latest text with its {@code ETag}
  * ({@code "<version>-<epoch>"}) and honour {@code If-None-Match}; {@code PUT} publishes the body
- * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}. With
+ * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}; with
+ * {@code If-Match} only on that state (else 412 with the current {@code ETag}). With
  * keys configured a publish needs a publish grant, a read of a topic that is not public a
  * subscribe grant.
  *
@@ -75,9 +80,18 @@ final class TopicResource implements Resource {
             exchange.fail(HttpResponseStatus.BAD_REQUEST, "text is not valid UTF-8");
             return;
         }
-        exchange.await(topics.publish(topic, ByteBufUtil.getBytes(body)), (published, failure) -> {
+        IfMatch ifMatch = null;
+        String condition = exchange.request().headers().get(HttpHeaderNames.IF_MATCH);
+        if (condition != null) {
+            ifMatch = EventIds.parseIfMatch(condition);
+            if (ifMatch == null) {
+                exchange.fail(HttpResponseStatus.PRECONDITION_FAILED, "If-Match must be * or one \"<version>-<epoch>\"");
+                return;
+            }
+        }
+        exchange.await(topics.publish(topic, ByteBufUtil.getBytes(body), ifMatch), (published, failure) -> {
             if (failure != null) {
-                exchange.brokerDown(failure);
+                publishFailed(exchange, failure);
                 return;
             }
             String json = "{\"topic\":\"" + published.topic() + "\",\"version\":" + published.version()
@@ -89,7 +103,28 @@ final class TopicResource implements Resource {
         });
     }
 
+    /** 412 (with the current ETag) for a condition that did not hold, 504 for an unknown outcome, else 503. */
+    private static void publishFailed(Exchange exchange, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof PreconditionFailed current) {
+            if (current.epoch() == null) {
+                exchange.failTagged(HttpResponseStatus.PRECONDITION_FAILED, "If-Match: the topic has no version yet", null);
+            } else {
+                exchange.failTagged(HttpResponseStatus.PRECONDITION_FAILED, "If-Match: the topic is at another version",
+                        etag(current.version(), current.epoch()));
+            }
+        } else if (cause instanceof PublishOutcomeUnknown) {
+            exchange.outcomeUnknown(cause);
+        } else {
+            exchange.brokerDown(failure);
+        }
+    }
+
     private static String etag(TopicVersion v) {
-        return "\"" + EventIds.of(v) + "\"";
+        return etag(v.version(), v.epoch());
+    }
+
+    private static String etag(long version, String epoch) {
+        return "\"" + EventIds.of(version, epoch) + "\"";
     }
 }

@@ -8,6 +8,7 @@ import io.pushgate.hub.Subscription;
 import io.pushgate.hub.TopicHub;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
+import io.pushgate.model.IfMatch;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
@@ -45,9 +46,12 @@ public final class Topics implements Broker.Listener, TopicHub.Demand {
         return hub;
     }
 
-    /** Stores {@code text} as the next version of {@code topic} on every node. */
-    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
-        return broker.publish(topic, text);
+    /**
+     * Stores {@code text} as the next version of {@code topic} on every node, if the topic's state
+     * is what {@code ifMatch} requires (null: unconditionally); see {@link Broker#publish} for how it fails.
+     */
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
+        return broker.publish(topic, text, ifMatch);
     }
 
     /**

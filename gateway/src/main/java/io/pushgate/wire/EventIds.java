@@ -1,6 +1,7 @@
 package io.pushgate.wire;
 
 import io.pushgate.model.Epochs;
+import io.pushgate.model.IfMatch;
 import io.pushgate.model.TopicNames;
 import io.pushgate.model.TopicVersion;
 
@@ -9,7 +10,7 @@ import io.pushgate.model.TopicVersion;
  * has the id {@code <version>-<epoch>}; an event named by its topic (a stream of several) has
  * {@code <topic>/<version>-<epoch>} ({@code /} cannot occur in a topic name), because the browser
  * sends back only the id of the last event it saw. The same {@code <version>-<epoch>} is a topic's
- * {@code ETag}. An id that does not parse is treated as "has nothing", which resends the latest
+ * {@code ETag}, and an {@code If-Match} names one. An id that does not parse is treated as "has nothing", which resends the latest
  * version: never a stale text. Stateless.
  */
 public final class EventIds {
@@ -18,7 +19,29 @@ public final class EventIds {
 
     /** {@code <version>-<epoch>}: the id of an unnamed event of {@code v}, and its ETag's value. */
     public static String of(TopicVersion v) {
-        return v.version() + "-" + v.epoch();
+        return of(v.version(), v.epoch());
+    }
+
+    /** {@code <version>-<epoch>}. */
+    public static String of(long version, String epoch) {
+        return version + "-" + epoch;
+    }
+
+    /**
+     * Parses an {@code If-Match} header (RFC 9110): {@code *}, or one strong entity tag
+     * {@code "<version>-<epoch>"}. {@code null} for anything else (a weak tag, which If-Match never
+     * matches; a list; a malformed value): a condition that no state of a topic can meet.
+     */
+    public static IfMatch parseIfMatch(String header) {
+        String value = header.trim();
+        if (value.equals("*")) {
+            return IfMatch.ANY;
+        }
+        if (value.length() < 2 || value.charAt(0) != '"' || value.charAt(value.length() - 1) != '"') {
+            return null;
+        }
+        LastEventId id = parse(value.substring(1, value.length() - 1));
+        return id == null || id.topic() != null || id.version() < 1 ? null : IfMatch.exactly(id.version(), id.epoch());
     }
 
     /** {@code <topic>/<version>-<epoch>}: the id of {@code v}'s event named by its topic. */

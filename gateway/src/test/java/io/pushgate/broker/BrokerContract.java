@@ -1,6 +1,8 @@
 package io.pushgate.broker;
 
 import io.pushgate.model.Epochs;
+import io.pushgate.model.IfMatch;
+import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 import org.junit.jupiter.api.AfterEach;
@@ -18,12 +20,17 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What every {@link Broker} must do; run against the embedded and the Redis broker. */
@@ -165,5 +172,67 @@ abstract class BrokerContract {
         }
         assertEquals(100, versions.size());
         assertEquals(100L, versions.stream().mapToLong(Long::longValue).max().orElseThrow());
+    }
+
+    TopicVersion publishIf(String topic, String text, IfMatch ifMatch) throws Exception {
+        return broker.publish(topic, utf8(text), ifMatch).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    /** The failure of a conditional publish that must not have stored anything. */
+    PreconditionFailed refusedIf(String topic, IfMatch ifMatch) {
+        ExecutionException failure = assertThrows(ExecutionException.class, () -> publishIf(topic, "refused", ifMatch));
+        return assertInstanceOf(PreconditionFailed.class, failure.getCause());
+    }
+
+    @Test
+    void aConditionalPublishStoresOnlyOnTheStateItNames() throws Exception {
+        String topic = topic();
+        TopicVersion first = publish(topic, "a");
+        TopicVersion second = publishIf(topic, "b", IfMatch.exactly(1, first.epoch()));
+        assertEquals(2, second.version());
+
+        PreconditionFailed stale = refusedIf(topic, IfMatch.exactly(1, first.epoch()));
+        assertEquals(first.epoch(), stale.epoch(), "the current state is told");
+        assertEquals(2, stale.version());
+        String otherEpoch = first.epoch().equals("abcdefgh") ? "hgfedcba" : "abcdefgh";
+        assertEquals(2, refusedIf(topic, IfMatch.exactly(2, otherEpoch)).version());
+        assertEquals(2, refusedIf(topic, IfMatch.exactly(3, first.epoch())).version());
+
+        TopicVersion latest = broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals("b", new String(latest.text(), StandardCharsets.UTF_8), "nothing stored by a refused publish");
+        assertEquals(3, publishIf(topic, "c", IfMatch.ANY).version(), "* matches any state");
+    }
+
+    @Test
+    void aConditionalPublishOfATopicWithoutStateIsRefused() throws Exception {
+        String topic = topic();
+        assertNull(refusedIf(topic, IfMatch.exactly(1, "abcdefgh")).epoch(), "no state to tell");
+        assertNull(refusedIf(topic, IfMatch.ANY).epoch(), "* needs a state");
+        assertNull(broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS), "nothing stored");
+    }
+
+    @Test
+    void concurrentConditionalPublishesOfOneVersionHaveOneWinner() throws Exception {
+        String topic = topic();
+        IfMatch base = IfMatch.exactly(1, publish(topic, "base").epoch());
+        ExecutorService publishers = Executors.newFixedThreadPool(8);
+        List<CompletableFuture<TopicVersion>> all = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String text = "edit " + i;
+            all.add(CompletableFuture.supplyAsync(() -> broker.publish(topic, utf8(text), base), publishers)
+                    .thenCompose(stage -> stage));
+        }
+        publishers.shutdown();
+        int won = 0;
+        for (CompletableFuture<TopicVersion> f : all) {
+            try {
+                assertEquals(2, f.get(10, TimeUnit.SECONDS).version());
+                won++;
+            } catch (ExecutionException e) {
+                assertInstanceOf(PreconditionFailed.class, e.getCause());
+            }
+        }
+        assertEquals(1, won, "exactly one edit of version 1 is stored");
+        assertEquals(2, broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS).version());
     }
 }

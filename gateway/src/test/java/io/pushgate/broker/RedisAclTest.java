@@ -1,13 +1,11 @@
 package io.pushgate.broker;
 
-import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.protocol.CommandType;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.RedisFixture;
 import org.junit.jupiter.api.Test;
@@ -33,12 +31,7 @@ class RedisAclTest {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(broker::connected);
             String user = "pgacl-" + UUID.randomUUID().toString().substring(0, 8);
             String password = UUID.randomUUID().toString();
-            // As in README: the function, and the commands it runs (Redis checks them against the caller too).
-            redis.redis().aclSetuser(user, AclSetuserArgs.Builder.on().addPassword(password)
-                    .resetKeys().keyPattern(redis.prefix + ":*").resetChannels().channelPattern(redis.prefix + ":*")
-                    .noCommands().addCommand(CommandType.FCALL).addCommand(CommandType.TIME).addCommand(CommandType.HGET)
-                    .addCommand(CommandType.HINCRBY).addCommand(CommandType.HSET).addCommand(CommandType.PUBLISH)
-                    .addCommand(CommandType.SPUBLISH));
+            redis.createPublisherUser(user, password);
             RedisURI base = RedisURI.create(redis.url);
             RedisURI uri = RedisURI.Builder.redis(base.getHost(), base.getPort())
                     .withAuthentication(user, password.toCharArray()).build();

@@ -241,4 +241,83 @@ class RedisFaultTest {
             }
         }
     }
+
+    /**
+     * The zombie publish of issue 13: node A's link to Redis black-holed while a publish of "OLD"
+     * through it was on its way; node B then published "NEW"; when the link came back, TCP delivered
+     * the old FCALL. A's answer must not have been "failed, retry", and "OLD" must not overwrite "NEW".
+     */
+    @Test
+    void aPublishStuckInABlackHoleNeverOverwritesALaterOne() throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start();
+             BlackholeProxy proxy = new BlackholeProxy(server.port);
+             RedisFixture direct = new RedisFixture(server.url())) {
+            RedisBroker cutOff = new RedisBroker(new RedisSettings("redis://127.0.0.1:" + proxy.port(), false,
+                    direct.prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500)));
+            try (TestNode a = TestNode.start(cutOff);
+                 TestNode b = TestNode.start(new RedisBroker(direct.settings()))) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> cutOff.connected() && b.server.broker().connected());
+                String topic = TestNode.topic();
+                String marker = TestNode.topic();
+                try (SseClient onB = SseClient.open(b.uri("/events?topic=" + topic + "&topic=" + marker))) {
+                    assertEquals(200, onB.status());
+                    assertEquals(1, b.publish(topic, "FIRST"));
+
+                    proxy.hold(true);
+                    HttpResponse<String> old = put(a, topic, "OLD");
+                    assertEquals(504, old.statusCode(), "not a refusal: the outcome is unknown; " + old.body());
+                    assertTrue(old.body().startsWith("publish outcome unknown"), old.body());
+                    assertEquals(2, b.publish(topic, "NEW"));
+
+                    proxy.hold(false);
+                    await("the held FCALL reached Redis").atMost(Duration.ofSeconds(10))
+                            .until(() -> fcallCalls(direct) >= 3);
+                    await("A reconnected").atMost(Duration.ofSeconds(15))
+                            .until(() -> cutOff.reconnects() >= 1 && cutOff.connected());
+                    assertEquals(1, errorCount(direct, "DEADLINE"), "Redis refused the late publish");
+                    assertEquals("NEW", direct.redis().hget(direct.prefix + ":{" + topic + "}", "text"));
+                    assertEquals("2", direct.redis().hget(direct.prefix + ":{" + topic + "}", "version"));
+
+                    // Pub/sub keeps order: once A's later publish of the marker reached B, so would have "OLD".
+                    a.publish(marker, "after the black hole");
+                    List<Event> seen = new ArrayList<>();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> {
+                        seen.addAll(onB.drain());
+                        return seen.stream().anyMatch(e -> e.type().equals(marker));
+                    });
+                    List<Event> ofTopic = seen.stream().filter(e -> e.type().equals(topic)).toList();
+                    assertEquals("NEW", ofTopic.get(ofTopic.size() - 1).data(), "B's stream ends on NEW");
+                    try (SseClient onA = a.stream(topic)) {
+                        assertEquals("NEW", onA.next().data(), "A's stream starts (and stays) on NEW");
+                    }
+                }
+            }
+        }
+    }
+
+    private static HttpResponse<String> put(TestNode node, String topic, String text) {
+        return TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
+                .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
+    }
+
+    /** FCALLs Redis has run, refused ones included (INFO commandstats). */
+    private static long fcallCalls(RedisFixture redis) {
+        return infoField(redis.redis().info("commandstats"), "cmdstat_fcall:calls=");
+    }
+
+    /** Error replies of one error code Redis has sent (INFO errorstats). */
+    private static long errorCount(RedisFixture redis, String code) {
+        return infoField(redis.redis().info("errorstats"), "errorstat_" + code + ":count=");
+    }
+
+    private static long infoField(String info, String field) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(field)) {
+                String rest = line.substring(field.length());
+                int end = rest.indexOf(',');
+                return Long.parseLong(end < 0 ? rest.trim() : rest.substring(0, end));
+            }
+        }
+        return 0;
+    }
 }

@@ -2,6 +2,7 @@ package io.pushgate.http;
 
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.testing.ForwardingBroker;
+import io.pushgate.model.IfMatch;
 import io.pushgate.model.TopicVersion;
 
 import java.util.ArrayDeque;
@@ -39,7 +40,7 @@ final class PendingBroker extends ForwardingBroker {
     }
 
     @Override
-    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
         CompletableFuture<TopicVersion> answer = new CompletableFuture<>();
         pending.add(new Pending(topic, text, answer));
         return answer;

@@ -119,7 +119,7 @@ class MetricsTest {
             PrometheusText m = node.scrape();
             assertEquals(2, m.value("pushgate_http_errors_total", "status", "404"));
             assertEquals(1, m.value("pushgate_http_errors_total", "status", "405"));
-            for (String status : List.of("400", "408", "413", "429", "431", "503")) {
+            for (String status : List.of("400", "408", "412", "413", "429", "431", "503", "504")) {
                 assertEquals(0, m.value("pushgate_http_errors_total", "status", status), status);
             }
         }

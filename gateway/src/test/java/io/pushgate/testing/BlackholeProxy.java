@@ -11,14 +11,19 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on loopback that can black-hole its connections in both directions: bytes are
- * accepted and dropped, never forwarded, and no FIN or RST is sent — a peer that vanished silently.
+ * A TCP proxy on loopback that can black-hole its connections in both directions, no FIN or RST
+ * sent — a peer that vanished silently. Two kinds: {@link #blackhole} drops the bytes (the link
+ * never comes back for them); {@link #hold} keeps them and delivers them when the link comes back,
+ * as TCP does with the segments a dropped route swallowed (retransmitted until acknowledged, also
+ * after the sender closed its socket: the FIN waits behind them).
  */
 public final class BlackholeProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean blackhole;
+    private final Object holding = new Object();
+    private boolean hold;
 
     public BlackholeProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -35,6 +40,25 @@ public final class BlackholeProxy implements AutoCloseable {
     /** While on, every connection (old and new) swallows what it gets. */
     public void blackhole(boolean on) {
         blackhole = on;
+    }
+
+    /**
+     * While on, every connection (old and new) keeps what it gets; turned off, it delivers what it
+     * kept, in order, then goes on forwarding.
+     */
+    public void hold(boolean on) {
+        synchronized (holding) {
+            hold = on;
+            holding.notifyAll();
+        }
+    }
+
+    private void awaitRelease() throws InterruptedException {
+        synchronized (holding) {
+            while (hold) {
+                holding.wait();
+            }
+        }
     }
 
     private void accept() {
@@ -59,6 +83,7 @@ public final class BlackholeProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    awaitRelease();
                     if (!blackhole) {
                         out.write(buf, 0, n);
                         out.flush();
@@ -66,6 +91,8 @@ public final class BlackholeProxy implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // one side closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -85,6 +112,7 @@ public final class BlackholeProxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        hold(false);
         server.close();
         sockets.forEach(BlackholeProxy::closeQuietly);
     }

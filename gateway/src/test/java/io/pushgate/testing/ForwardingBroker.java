@@ -3,6 +3,7 @@ package io.pushgate.testing;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.IfMatch;
 import io.pushgate.model.TopicVersion;
 
 import java.util.concurrent.CompletionStage;
@@ -21,8 +22,8 @@ public class ForwardingBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
-        return delegate.publish(topic, text);
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
+        return delegate.publish(topic, text, ifMatch);
     }
 
     @Override

@@ -1,10 +1,12 @@
 package io.pushgate.testing;
 
 import io.pushgate.config.RedisSettings;
+import io.lettuce.core.AclSetuserArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.protocol.CommandType;
 import io.pushgate.broker.redis.RedisBroker;
 
 import java.time.Duration;
@@ -48,6 +50,18 @@ public final class RedisFixture implements AutoCloseable {
 
     public RedisSettings settings() {
         return new RedisSettings(url, false, prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500));
+    }
+
+    /**
+     * Creates the ACL user of README "Publishing from anywhere": the function and the commands it
+     * runs (Redis checks them against the caller too), on this fixture's keys and channels only.
+     */
+    public void createPublisherUser(String user, String password) {
+        redis().aclSetuser(user, AclSetuserArgs.Builder.on().addPassword(password)
+                .resetKeys().keyPattern(prefix + ":*").resetChannels().channelPattern(prefix + ":*")
+                .noCommands().addCommand(CommandType.FCALL).addCommand(CommandType.TIME).addCommand(CommandType.HGET)
+                .addCommand(CommandType.HINCRBY).addCommand(CommandType.HSET).addCommand(CommandType.PUBLISH)
+                .addCommand(CommandType.SPUBLISH));
     }
 
     /** Publishes as any application would: FCALL from a plain client. Returns the new version. */

@@ -1,13 +1,11 @@
 package io.pushgate.broker.redis;
 
-import io.lettuce.core.ScriptOutputType;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.RedisSettings;
+import io.pushgate.model.IfMatch;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -21,10 +19,11 @@ import java.util.concurrent.TimeUnit;
  * re-reads the hash of every topic it serves and hands over what is newer; the hub drops versions it
  * already has, so a message and a re-read of the same version never reach a client twice.
  *
- * <p>This class wires the parts and does publish and latest: {@link SessionKeeper} keeps a session
+ * <p>This class wires the parts and does latest: {@link SessionKeeper} keeps a session
  * (connections, backoff, PING watchdog) up, {@link Demand} makes its subscriptions follow what the
- * node serves, {@link RedisLayout} names the keys and decodes what Redis holds, and
- * {@link PublishLibrary} is the publish function the session loads.
+ * node serves, {@link RedisLayout} names the keys and decodes what Redis holds,
+ * {@link PublishLibrary} is the publish function the session loads, and {@link Publisher} calls it
+ * (with a deadline, so a publish the node stopped waiting for is never stored later).
  *
  * <p>Thread rules: session state lives on the single {@code pushgate-redis} thread; messages are
  * parsed on Lettuce's I/O threads and handed straight to the listener; {@link #publish},
@@ -35,6 +34,7 @@ public final class RedisBroker implements Broker {
     private final RedisLayout layout;
     private final SessionKeeper sessions;
     private final Demand demand;
+    private final Publisher publisher;
     private volatile Listener listener;
 
     public RedisBroker(RedisSettings settings) {
@@ -42,6 +42,7 @@ public final class RedisBroker implements Broker {
         this.layout = new RedisLayout(settings.keyPrefix());
         this.sessions = new SessionKeeper(settings, this::deliver);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
+        this.publisher = new Publisher(settings, layout, sessions);
     }
 
     @Override
@@ -52,21 +53,8 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<TopicVersion> publish(String topic, byte[] text) {
-        RedisLink link = sessions.active();
-        if (link == null) {
-            return unavailable();
-        }
-        CompletionStage<List<Object>> call = link.commands().fcall(PublishLibrary.FUNCTION, ScriptOutputType.MULTI,
-                new byte[][] {layout.key(topic)}, text);
-        return call.toCompletableFuture()
-                .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(reply -> {
-                    String epoch = new String((byte[]) reply.get(0), StandardCharsets.US_ASCII);
-                    long version = (Long) reply.get(1);
-                    long micros = (Long) reply.get(2);
-                    return new TopicVersion(topic, epoch, version, micros, text);
-                });
+    public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
+        return publisher.publish(topic, text, ifMatch);
     }
 
     @Override

@@ -114,7 +114,9 @@ final class SessionKeeper {
 
     /** The options of both topologies' clients. */
     private static <B extends ClientOptions.Builder> B sessionOptions(B options, Duration timeout) {
-        // Reconnects are this class's job: one path for every kind of loss, resync included.
+        // Reconnects are this class's job: one path for every kind of loss, resync included. No
+        // command waits in the client for a connection (REJECT_COMMANDS); one already written may
+        // still arrive late, which is why a publish carries a deadline (Publisher).
         options.autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
@@ -146,6 +148,11 @@ final class SessionKeeper {
 
     long resyncs() {
         return resyncs.sum();
+    }
+
+    /** Loads the function library again on {@code link} (an older node's may have replaced it). Any thread. */
+    CompletableFuture<Void> reloadFunctions(RedisLink link) {
+        return link.loadFunctions(library).orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The current session, or {@code null} between sessions. Control thread only. */

@@ -1,0 +1,130 @@
+package io.pushgate.broker.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import io.pushgate.config.RedisSettings;
+import io.pushgate.model.IfMatch;
+import io.pushgate.model.PreconditionFailed;
+import io.pushgate.model.PublishOutcomeUnknown;
+import io.pushgate.model.TopicVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The node's publishes: {@code FCALL pushgate_publish_v2} with a deadline, and an {@code IFMATCH}
+ * when the publish is conditional (README, "What a failed publish means").
+ *
+ * <p>A timeout does not mean "not done": a call the node stopped waiting for may still be on its
+ * way (a black-holed link that comes back, TCP retransmitting it), and Redis would then store it
+ * over newer texts. So every call carries its deadline, the node's wall clock plus the command
+ * timeout, and the function stores nothing once Redis' own clock is past it. A call without an
+ * answer is reported as of unknown outcome ({@link PublishOutcomeUnknown}), never as refused, and
+ * only once the node's clock is {@link RedisSettings#clockSkew} past the deadline: from then on
+ * Redis refuses it, as long as Redis' clock lags the node's by less than that. Refused only
+ * means refused: no session (nothing sent), or Redis' answer that it stored nothing.
+ *
+ * <p>Thread rules: any thread; answers complete on Lettuce's threads or the JDK's delay scheduler.
+ */
+final class Publisher {
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    private static final byte[] DEADLINE = "DEADLINE".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] IFMATCH = "IFMATCH".getBytes(StandardCharsets.US_ASCII);
+    /** The error reply of a condition that did not hold: "PRECONDITION pushgate: current 7-k3f9x2ab". */
+    private static final Pattern CURRENT = Pattern.compile("^PRECONDITION .*current (\\d{1,18})-([0-9a-z]{1,16})$");
+
+    private final RedisSettings settings;
+    private final RedisLayout layout;
+    private final SessionKeeper sessions;
+
+    Publisher(RedisSettings settings, RedisLayout layout, SessionKeeper sessions) {
+        this.settings = settings;
+        this.layout = layout;
+        this.sessions = sessions;
+    }
+
+    CompletableFuture<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
+        RedisLink link = sessions.active();
+        if (link == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
+        }
+        long deadline = System.currentTimeMillis() + settings.commandTimeout().toMillis();
+        byte[][] args = arguments(text, deadline, ifMatch);
+        CompletableFuture<TopicVersion> answer = new CompletableFuture<>();
+        call(link, topic, args, true).whenComplete((reply, failure) -> {
+            if (failure == null) {
+                String epoch = new String((byte[]) reply.get(0), StandardCharsets.US_ASCII);
+                answer.complete(new TopicVersion(topic, epoch, (Long) reply.get(1), (Long) reply.get(2), text));
+            } else {
+                fail(answer, unwrap(failure), deadline);
+            }
+        });
+        return answer;
+    }
+
+    private static byte[][] arguments(byte[] text, long deadline, IfMatch ifMatch) {
+        byte[] deadlineMillis = Long.toString(deadline).getBytes(StandardCharsets.US_ASCII);
+        if (ifMatch == null) {
+            return new byte[][] {text, DEADLINE, deadlineMillis};
+        }
+        String tag = ifMatch.any() ? "*" : ifMatch.version() + "-" + ifMatch.epoch();
+        return new byte[][] {text, DEADLINE, deadlineMillis, IFMATCH, tag.getBytes(StandardCharsets.US_ASCII)};
+    }
+
+    /** The FCALL; once more after loading the library again when an older node's library replaced it. */
+    private CompletableFuture<List<Object>> call(RedisLink link, String topic, byte[][] args, boolean mayReload) {
+        CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(PublishLibrary.NODE_FUNCTION,
+                        ScriptOutputType.MULTI, new byte[][] {layout.key(topic)}, args).toCompletableFuture()
+                .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (!mayReload) {
+            return call;
+        }
+        return call.exceptionallyCompose(failure -> {
+            Throwable cause = unwrap(failure);
+            // "Function not found" is answered before anything runs: the call is safe to make again.
+            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("not found")) {
+                log.info("the publish function was missing (an older node loaded its library?): loading it again");
+                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, topic, args, false));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private void fail(CompletableFuture<TopicVersion> answer, Throwable failure, long deadline) {
+        if (failure instanceof RedisCommandExecutionException) {
+            // Redis answered: the function stored nothing.
+            String message = String.valueOf(failure.getMessage());
+            if (message.startsWith("PRECONDITION")) {
+                answer.completeExceptionally(current(message));
+                return;
+            }
+            if (message.startsWith("DEADLINE")) {
+                log.warn("redis refused a publish as late ({}); if calls are not slow, Redis' clock runs ahead of this node's",
+                        message);
+            }
+            answer.completeExceptionally(failure);
+            return;
+        }
+        long reportAt = deadline + settings.clockSkew().toMillis();
+        long wait = Math.max(0, reportAt - System.currentTimeMillis());
+        PublishOutcomeUnknown unknown = new PublishOutcomeUnknown("no answer from redis in time ("
+                + failure + "); stored or not, it will not be stored after its deadline");
+        CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS).execute(() -> answer.completeExceptionally(unknown));
+    }
+
+    private static PreconditionFailed current(String message) {
+        Matcher m = CURRENT.matcher(message);
+        return m.matches() ? new PreconditionFailed(m.group(2), Long.parseLong(m.group(1))) : new PreconditionFailed(null, 0);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+}

@@ -1,0 +1,180 @@
+package io.pushgate.broker.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.pushgate.broker.Broker;
+import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicVersion;
+import io.pushgate.testing.RedisFixture;
+import io.pushgate.testing.RedisServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code FCALL pushgate_publish} as any application calls it, with and without the options
+ * (DEADLINE, IFMATCH), on a redis-server of this test's own: the shared one may hold the library of
+ * another checkout.
+ */
+class PublishFunctionTest {
+    private static RedisServerProcess server;
+    private static RedisFixture redis;
+
+    @BeforeAll
+    static void load() throws Exception {
+        server = new RedisServerProcess().start();
+        redis = new RedisFixture(server.url());
+        redis.redis().functionLoad(PublishLibrary.source(redis.settings()), true);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        redis.close();
+        server.close();
+    }
+
+    private static String key(String topic) {
+        return redis.prefix + ":{" + topic + "}";
+    }
+
+    private static List<Object> fcall(RedisCommands<String, String> as, String function, String topic, String... args) {
+        return as.fcall(function, ScriptOutputType.MULTI, new String[] {key(topic)}, args);
+    }
+
+    private static List<Object> fcall(String topic, String... args) {
+        return fcall(redis.redis(), "pushgate_publish", topic, args);
+    }
+
+    private static String error(String topic, String... args) {
+        return assertThrows(RedisCommandExecutionException.class, () -> fcall(topic, args)).getMessage();
+    }
+
+    private static String topic() {
+        return "f-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String now(long plusMillis) {
+        return Long.toString(System.currentTimeMillis() + plusMillis);
+    }
+
+    @Test
+    void theCallWithoutOptionsStillPublishes() {
+        String topic = topic();
+        List<Object> reply = fcall(topic, "plain");
+        assertEquals(1L, reply.get(1));
+        assertEquals(reply.get(0), redis.redis().hget(key(topic), "epoch"));
+        assertEquals("plain", redis.redis().hget(key(topic), "text"));
+    }
+
+    @Test
+    void aCallArrivingAfterItsDeadlineStoresNothing() {
+        String topic = topic();
+        String late = error(topic, "late", "DEADLINE", now(-1000));
+        assertTrue(late.startsWith("DEADLINE pushgate: the deadline passed "), late);
+        assertNull(redis.redis().hget(key(topic), "version"), "nothing stored");
+        assertEquals(1L, fcall(topic, "in time", "deadline", now(5000)).get(1), "names in any case");
+        assertEquals("in time", redis.redis().hget(key(topic), "text"));
+    }
+
+    @Test
+    void ifMatchStoresOnlyOnTheStateItNames() {
+        String topic = topic();
+        assertEquals("PRECONDITION pushgate: no state", error(topic, "x", "IFMATCH", "*"));
+        assertEquals("PRECONDITION pushgate: no state", error(topic, "x", "IFMATCH", "1-abcdefgh"));
+        String epoch = (String) fcall(topic, "one").get(0);
+        assertEquals(2L, fcall(topic, "two", "IFMATCH", "1-" + epoch, "DEADLINE", now(5000)).get(1));
+        String current = "PRECONDITION pushgate: current 2-" + epoch;
+        assertEquals(current, error(topic, "x", "IFMATCH", "1-" + epoch));
+        assertEquals(current, error(topic, "x", "IFMATCH", "2-" + (epoch.equals("abcdefgh") ? "hgfedcba" : "abcdefgh")));
+        assertEquals(current, error(topic, "x", "IFMATCH", "W/\"2-" + epoch + "\""));
+        assertEquals(3L, fcall(topic, "three", "IFMATCH", "*").get(1));
+        assertEquals("three", redis.redis().hget(key(topic), "text"));
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        String topic = topic();
+        assertEquals("ERR pushgate: option DEADLINE needs a value", error(topic, "x", "DEADLINE"));
+        assertEquals("ERR pushgate: unknown option or bad value: DEADLINE", error(topic, "x", "DEADLINE", "soon"));
+        assertEquals("ERR pushgate: unknown option or bad value: FORCE", error(topic, "x", "FORCE", "1"));
+        assertNull(redis.redis().hget(key(topic), "version"), "nothing stored");
+    }
+
+    @Test
+    void theReadmeAclUserMayUseTheOptions() {
+        String user = "pgacl-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = UUID.randomUUID().toString();
+        redis.createPublisherUser(user, password); // README's, the same commands as before the options
+        RedisClient client = RedisClient.create(RedisURI.Builder.redis("127.0.0.1", server.port)
+                .withAuthentication(user, password.toCharArray()).build());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            String topic = topic();
+            String epoch = (String) fcall(connection.sync(), "pushgate_publish", topic, "one", "DEADLINE", now(5000)).get(0);
+            assertEquals(2L, fcall(connection.sync(), "pushgate_publish_v2", topic, "two", "IFMATCH", "1-" + epoch,
+                    "DEADLINE", now(5000)).get(1));
+        } finally {
+            client.shutdown();
+            redis.redis().aclDeluser(user);
+        }
+    }
+
+    @Test
+    void aNodeLoadsItsLibraryAgainWhenAnOlderOneReplacedIt() throws Exception {
+        String registration = "redis.register_function('" + PublishLibrary.NODE_FUNCTION + "', publish)";
+        String older = PublishLibrary.source(redis.settings()).replace(registration, "");
+        assertTrue(!older.contains(registration), "the older library lacks the node's function");
+        try (RedisBroker broker = new RedisBroker(redis.settings())) {
+            broker.start(new QuietListener());
+            await().atMost(Duration.ofSeconds(10)).until(broker::connected);
+            redis.redis().functionLoad(older, true);
+            String topic = topic();
+            TopicVersion published = broker.publish(topic, "after the older library".getBytes(StandardCharsets.UTF_8))
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(1, published.version());
+        } finally {
+            redis.redis().functionLoad(PublishLibrary.source(redis.settings()), true);
+        }
+    }
+
+    /** A listener of a node that serves nothing. */
+    private static final class QuietListener implements Broker.Listener {
+        @Override
+        public void onVersion(TopicVersion version) {
+        }
+
+        @Override
+        public void onState(TopicVersion version) {
+        }
+
+        @Override
+        public boolean serves(String topic) {
+            return false;
+        }
+
+        @Override
+        public Collection<String> served() {
+            return List.of();
+        }
+
+        @Override
+        public void onRevoked(Revocation revocation) {
+        }
+    }
+}
