@@ -118,7 +118,7 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             // Decoded here, once, so that a malformed escape (%zz, a lone %) is this request's 400,
             // not an exception out of whichever resource first reads the query.
             uri.parameters();
-            match = routes.match(uri.path());
+            match = routes.match(uri.rawPath());
         } catch (IllegalArgumentException malformed) {
             fail(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, MALFORMED_ESCAPE), MALFORMED_ESCAPE, false);
             return;

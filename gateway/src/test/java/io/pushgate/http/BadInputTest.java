@@ -104,6 +104,21 @@ class BadInputTest {
     }
 
     @Test
+    void anEncodedSlashStaysInsideItsSegment() throws Exception {
+        String topic = TestNode.topic();
+        node.publish(topic, "v1");
+        String answer = get("/topics/" + topic + "%2Fevents");
+        assertTrue(answer.startsWith("HTTP/1.1 400"), "not the stream of " + topic + ": " + answer);
+        assertTrue(answer.contains("invalid topic name"), answer);
+        assertTrue(get("/topics/" + topic + "%2fevents").startsWith("HTTP/1.1 400"));
+        assertTrue(get("/topics/a%2F" + topic + "/events").startsWith("HTTP/1.1 400"));
+        String encodedName = get("/topics/" + topic.replace("-", "%2D"));
+        assertTrue(encodedName.startsWith("HTTP/1.1 200") && encodedName.endsWith("v1"),
+                "the topic segment itself is decoded: " + encodedName);
+        assertQuiet();
+    }
+
+    @Test
     void anAbortedPutBodyIsNoError() throws Exception {
         String topic = TestNode.topic();
         try (RawHttp raw = new RawHttp(node.port())) {
