@@ -119,6 +119,20 @@ class BadInputTest {
     }
 
     @Test
+    void dotSegmentsAreNotTopicNames() throws Exception {
+        for (String target : new String[] {"/topics/.", "/topics/..", "/topics/../events", "/topics/%2E%2E/events",
+                "/events?topic=.", "/events?topic=a&topic=.."}) {
+            String answer = get(target);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), target + ": " + answer);
+            assertTrue(answer.contains("not . or .."), target + ": " + answer);
+        }
+        String put = exchange("PUT /topics/.. HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx");
+        assertTrue(put.startsWith("HTTP/1.1 400"), put);
+        assertTrue(get("/topics/...").startsWith("HTTP/1.1 404"), "three dots are a name like any other");
+        assertQuiet();
+    }
+
+    @Test
     void anAbortedPutBodyIsNoError() throws Exception {
         String topic = TestNode.topic();
         try (RawHttp raw = new RawHttp(node.port())) {
