@@ -69,7 +69,7 @@ final class StreamResource implements Resource {
             return;
         }
         if (exchange.method().equals(HttpMethod.HEAD)) {
-            HttpResponse head = Streams.head();
+            HttpResponse head = Streams.head(!exchange.chunkedAllowed());
             head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
             FullHttpResponse response = Responses.empty(HttpResponseStatus.OK);
             response.headers().set(head.headers());
