@@ -32,7 +32,7 @@
 (function (global) {
   'use strict';
 
-  const TOPIC_NAME = /^(?!pushgate\.)[A-Za-z0-9._:-]{1,128}$/;
+  const TOPIC_NAME = /^(?!pushgate\.)(?!\.\.?$)[A-Za-z0-9._:-]{1,128}$/;
   const RETRY_BASE_MS = 1000;
   const RETRY_CAP_MS = 30000;
   // A stream that stayed open this long (or delivered an event) was healthy: backoff starts over.
@@ -66,7 +66,7 @@
     }
     topics.forEach(function (topic) {
       if (!TOPIC_NAME.test(topic)) {
-        throw new TypeError('invalid topic name (allowed: [A-Za-z0-9._:-]{1,128}, not beginning with pushgate.): ' + topic);
+        throw new TypeError('invalid topic name (allowed: [A-Za-z0-9._:-]{1,128}, not . or .., not beginning with pushgate.): ' + topic);
       }
     });
     const base = (options.url || '').replace(/\/+$/, '');

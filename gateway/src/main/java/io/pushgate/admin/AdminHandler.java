@@ -73,7 +73,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        String path = uri.path();
+        List<String> subjects;
+        try {
+            // Decoded here, so that a malformed escape is a 400 and not an exception out of the handler.
+            subjects = uri.parameters().getOrDefault("subject", List.of());
+        } catch (IllegalArgumentException malformed) {
+            respond(ctx, request, text(HttpResponseStatus.BAD_REQUEST, "malformed percent-encoding in the URL"), false);
+            return;
+        }
+        String path = uri.rawPath();
         Set<HttpMethod> methods = PATHS.get(path);
         FullHttpResponse response;
         if (methods == null) {
@@ -82,7 +90,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
             response.headers().set(HttpHeaderNames.ALLOW, methods.contains(HttpMethod.POST) ? "POST" : "GET, HEAD");
         } else if (path.equals("/revocations")) {
-            revoke(ctx, request, uri.parameters().getOrDefault("subject", List.of()));
+            revoke(ctx, request, subjects);
             return;
         } else if (path.equals("/metrics")) {
             response = scrape(ctx, request.headers().get(HttpHeaderNames.ACCEPT));

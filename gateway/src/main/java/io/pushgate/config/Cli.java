@@ -112,7 +112,9 @@ final class Cli {
     int acceptRate;
 
     @Option(names = "--max-initial-line", defaultValue = "${env:PUSHGATE_MAX_INITIAL_LINE:-" + Defaults.MAX_INITIAL_LINE + "}",
-            description = "Longest request line; longer get 431 (default: ${DEFAULT-VALUE}).")
+            description = "Longest request line; longer get 431. Unset: long enough for the longest legal /events "
+                    + "request (--max-topics-per-stream topics of 128 characters, each percent-encoded, lastEventId and a "
+                    + "2 KiB access_token); a shorter one stops the start (default: unset).")
     String maxInitialLine;
 
     @Option(names = "--max-header-size", defaultValue = "${env:PUSHGATE_MAX_HEADER_SIZE:-" + Defaults.MAX_HEADER_SIZE + "}",
@@ -236,7 +238,7 @@ final class Cli {
                 new ServerSettings(bind, port, Transport.Kind.parse(transport), workers, backlog,
                         Units.size(writeBufferLow), Units.size(writeBufferHigh), Units.size(sendBuffer)),
                 new AdminSettings(adminBind, adminPort, nodeName(nodeName)),
-                new HttpSettings(Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
+                new HttpSettings(maxInitialLine.isBlank() ? 0 : Units.size(maxInitialLine), Units.size(maxHeaderSize), Units.duration(headerTimeout),
                         Units.size(maxText), maxTopicsPerStream, acceptRate, origins),
                 new StreamSettings(Units.duration(heartbeat), Units.duration(retry), Units.duration(retryJitter),
                         maxStreams, Units.duration(slowConsumerTimeout)),

@@ -41,7 +41,8 @@ final class Defaults {
     public static final int MAX_TOPICS_PER_STREAM = 64;
     public static final String MAX_TEXT = "1MiB";
     public static final int ACCEPT_RATE = 5000;
-    public static final String MAX_INITIAL_LINE = "4KiB";
+    /** Empty: long enough for the longest legal stream request (the HTTP layer works it out from the other limits). */
+    public static final String MAX_INITIAL_LINE = "";
     public static final String MAX_HEADER_SIZE = "8KiB";
     public static final String HEADER_TIMEOUT = "10s";
 

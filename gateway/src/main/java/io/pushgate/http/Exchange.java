@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
@@ -189,10 +190,15 @@ final class Exchange {
         router.await(ctx, request, stage, then);
     }
 
+    /** Whether the client takes a chunked body: HTTP/1.1 and later, not HTTP/1.0 (RFC 9112, 7). */
+    boolean chunkedAllowed() {
+        return request.protocolVersion().compareTo(HttpVersion.HTTP_1_1) >= 0;
+    }
+
     /** Hands the connection over to an SSE stream (see {@link Streams#open}); this exchange is the last. */
     void openStream(Streams streams, List<String> names, boolean named, LastEventId resume, String subject,
                     Instant until) {
-        streams.open(ctx, names, named, resume, subject, until);
+        streams.open(ctx, names, named, resume, subject, until, !chunkedAllowed());
         router.handedOver();
     }
 }

@@ -2,6 +2,7 @@ package io.pushgate.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -37,6 +38,7 @@ import java.util.function.LongSupplier;
 final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpRouter.class);
     private static final int MAX_QUEUED = 16;
+    static final String MALFORMED_ESCAPE = "malformed percent-encoding in the URL";
 
     private final Routes routes;
     private final HttpErrors errors;
@@ -50,6 +52,8 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>(0);
     private RequestDeadline deadline;
     private boolean inFlight;
+    /** The client went away and that was logged: a reset and the cut-off request it leaves are one event. */
+    private boolean gone;
 
     /** {@code keepAliveSeconds}: how long an idle kept-alive connection stays, told to clients; 0 tells nothing. */
     HttpRouter(Routes routes, HttpErrors errors, AuthFailures authFailures, NodeStatus status, boolean overAcceptRate,
@@ -94,7 +98,10 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void route(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
-            if (request.decoderResult().cause() instanceof TooLongFrameException) {
+            Throwable cause = request.decoderResult().cause();
+            if (cause instanceof PrematureChannelClosureException) {
+                clientGone(ctx, cause);
+            } else if (cause instanceof TooLongFrameException) {
                 fail(ctx, request, Responses.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                         "request line or headers too large"), "request line or headers too large", true);
             } else {
@@ -104,7 +111,16 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        Routes.Match match = routes.match(uri.path());
+        Routes.Match match;
+        try {
+            // Decoded here, once, so that a malformed escape (%zz, a lone %) is this request's 400,
+            // not an exception out of whichever resource first reads the query.
+            uri.parameters();
+            match = routes.match(uri.rawPath());
+        } catch (IllegalArgumentException malformed) {
+            fail(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, MALFORMED_ESCAPE), MALFORMED_ESCAPE, false);
+            return;
+        }
         if (overAcceptRate) {
             if (match != null && match.resource().streams() && request.method().equals(HttpMethod.GET)) {
                 refuseStream(ctx, request, StreamRefusal.ACCEPT_RATE, "too many new connections, retry later");
@@ -240,10 +256,21 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            log.debug("connection {} failed: {}", ctx.channel(), cause.toString());
+        // A reset, a broken pipe, a body cut off by the close (the aggregator's premature closure):
+        // what a client that goes away leaves behind, no fault of the node.
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
+            clientGone(ctx, cause);
         } else {
             log.error("connection {} failed", ctx.channel(), cause);
+        }
+        ctx.close();
+    }
+
+    /** The client went away: nobody to answer, nothing for an operator to do; one DEBUG line per connection. */
+    private void clientGone(ChannelHandlerContext ctx, Throwable cause) {
+        if (!gone) {
+            gone = true;
+            log.debug("connection {} ended by the client: {}", ctx.channel(), cause.toString());
         }
         ctx.close();
     }

@@ -41,11 +41,13 @@ public final class HttpService {
     private final Routes routes;
     private final LongSupplier retryMillis;
     private final long keepAliveSeconds;
+    private final int maxInitialLine;
 
     /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}: it checks that loop's request deadlines. */
     public HttpService(HttpSettings settings, Access access, Topics topics, Streams streams, HttpErrors errors,
                        AuthFailures authFailures, NodeStatus status, LoopIndex loops, LoopTicker[] tickers) {
         this.settings = settings;
+        this.maxInitialLine = requestLineLimit(settings);
         this.errors = errors;
         this.authFailures = authFailures;
         this.status = status;
@@ -79,7 +81,25 @@ public final class HttpService {
 
     /** The HTTP/1.1 codec with the request-line and header limits (431). */
     public ChannelHandler codec() {
-        return new HttpServerCodec(settings.maxInitialLine(), settings.maxHeaderSize(), 8192);
+        return new HttpServerCodec(maxInitialLine, settings.maxHeaderSize(), 8192);
+    }
+
+    /**
+     * {@code --max-initial-line}, or when unset the longest request line of a legal stream request
+     * ({@link StreamResource#longestRequestLine}). A limit set below that would answer 431 to a
+     * stream that every other limit allows: the node does not start, and says why in one line.
+     */
+    static int requestLineLimit(HttpSettings settings) {
+        int needed = StreamResource.longestRequestLine(settings.maxTopicsPerStream());
+        if (settings.maxInitialLine() == 0) {
+            return needed;
+        }
+        if (settings.maxInitialLine() < needed) {
+            throw new IllegalArgumentException("--max-initial-line " + settings.maxInitialLine()
+                    + " is shorter than the longest legal stream request line (" + needed + " bytes with --max-topics-per-stream "
+                    + settings.maxTopicsPerStream() + "): raise it, lower --max-topics-per-stream, or leave it unset");
+        }
+        return settings.maxInitialLine();
     }
 
     /** Aggregates a request, 413 above {@code --max-text}. */

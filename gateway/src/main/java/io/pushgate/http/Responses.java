@@ -48,7 +48,7 @@ final class Responses {
      * survives: {@code 200 text/event-stream}, a {@code retry:} of {@code retryMillis}, the end.
      */
     static FullHttpResponse streamRefusal(String why, long retryMillis) {
-        FullHttpResponse response = full(HttpResponseStatus.OK, Streams.head().headers().get(HttpHeaderNames.CONTENT_TYPE),
+        FullHttpResponse response = full(HttpResponseStatus.OK, Streams.CONTENT_TYPE,
                 Unpooled.wrappedBuffer(SseFrames.refusal(why, retryMillis)));
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
         return closing(response);

@@ -1,5 +1,7 @@
 package io.pushgate.http;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
+
 import java.util.List;
 
 /**
@@ -13,6 +15,7 @@ import java.util.List;
  * /topics/{t}/events          a stream of one topic
  * /topics/{t}                 the latest text (GET, HEAD), a publish (PUT)
  * </pre>
+ * Paths are matched as sent, before percent-decoding: only the topic segment is decoded.
  */
 final class Routes {
 
@@ -48,12 +51,20 @@ final class Routes {
                 new Route("/topics/", "", true, topic));
     }
 
-    /** The route of {@code path}, or {@code null} (404). */
-    Match match(String path) {
+    /**
+     * The route of {@code rawPath}, the path as sent (still percent-encoded), or {@code null} (404).
+     * The path is matched before it is decoded and only the parameter is decoded after, so an
+     * encoded slash ({@code %2F}) stays inside its segment: {@code /topics/a%2Fevents} is the
+     * topic {@code a/events} (not a valid name), never the stream of {@code a}.
+     *
+     * @throws IllegalArgumentException when the parameter holds a malformed percent-encoding
+     */
+    Match match(String rawPath) {
         for (Route route : routes) {
-            String param = route.match(path);
+            String param = route.match(rawPath);
             if (param != null) {
-                return new Match(route.resource(), route.hasParam() ? param : null);
+                // '+' decodes to a space here as in a query; neither is a topic name's character.
+                return new Match(route.resource(), route.hasParam() ? QueryStringDecoder.decodeComponent(param) : null);
             }
         }
         return null;

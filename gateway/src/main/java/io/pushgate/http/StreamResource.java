@@ -29,6 +29,10 @@ import java.util.Set;
 final class StreamResource implements Resource {
     static final String INVALID_TOPIC = "invalid topic name (allowed: " + TopicNames.RULE + ")";
     private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD);
+    /** Room for an {@code access_token} in the query: an RS256 JWT with a few grants is about 1 KB. */
+    static final int TOKEN_ROOM = 2048;
+    /** A character of a query value may come percent-encoded ({@code encodeURIComponent} encodes {@code :}). */
+    private static final int ENCODED = 3;
 
     private final Streams streams;
     private final Access access;
@@ -41,6 +45,19 @@ final class StreamResource implements Resource {
         this.access = access;
         this.maxTopics = maxTopics;
         this.named = named;
+    }
+
+    /**
+     * The longest request line of a legal stream request, {@code GET /events?topic=…&lastEventId=…&access_token=…
+     * HTTP/1.1}: {@code maxTopics} topics of the longest name and the longest {@code lastEventId}, every
+     * character percent-encoded, and a token of {@link #TOKEN_ROOM} bytes. The request-line limit must
+     * take it, or a stream that every other limit allows would get 431.
+     */
+    static int longestRequestLine(int maxTopics) {
+        int topics = maxTopics * ("topic=".length() + ENCODED * TopicNames.MAX_LENGTH + 1);
+        int lastEventId = "lastEventId=".length() + ENCODED * EventIds.MAX_LENGTH + 1;
+        int token = "access_token=".length() + TOKEN_ROOM;
+        return "GET /events?".length() + topics + lastEventId + token + " HTTP/1.1".length();
     }
 
     @Override
@@ -75,7 +92,7 @@ final class StreamResource implements Resource {
             return;
         }
         if (exchange.method().equals(HttpMethod.HEAD)) {
-            HttpResponse head = Streams.head();
+            HttpResponse head = Streams.head(!exchange.chunkedAllowed());
             head.headers().remove(HttpHeaderNames.TRANSFER_ENCODING).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
             FullHttpResponse response = Responses.empty(HttpResponseStatus.OK);
             response.headers().set(head.headers());

@@ -1,6 +1,7 @@
 package io.pushgate.sse;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -32,6 +33,8 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     private final StreamCounts counts;
     /** Events named by their topic ({@code /events?topic=…}), or unnamed (one topic). */
     private final boolean named;
+    /** The body is the events as they are, ended by the close (HTTP/1.0), not chunks. */
+    private final boolean closeDelimited;
     /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
     private String[] names;
     private LastEventId resume;
@@ -52,8 +55,9 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     final Bearer bearer;
 
     SseStream(Topics topics, LoopStreams loopStreams, StreamCounts counts, String[] names, boolean named,
-              LastEventId resume, Bearer bearer) {
+              LastEventId resume, Bearer bearer, boolean closeDelimited) {
         this.bearer = bearer;
+        this.closeDelimited = closeDelimited;
         this.topics = topics;
         this.loopStreams = loopStreams;
         this.counts = counts;
@@ -78,7 +82,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         lastWrite = loopStreams.clock;
         loopStreams.add(this);
         batching = true;
-        ctx.write(SseFrames.retry(ctx.alloc(), retryMillis), ctx.voidPromise());
+        write(SseFrames.retry(ctx.alloc(), retryMillis));
         subs = new Subscription[names.length];
         for (int i = 0; i < names.length; i++) {
             boolean resumes = resume != null && resume.describes(names[i], named);
@@ -102,10 +106,19 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     @Override
     public void writeAndRelease(ByteBuf frame) {
         lastWrite = loopStreams.clock;
-        ctx.write(frame, ctx.voidPromise());
+        write(frame);
         if (!batching) {
             ctx.flush();
         }
+    }
+
+    /**
+     * Writes {@code chunk}, one of {@link SseFrames}' chunks, taking ownership: as it is, or on a
+     * close-delimited stream its events alone (a slice of the same buffer, so the hub's frame stays
+     * encoded once and shared).
+     */
+    private void write(ByteBuf chunk) {
+        ctx.write(closeDelimited ? SseFrames.unchunked(chunk) : chunk, ctx.voidPromise());
     }
 
     /**
@@ -115,7 +128,8 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     void heartbeat() {
         if (isWritable()) {
             lastWrite = loopStreams.clock;
-            ctx.writeAndFlush(SseFrames.heartbeat(), ctx.voidPromise());
+            write(SseFrames.heartbeat());
+            ctx.flush();
         }
     }
 
@@ -152,8 +166,9 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     private void end(CloseReason reason, ByteBuf lastWords) {
         closing = true;
         closeReason = reason;
-        ctx.write(lastWords, ctx.voidPromise());
-        ctx.writeAndFlush(SseFrames.end()).addListener(f -> ctx.close());
+        write(lastWords);
+        // A close-delimited body has no last chunk: the close itself ends it.
+        ctx.writeAndFlush(closeDelimited ? Unpooled.EMPTY_BUFFER : SseFrames.end()).addListener(f -> ctx.close());
     }
 
     /**

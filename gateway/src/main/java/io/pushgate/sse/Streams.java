@@ -35,6 +35,8 @@ import java.util.function.Function;
  * <p>Thread rules: {@link #open} on the channel's loop; the rest on any thread.
  */
 public final class Streams implements StreamStats {
+    /** The content type of a stream, and of a stream refused for now. */
+    public static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
     private final StreamSettings settings;
     private final Topics topics;
     private final LoopIndex loops;
@@ -95,14 +97,16 @@ public final class Streams implements StreamStats {
      * pipeline. A stream opened while the node drains is ended at once with a {@code retry:}; one
      * whose token is valid {@code until} a time (null: no end) is ended then, with an event that
      * says so; one opened with a token of {@code subject} (null: no token, or a token without
-     * {@code sub}) is ended when the subject is revoked ({@link #endSubject}). On the channel's loop.
+     * {@code sub}) is ended when the subject is revoked ({@link #endSubject}). A {@code closeDelimited}
+     * stream (the request was HTTP/1.0, which knows no chunked coding) sends its events as they are
+     * and ends by closing the connection. On the channel's loop.
      */
     public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume, String subject,
-                     Instant until) {
-        ctx.write(head(), ctx.voidPromise());
+                     Instant until, boolean closeDelimited) {
+        ctx.write(head(closeDelimited), ctx.voidPromise());
         ChannelPipeline pipeline = ctx.pipeline();
         SseStream stream = new SseStream(topics, perLoop[loops.of(ctx.channel().eventLoop())], counts,
-                names.toArray(new String[0]), named, resume, bearer(subject, until));
+                names.toArray(new String[0]), named, resume, bearer(subject, until), closeDelimited);
         pipeline.addLast("sse", stream);
         for (String name : new ArrayList<>(pipeline.names())) {
             if (!"sse".equals(name) && pipeline.context(name) != null) {
@@ -138,14 +142,22 @@ public final class Streams implements StreamStats {
         }).thenApply(done -> ended.get());
     }
 
-    /** The response head of a stream; also what a HEAD request gets. */
-    public static HttpResponse head() {
+    /**
+     * The response head of a stream; also what a HEAD request gets. Chunked, or, when
+     * {@code closeDelimited}, a body that the close of the connection ends: a server may answer an
+     * HTTP/1.0 client with an HTTP/1.1 status line but must not send it chunked (RFC 9112, 6.1).
+     */
+    public static HttpResponse head(boolean closeDelimited) {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE)
-                .set("X-Accel-Buffering", "no")
-                .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                .set("X-Accel-Buffering", "no");
+        if (closeDelimited) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else {
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
         return head;
     }
 

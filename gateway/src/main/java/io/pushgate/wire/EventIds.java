@@ -14,6 +14,9 @@ import io.pushgate.model.TopicVersion;
  * version: never a stale text. Stateless.
  */
 public final class EventIds {
+    /** The longest {@code Last-Event-ID} that is read; a longer one is treated as malformed. */
+    public static final int MAX_LENGTH = 200;
+
     private EventIds() {
     }
 
@@ -51,7 +54,7 @@ public final class EventIds {
 
     /** Parses a {@code Last-Event-ID}; {@code null} when absent or malformed. */
     public static LastEventId parse(String id) {
-        if (id == null || id.isEmpty() || id.length() > 200) {
+        if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
             return null;
         }
         String topic = null;

@@ -96,6 +96,21 @@ public final class SseFrames {
         return END.duplicate();
     }
 
+    /**
+     * The event-stream bytes of {@code chunk}, one of the chunks above, without the chunk's framing,
+     * for a body whose end is the close of the connection (a client of HTTP/1.0 knows no chunked
+     * coding). Takes ownership of {@code chunk}; the result is a slice of the same memory (no copy,
+     * so a frame the hub encoded once for every stream stays shared), owned by the caller. The
+     * terminating chunk gives an empty buffer.
+     */
+    public static ByteBuf unchunked(ByteBuf chunk) {
+        int start = chunk.indexOf(chunk.readerIndex(), chunk.writerIndex(), (byte) '\n') + 1;
+        int length = Math.max(0, chunk.writerIndex() - CRLF.length - start);
+        ByteBuf payload = chunk.retainedSlice(start, length);
+        chunk.release();
+        return payload;
+    }
+
     static ByteBuf encode(ByteBufAllocator alloc, byte[] event, byte[] id, byte[] text) {
         int payload = payloadLength(event, id, text);
         ByteBuf buf = alloc.directBuffer(chunkOverhead(payload) + payload);

@@ -3,6 +3,8 @@ package io.pushgate.admin;
 import io.pushgate.metrics.CloseReason;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.ForwardingBroker;
+import io.pushgate.testing.LogCapture;
+import io.pushgate.testing.RawHttp;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin port: /healthz, /readyz with broker state and drain, 404 and 405, apart from the public port. */
 class AdminEndpointsTest {
@@ -111,6 +114,18 @@ class AdminEndpointsTest {
             assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
             assertEquals(0, node.scrape().value("pushgate_http_errors_total", "status", "404"),
                     "admin answers are not the public port's errors");
+        }
+    }
+
+    @Test
+    void aMalformedEscapeIs400WithoutAnError() throws Exception {
+        try (TestNode node = TestNode.start(); LogCapture log = LogCapture.start();
+             RawHttp raw = new RawHttp(node.server.adminPort())) {
+            String answer = raw.send("POST /revocations?subject=%zz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                    .readUntil("URL\n");
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.endsWith("malformed percent-encoding in the URL\n"), answer);
+            assertEquals(List.of(), log.problems());
         }
     }
 

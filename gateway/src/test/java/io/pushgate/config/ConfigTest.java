@@ -85,6 +85,12 @@ class ConfigTest {
     }
 
     @Test
+    void theRequestLineLimitIsLeftToTheHttpLayerUnlessGiven() {
+        assertEquals(0, NodeConfig.parse().http().maxInitialLine(), "unset: fit the longest legal stream request");
+        assertEquals(40 * 1024, NodeConfig.parse("--max-initial-line", "40KiB").http().maxInitialLine());
+    }
+
+    @Test
     void badValuesAreRejectedWithAReason() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NodeConfig.parse("--heartbeat", "soon"));

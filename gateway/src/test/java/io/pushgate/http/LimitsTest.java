@@ -3,20 +3,25 @@ package io.pushgate.http;
 import io.pushgate.testing.RawHttp;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
+import io.pushgate.testing.Tokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every limit answers with its status and a short reason, and disturbs no other client. */
@@ -31,7 +36,7 @@ class LimitsTest {
     @BeforeAll
     static void start() {
         node = TestNode.start("--max-text", "1KiB", "--max-topics-per-stream", "3",
-                "--max-initial-line", "1KiB", "--max-header-size", "2KiB");
+                "--max-initial-line", "4KiB", "--max-header-size", "2KiB");
         deadlines = TestNode.start("--header-timeout", "500ms");
     }
 
@@ -89,9 +94,81 @@ class LimitsTest {
 
     @Test
     void longRequestLineIs431() throws Exception {
-        String answer = exchange(node.port(), "GET /topics/" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        String answer = exchange(node.port(), "GET /topics/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
         assertTrue(answer.startsWith("HTTP/1.1 431"), answer);
         assertTrue(answer.contains("request line or headers too large"), answer);
+    }
+
+    /** {@code text} with every character percent-encoded, as the longest legal query value. */
+    private static String encodedEach(String text) {
+        StringBuilder out = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            out.append('%').append(String.format("%02X", (int) c));
+        }
+        return out.toString();
+    }
+
+    /**
+     * The longest legal stream request line at the defaults: 64 topics of 128 characters and a
+     * lastEventId of 200, every character percent-encoded, then {@code token}.
+     */
+    private static String longestStreamRequest(String token) {
+        StringBuilder line = new StringBuilder("GET /events?");
+        for (int i = 0; i < 64; i++) {
+            line.append("topic=").append(encodedEach(String.format("%03d", i) + "t".repeat(125))).append('&');
+        }
+        line.append("lastEventId=").append(encodedEach("9".repeat(200))).append('&');
+        return line.append("access_token=").append(token).append(" HTTP/1.1").toString();
+    }
+
+    @Test
+    void theLongestLegalStreamRequestIsAcceptedAtTheDefaults() throws Exception {
+        Path secret = Files.createTempFile("pushgate-secret", "");
+        String key = "a test secret of at least thirty-two bytes, for HS256";
+        Files.writeString(secret, key);
+        // A JWT of the size the limit leaves room for: grants, padded with a claim to just under the room.
+        String token = null;
+        for (int pad = 0; ; pad++) {
+            String next = Tokens.hs256(key, Tokens.claims("alice", Map.of("subscribe", List.of("*")))
+                    .claim("pad", "p".repeat(pad)).build());
+            if (next.length() > StreamResource.TOKEN_ROOM) {
+                break;
+            }
+            token = next;
+        }
+        try (TestNode keyed = TestNode.start("--auth-secret-file", secret.toString()); RawHttp raw = new RawHttp(keyed.port())) {
+            String line = longestStreamRequest(token);
+            assertTrue(line.length() > StreamResource.longestRequestLine(64) - 4, "the longest, give or take base64's steps");
+            String head = raw.send(line + "\r\nHost: x\r\n\r\n").readUntil("\r\n\r\n");
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertTrue(head.contains("text/event-stream"), head);
+        } finally {
+            Files.deleteIfExists(secret);
+        }
+    }
+
+    @Test
+    void theDefaultRequestLineLimitIsTheLongestStreamRequestExactly() throws Exception {
+        try (TestNode open = TestNode.start()) {
+            String longest = longestStreamRequest("t".repeat(StreamResource.TOKEN_ROOM));
+            assertEquals(StreamResource.longestRequestLine(64), longest.length());
+            try (RawHttp raw = new RawHttp(open.port())) {
+                String head = raw.send(longest + "\r\nHost: x\r\n\r\n").readUntil("\r\n\r\n");
+                assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            }
+            String tooLong = exchange(open.port(),
+                    longestStreamRequest("t".repeat(StreamResource.TOKEN_ROOM + 1)) + "\r\nHost: x\r\n\r\n");
+            assertTrue(tooLong.startsWith("HTTP/1.1 431"), tooLong);
+        }
+    }
+
+    @Test
+    void aRequestLineLimitBelowTheLongestStreamRequestStopsTheStart() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> TestNode.start("--max-initial-line", "8KiB"));
+        assertEquals("--max-initial-line 8192 is shorter than the longest legal stream request line (27719 bytes with "
+                + "--max-topics-per-stream 64): raise it, lower --max-topics-per-stream, or leave it unset", refused.getMessage());
+        TestNode.start("--max-initial-line", "8KiB", "--max-topics-per-stream", "10").close();
     }
 
     @Test
@@ -203,7 +280,7 @@ class LimitsTest {
             assertEquals(200, client.status());
             put(topic, new byte[4096]);
             put(topic, new byte[] {(byte) 0xff});
-            exchange(node.port(), "GET /" + "a".repeat(3000) + " HTTP/1.1\r\n\r\n");
+            exchange(node.port(), "GET /" + "a".repeat(5000) + " HTTP/1.1\r\n\r\n");
             exchange(node.port(), "BREW /coffee HTCPCP/1.0\r\n\r\n");
             exchange(node.port(), "\u0000\u0001garbage\r\n\r\n");
             node.publish(topic, "after the storm");

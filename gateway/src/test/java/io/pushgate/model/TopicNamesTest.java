@@ -23,6 +23,15 @@ class TopicNamesTest {
     }
 
     @Test
+    void rejectsTheDotSegments() {
+        assertFalse(TopicNames.isValid("."));
+        assertFalse(TopicNames.isValid(".."));
+        assertTrue(TopicNames.isValid("..."), "not a dot-segment");
+        assertTrue(TopicNames.isValid(".a"));
+        assertTrue(TopicNames.isValid("a.."));
+    }
+
+    @Test
     void rejectsEverythingElse() {
         for (String bad : new String[] {"", "x".repeat(129), "a b", "a/b", "a%20", "ä", "a?b", "a#", "{a}", "a\n"}) {
             assertFalse(TopicNames.isValid(bad), bad);

@@ -109,4 +109,37 @@ class SseFramesTest {
         assertFalse(heartbeat.isWritable());
         assertEquals("0\r\n\r\n", SseFrames.end().toString(StandardCharsets.UTF_8));
     }
+
+    /** {@link SseFrames#unchunked} of {@code chunk}, as text (releasing the result releases the chunk: leak detection checks). */
+    private static String unchunked(ByteBuf chunk) {
+        ByteBuf payload = SseFrames.unchunked(chunk);
+        try {
+            return payload.toString(StandardCharsets.UTF_8);
+        } finally {
+            payload.release();
+        }
+    }
+
+    @Test
+    void unchunkedIsTheEventStreamBytesAlone() {
+        String big = "x".repeat(70_000);
+        assertEquals("id: 42-k3f9x2ab\ndata: hello\n\n", unchunked(SseFrames.event(ByteBufAllocator.DEFAULT, version("hello"))));
+        assertEquals("id: 42-k3f9x2ab\ndata: " + big + "\n\n", unchunked(SseFrames.event(ByteBufAllocator.DEFAULT, version(big))));
+        assertEquals("retry: 2500\n\n", unchunked(SseFrames.retry(ByteBufAllocator.DEFAULT, 2500)));
+        assertEquals("event: pushgate.closed\ndata: revoked\n\n", unchunked(SseFrames.closed(ByteBufAllocator.DEFAULT, "revoked")));
+        assertEquals(":\n\n", unchunked(SseFrames.heartbeat()));
+        assertEquals("", unchunked(SseFrames.end()), "the last chunk has no bytes of its own");
+    }
+
+    @Test
+    void unchunkedSharesTheFrameItWasGiven() {
+        ByteBuf shared = SseFrames.event(ByteBufAllocator.DEFAULT, version("fan-out"));
+        ByteBuf payload = SseFrames.unchunked(shared.retainedDuplicate());
+        assertEquals(2, shared.refCnt(), "the hub's frame holds one reference, the slice the other: no copy");
+        payload.setByte(payload.readerIndex(), 'I');
+        assertTrue(shared.toString(StandardCharsets.UTF_8).contains("\r\nId: 42"), "the same memory");
+        payload.release();
+        assertEquals(1, shared.refCnt(), "releasing the slice gives the reference back");
+        shared.release();
+    }
 }
