@@ -1,6 +1,7 @@
 #!lua name=pushgate
 -- pushgate_publish: the one atomic publish of a pushgate deployment (see README "Redis mode").
--- A cluster loads publish-cluster.lua instead: the same function, with SPUBLISH; change both.
+-- On a Redis Cluster the node loads it with SPUBLISH in PUBLISH below (PublishLibrary): there a
+-- topic's channel is a shard channel in the slot of its key (README "Redis Cluster").
 --   FCALL pushgate_publish 1 <prefix>:{<topic>} <text> [DEADLINE <unix-ms>] [IFMATCH <version>-<epoch>|*]
 -- Creates the topic's epoch when its hash is new, increments the version, stores text and
 -- publish time (Unix micros), and publishes one message on <prefix>:{<topic>}:ch:
@@ -14,6 +15,8 @@
 -- pushgate_publish_v2 is the same function under the name a node calls: a library from before the
 -- options lacks it, so where an older node loaded its library the call fails, storing nothing,
 -- rather than ignoring the options.
+
+local PUBLISH = 'PUBLISH'
 local EPOCH_SPACE = 2821109907456 -- 36^8
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 
@@ -93,7 +96,7 @@ local function publish(keys, args)
   local version = redis.call('HINCRBY', key, 'version', 1)
   local stamp = string.format('%d', micros)
   redis.call('HSET', key, 'epoch', epoch, 'text', text, 'ts', stamp)
-  redis.call('PUBLISH', key .. ':ch', 'pushgate1 ' .. topic .. ' ' .. epoch .. ' ' .. version .. ' ' .. stamp .. '\n' .. text)
+  redis.call(PUBLISH, key .. ':ch', 'pushgate1 ' .. topic .. ' ' .. epoch .. ' ' .. version .. ' ' .. stamp .. '\n' .. text)
   return {epoch, version, micros}
 end
 

@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The Redis Function library {@code pushgate} with {@code pushgate_publish} (README, "Redis mode",
- * "Publishing from anywhere") and its alias {@link #NODE_FUNCTION}, loaded on every new session: {@code publish.lua} for a single Redis,
- * {@code publish-cluster.lua} for a cluster, whose topic channels are shard channels (SPUBLISH).
- * Stateless.
+ * "Publishing from anywhere") and its alias {@link #NODE_FUNCTION}, loaded on every new session
+ * from {@code publish.lua}; on a cluster, whose topic channels are shard channels, with SPUBLISH
+ * as its one publish command ({@link #SHARDED}). Stateless.
  */
 final class PublishLibrary {
     static final String FUNCTION = "pushgate_publish";
@@ -22,19 +22,27 @@ final class PublishLibrary {
      */
     static final String NODE_FUNCTION = "pushgate_publish_v2";
 
+    /** The line of publish.lua that names its publish command, and what a cluster's library has there. */
+    static final String PLAIN = "local PUBLISH = 'PUBLISH'";
+    static final String SHARDED = "local PUBLISH = 'SPUBLISH'";
+
     private PublishLibrary() {
     }
 
     /** The library's source for the topology {@code settings} name. */
     static String source(RedisSettings settings) {
-        String file = settings.cluster() ? "publish-cluster.lua" : "publish.lua";
-        try (InputStream in = PublishLibrary.class.getResourceAsStream("/pushgate/" + file)) {
+        String source;
+        try (InputStream in = PublishLibrary.class.getResourceAsStream("/pushgate/publish.lua")) {
             if (in == null) {
-                throw new IllegalStateException(file + " missing from the jar");
+                throw new IllegalStateException("publish.lua missing from the jar");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (source.indexOf(PLAIN) < 0 || source.indexOf(PLAIN) != source.lastIndexOf(PLAIN)) {
+            throw new IllegalStateException("publish.lua must name its publish command once: " + PLAIN);
+        }
+        return settings.cluster() ? source.replace(PLAIN, SHARDED) : source;
     }
 }

@@ -1,34 +1,30 @@
 package io.pushgate.broker.redis;
 
+import io.pushgate.config.RedisSettings;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The standalone and cluster publish functions are two files that must stay alike but for PUBLISH/SPUBLISH. */
+/** One publish function for both topologies: the cluster's differs in its publish command only. */
 class PublishLibraryTest {
 
-    private static List<String> code(String resource) throws IOException {
-        try (InputStream in = PublishLibraryTest.class.getResourceAsStream(resource)) {
-            assertNotNull(in, resource);
-            // The code, without its comment lines (they say different things about the two files).
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(line -> !line.startsWith("--"))
-                    .toList();
-        }
+    private static String source(boolean cluster) {
+        return PublishLibrary.source(new RedisSettings("redis://127.0.0.1:6379", cluster, "pushgate",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
     }
 
     @Test
-    void theClusterFunctionIsTheStandaloneOneWithShardedPublish() throws IOException {
-        List<String> standalone = code("/pushgate/publish.lua");
-        List<String> cluster = code("/pushgate/publish-cluster.lua");
-        assertEquals(standalone.stream().map(l -> l.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")).toList(),
-                cluster);
-        assertEquals(1, cluster.stream().filter(l -> l.contains("redis.call('SPUBLISH'")).count());
+    void theClusterFunctionIsTheStandaloneOneWithShardedPublish() {
+        String standalone = source(false);
+        String cluster = source(true);
+        assertTrue(standalone.contains(PublishLibrary.PLAIN) && !standalone.contains(PublishLibrary.SHARDED));
+        assertEquals(standalone.replace(PublishLibrary.PLAIN, PublishLibrary.SHARDED), cluster);
+        assertTrue(cluster.contains("redis.call(PUBLISH, "), "the one publish goes through the named command");
+        List<String> calls = cluster.lines().filter(l -> l.contains("PUBLISH'")).toList();
+        assertEquals(List.of(PublishLibrary.SHARDED), calls, "no other line names a publish command");
     }
 }
