@@ -6,6 +6,7 @@ import io.pushgate.testing.Tokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.net.http.HttpRequest;
@@ -38,24 +39,21 @@ class TokenCookieBrowserTest {
             es.onerror = () => { rec.state = es.readyState; };
             """;
 
+    @TempDir
+    static Path keys;
     private static Path secretFile;
     private static Chromium chromium;
 
     @BeforeAll
     static void start() throws Exception {
-        secretFile = Files.createTempFile("pushgate-secret", "");
-        Files.writeString(secretFile, SECRET);
+        secretFile = Files.writeString(keys.resolve("secret"), SECRET);
         chromium = Chromium.start();
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (chromium != null) {
-                chromium.close();
-            }
-        } finally {
-            Files.deleteIfExists(secretFile);
+    static void stop() {
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
