@@ -109,18 +109,21 @@ start_server() {
   echo "$tool: gateway did not start; its log:" >&2; cat "$log" >&2; return 1
 }
 
-# Parses [--servers K1,K2] [--rounds N] [--out DIR] -- <load flags>; checks the jars and the kinds;
-# sets kinds, rounds, out, load_args and work (removed at exit, with the server stopped).
+# Parses [--servers K1,K2] [--rounds N] [--out DIR] [--same-server] -- <load flags>; checks the jars
+# and the kinds; sets kinds, rounds, out, same_server, load_args and work (removed at exit, with the
+# servers stopped).
 compare_setup() {
   servers=$1
   shift
   rounds=1
   out=""
+  same_server=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --servers) servers="$2"; shift 2 ;;
       --rounds) rounds="$2"; shift 2 ;;
       --out) out="$2"; shift 2 ;;
+      --same-server) same_server=1; shift ;;
       --) shift; break ;;
       *) echo "$tool: unknown flag $1 (load flags go after --)" >&2; exit 2 ;;
     esac
@@ -139,19 +142,39 @@ compare_setup() {
 
 compare_cleanup() {
   stop_server
+  for server_pid in ${kept_pids[@]+"${kept_pids[@]}"}; do
+    stop_server
+  done
   rm -f "$work/secret" "$work/key.json"
   [ "$out" = "$work" ] || rm -rf "$work"
 }
 
 # Runs `pushgate-load $1 --json` against each server of each round, alternating, into
 # $out/<kind>-<round>.json with the 1-minute load average as the run ends (how busy the shared
-# machine was); sets status (0, or the last failing run's exit status).
+# machine was); sets status (0, or the last failing run's exit status). Each run gets a fresh
+# server, or with --same-server each kind's one server serves all its rounds (all of them running
+# side by side, idle while another is measured; from round 2 on they are warm).
+kept_pids=()
 run_rounds() {
   local command=$1 cmd
+  local -A pid_of port_of auth_of
   status=0
   for round in $(seq "$rounds"); do
     for kind in "${kinds[@]}"; do
-      start_server "$kind" "$out/$kind-$round.server.log"
+      if [ -n "$same_server" ] && [ -n "${pid_of[$kind]:-}" ]; then
+        server_pid=${pid_of[$kind]}
+        port=${port_of[$kind]}
+        read -ra load_auth <<<"${auth_of[$kind]}"
+      else
+        start_server "$kind" "$out/$kind-$round.server.log"
+        if [ -n "$same_server" ]; then
+          [ "$kind" = "${kind%redis*}" ] || { echo "$tool: --same-server does not take redis servers" >&2; exit 2; }
+          pid_of[$kind]=$server_pid
+          port_of[$kind]=$port
+          auth_of[$kind]="${load_auth[*]:-}"
+          kept_pids+=("$server_pid")
+        fi
+      fi
       echo "$tool: round $round, $kind (pid $server_pid, port $port)" >&2
       cmd=(java -Xmx1g -jar "$load_jar" "$command" --url "http://127.0.0.1:$port" --server-pid "$server_pid" --json
         ${load_auth[@]+"${load_auth[@]}"} "${load_args[@]}")
@@ -159,9 +182,13 @@ run_rounds() {
       timeout --kill-after=10s 300s "${cmd[@]}" >"$out/$kind-$round.json" || status=$?
       jq --arg load "$(cut -d' ' -f1 /proc/loadavg)" '. + {load_average: ($load | tonumber)}' "$out/$kind-$round.json" \
         >"$out/$kind-$round.tmp" 2>/dev/null && mv "$out/$kind-$round.tmp" "$out/$kind-$round.json" || rm -f "$out/$kind-$round.tmp"
-      stop_server
+      [ -n "$same_server" ] && server_pid="" || stop_server
     done
   done
+  for server_pid in ${kept_pids[@]+"${kept_pids[@]}"}; do
+    stop_server
+  done
+  kept_pids=()
 }
 
 # Every run's JSON with its server and round, for the caller's summary.

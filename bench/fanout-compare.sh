@@ -7,7 +7,7 @@
 # to the first server's. Recorded in bench/RESULTS.md, "Fan-out".
 #
 # Usage (after `mvn -q -DskipTests package`):
-#   bench/fanout-compare.sh [--servers floor,epoll] [--rounds 3] [--out DIR] -- <pushgate-load fanout flags>
+#   bench/fanout-compare.sh [--servers floor,epoll] [--rounds 3] [--out DIR] [--same-server] -- <pushgate-load fanout flags>
 #   e.g. bench/fanout-compare.sh --servers floor,epoll -- --streams 2000 --topics 10 --rate 100 --duration 15s
 # Servers: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a random
 # --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC, the

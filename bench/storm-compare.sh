@@ -7,10 +7,12 @@
 # first server. Recorded in bench/RESULTS.md, "Tokens: reconnect storm and idle heap".
 #
 # Usage (after `mvn -q -DskipTests package`):
-#   bench/storm-compare.sh [--servers epoll,epoll-hs256] [--rounds 3] [--out DIR] -- <pushgate-load reconnect-storm flags>
+#   bench/storm-compare.sh [--servers epoll,epoll-hs256] [--rounds 3] [--out DIR] [--same-server] -- <reconnect-storm flags>
 #   e.g. bench/storm-compare.sh --servers epoll,epoll-hs256 --rounds 3 -- --streams 10000 --topics 100 --ports-per-source 4000
 # Servers as in bench/compare-runs.sh: epoll, epoll-hs256 (a secret file, HS256 tokens), epoll-rs256 (a
 # JWKS file, RS256 tokens), -g1, base-…; no topic is public, so every stream's token is checked.
+# Each run gets a fresh server (its storm follows the first 10,000 opens of a new JVM); with
+# --same-server each kind's one server serves all its rounds, warm from round 2 on.
 # Bounded: each load run is killed after 5 minutes, each server stopped after it.
 set -euo pipefail
 [ -z "${GATEWAY_BASE_JAR:-}" ] || GATEWAY_BASE_JAR=$(realpath -m -- "$GATEWAY_BASE_JAR")

@@ -12,10 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 
 /**
  * {@code reconnect-storm}: all streams drop at once and come back with {@code Last-Event-ID}, as
@@ -112,6 +114,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
                 after.add(new FanoutStream(t, before.get(i).ledger().last(), unused, deliveries));
             }
             long cpuStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            Map<String, Long> threadsStart = pid == null ? Map.of() : ServerProbe.cpuTicksByThreadKind(pid);
             long start = System.nanoTime();
             int reopened = client.openStreams(streams, i -> new LoadClient.StreamSpec(path.apply(i), ids.get(i), after.get(i)),
                     start + timeout.toNanos());
@@ -120,6 +123,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
             double currentSeconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = pid == null ? -1
                     : (double) (ServerProbe.cpuTicks(pid) - cpuStart) / ServerProbe.clockTicksPerSecond();
+            String threads = pid == null ? "" : byThreadKind(threadsStart, ServerProbe.cpuTicksByThreadKind(pid), json);
             // Let anything sent needlessly arrive before counting.
             Thread.sleep(500);
             client.closeAll(Duration.ofSeconds(30));
@@ -141,17 +145,18 @@ final class ReconnectStormCommand implements Callable<Integer> {
                             + "  \"topics\": %d,\n  \"tokens\": \"%s\",\n  \"opened\": %d,\n  \"reopened\": %d,\n  \"seconds_until_open\": %.3f,\n"
                             + "  \"seconds_until_current\": %.3f,\n  \"stale_at_end\": %d,\n  \"resent_needlessly\": %d,\n"
                             + "  \"extra_events\": %d,\n  \"server_cpu_seconds\": %.2f,\n"
-                            + "  \"server_cpu_us_per_reconnect\": %.1f,\n  \"clean\": %b\n}\n",
+                            + "  \"server_cpu_us_per_reconnect\": %.1f,\n  \"server_cpu_seconds_by_thread\": {%s},\n"
+                            + "  \"clean\": %b\n}\n",
                             target.url(), streams, topics, tokens.description(), opened, reopened, backSeconds, currentSeconds, stale, resent,
-                            extra, cpuSeconds, cpuMicrosPerReconnect, clean)
+                            extra, cpuSeconds, cpuMicrosPerReconnect, threads, clean)
                     : String.format(Locale.ROOT, "reconnect-storm %s: %d streams over %d topics, tokens: %s%n"
                             + "  reopened        %d of %d with Last-Event-ID, all open after %.3f s (%.0f/s)%n"
                             + "  current         all with their topic's latest version after %.3f s; %d stale at the end%n"
                             + "  resume rule     %d events resent to streams whose id was current, %d extra events to the others%n"
-                            + "  server CPU      %.2f s during the storm, %.1f µs per reconnect%n"
+                            + "  server CPU      %.2f s during the storm, %.1f µs per reconnect; by thread: %s%n"
                             + "  verdict         %s%n",
                             target.url(), streams, topics, tokens.description(), reopened, streams, backSeconds, reopened / backSeconds,
-                            currentSeconds, stale, resent, extra, cpuSeconds, cpuMicrosPerReconnect,
+                            currentSeconds, stale, resent, extra, cpuSeconds, cpuMicrosPerReconnect, threads,
                             clean ? "every stream back and current, nothing resent" : "NOT CLEAN");
             System.out.print(result);
             System.out.flush();
@@ -160,6 +165,22 @@ final class ReconnectStormCommand implements Callable<Integer> {
             log.error("cannot read server process {}: {}", serverPid, e.getMessage());
             return 3;
         }
+    }
+
+    /**
+     * The server's CPU seconds between two readings by thread kind, most first, those of at least
+     * 10 ms: {@code "kind": s, …} for JSON, {@code kind s, …} for text. Says where a storm's CPU
+     * goes: the event loops, the JIT compilers, the collector.
+     */
+    private static String byThreadKind(Map<String, Long> start, Map<String, Long> end, boolean json) {
+        double perTick = 1.0 / ServerProbe.clockTicksPerSecond();
+        return end.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (e.getValue() - start.getOrDefault(e.getKey(), 0L)) * perTick))
+                .filter(e -> e.getValue() >= 0.01)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .map(e -> json ? JsonText.quote(e.getKey()) + ": " + JsonText.number(e.getValue(), 2)
+                        : String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", "));
     }
 
     /** Waits until every open stream holds its topic's version in {@code latest}; returns how many do not. */
