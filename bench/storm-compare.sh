@@ -28,22 +28,27 @@ run_rounds reconnect-storm
 jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)" '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   def f(x): if x == null then "-" else (x * 1000 | round / 1000 | tostring) end;
+  # The server CPU of its event loops and of its JIT compilers (thread names are cut at 15 characters).
+  def loops: [.server_cpu_seconds_by_thread // {} | to_entries[] | select(.key | test("IoEv|EventLoop")) | .value] | add // 0;
+  def jit: [.server_cpu_seconds_by_thread // {} | to_entries[] | select(.key | test("Compiler")) | .value] | add // 0;
   def ratio($runs; $k; field): [$runs | group_by(.round)[]
       | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
       | select(.[0] != null and .[1] != null) | (.[0] | field) / (.[1] | field)] | median;
   . as $runs
   | ["server", "round", "tokens", "reopened", "all open after s", "all current after s", "stale", "resent", "extra",
-     "server CPU s", "CPU µs/reconnect", "load avg", "clean"],
+     "server CPU s", "CPU µs/reconnect", "loops s", "JIT s", "load avg", "clean"],
     ($runs[] | [.server, .round, .tokens, .reopened, .seconds_until_open, .seconds_until_current, .stale_at_end,
-      .resent_needlessly, .extra_events, .server_cpu_seconds, .server_cpu_us_per_reconnect, .load_average, .clean]),
+      .resent_needlessly, .extra_events, .server_cpu_seconds, .server_cpu_us_per_reconnect, f(loops), f(jit), .load_average,
+      .clean]),
     ($kinds[] as $k | [$runs[] | select(.server == $k)] as $r
       | ["median " + $k, ($r | length), "", ([$r[].reopened] | median), ([$r[].seconds_until_open] | median),
          ([$r[].seconds_until_current] | median), ([$r[].stale_at_end] | add), ([$r[].resent_needlessly] | add),
          ([$r[].extra_events] | add), ([$r[].server_cpu_seconds] | median), ([$r[].server_cpu_us_per_reconnect] | median),
-         ([$r[].load_average] | median), ([$r[].clean] | all)]),
+         f([$r[] | loops] | median), f([$r[] | jit] | median), ([$r[].load_average] | median), ([$r[].clean] | all)]),
     ($kinds[1:][] as $k
       | ["ratio " + $k + "/" + $kinds[0] + " (median of rounds)", "", "", "",
          f(ratio($runs; $k; .seconds_until_open)), f(ratio($runs; $k; .seconds_until_current)), "", "", "",
-         f(ratio($runs; $k; .server_cpu_seconds)), f(ratio($runs; $k; .server_cpu_us_per_reconnect)), "", ""])
+         f(ratio($runs; $k; .server_cpu_seconds)), f(ratio($runs; $k; .server_cpu_us_per_reconnect)), f(ratio($runs; $k; loops)),
+         "", "", ""])
   | @tsv' < <(runs_json) | column -t -s $'\t'
 exit "$status"
