@@ -4,13 +4,15 @@
 # Recorded in bench/RESULTS.md, "Idle streams: heap and RSS per stream".
 #
 # Usage (after `mvn -q -DskipTests package`; builds nothing):
-#   bench/idle-heap.sh [--streams N] [--topics T] [--hold 30s] [--warmup W] [--json] [other idle flags]
+#   bench/idle-heap.sh [--streams N] [--topics T] [--hold 30s] [--warmup W] [--tokens hs256|rs256] [--json] [other idle flags]
 # The warm-up defaults to N: the gateway first serves N streams and drops them before the baseline,
 # so the figures are what N idle streams cost a warmed-up node, without its one-off growth (JIT
 # code, compiler arenas kept by malloc, grown hash tables). --warmup 1000 measures a cold node.
 # The gateway runs with -XX:+UseParallelGC (deploy/'s recommendation); GATEWAY_GC=-XX:+UseG1GC measures
 # the JDK's default collector instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, e.g.
 #   GATEWAY_JAVA_OPTS=-XX:NativeMemoryTracking=summary bench/idle-heap.sh --native-memory
+# --tokens hs256 (or rs256) runs the gateway with a fresh secret file (JWKS file) and no public topic,
+# and the load with tokens (one per stream, bench/compare-runs.sh): what a stream opened with a token keeps.
 # Exit status: that of pushgate-load idle (0 all streams opened and measured), or 1 if the gateway
 # did not start. Bounded: the load run is killed after 6 minutes, the gateway after its drain.
 set -euo pipefail
@@ -21,6 +23,7 @@ topics=100
 # Two of the gateway's 15 s heartbeat rounds fall in the idle CPU window.
 hold=30s
 warmup=""
+tokens=""
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
     --topics) topics="$2"; shift 2 ;;
     --hold) hold="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --tokens) tokens="$2"; shift 2 ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -43,9 +47,18 @@ done
 
 work=$(mktemp -d)
 gateway_log="$work/gateway.log"
+tool=idle-heap
+# shellcheck source=bench/compare-runs.sh
+. bench/compare-runs.sh
+auth=()
+case "$tokens" in
+  "") ;;
+  hs256|rs256) keys_for "$tokens" ;;
+  *) echo "idle-heap: --tokens is hs256 or rs256, not $tokens" >&2; rm -rf "$work"; exit 2 ;;
+esac
 read -ra gateway_java_opts <<<"${GATEWAY_JAVA_OPTS:-}"
 gateway_cmd=(java -Xmx1g "${GATEWAY_GC:--XX:+UseParallelGC}" ${gateway_java_opts[@]+"${gateway_java_opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --accept-rate 0 --max-streams 20000
-  --drain-timeout 2s)
+  --drain-timeout 2s ${auth[@]+"${auth[@]}"})
 echo "idle-heap: ${gateway_cmd[*]}" >&2
 "${gateway_cmd[@]}" >"$gateway_log" 2>&1 &
 gateway_pid=$!
@@ -91,7 +104,7 @@ fi
 echo "idle-heap: gateway pid $gateway_pid on port $port" >&2
 
 load_cmd=(java -Xmx512m -jar "$load_jar" idle --url "http://127.0.0.1:$port" --streams "$streams"
-  --topics "$topics" --server-pid "$gateway_pid" --hold "$hold" --warmup "${warmup:-$streams}" ${extra[@]+"${extra[@]}"})
+  --topics "$topics" --server-pid "$gateway_pid" --hold "$hold" --warmup "${warmup:-$streams}" ${load_auth[@]+"${load_auth[@]}"} ${extra[@]+"${extra[@]}"})
 echo "idle-heap: ${load_cmd[*]}" >&2
 status=0
 timeout --kill-after=10s 360s "${load_cmd[@]}" || status=$?

@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
  * {@code fanout}: what a delivery costs and how fast it arrives. Opens N streams over T topics,
@@ -43,6 +44,9 @@ final class FanoutCommand implements Callable<Integer> {
 
     @Mixin
     ConnectOptions connect;
+
+    @Mixin
+    TokenOptions token;
 
     @Option(names = "--publish-url", description = "Where to PUT versions (default: --url), e.g. another node of the same Redis.")
     String publishUrl;
@@ -141,7 +145,9 @@ final class FanoutCommand implements Callable<Integer> {
         LongAdder deliveries = new LongAdder();
         List<FanoutStream> all = new ArrayList<>(streams);
 
-        try (Publisher publisher = new Publisher(publishTarget, names);
+        LoadTokens tokens = token.tokens();
+        IntFunction<String> query = tokens.streamQueries(streams, i -> names.get(i % topics));
+        try (Publisher publisher = new Publisher(publishTarget, names, tokens.publisherAuthorization(prefix + "*"));
              LoadClient client = connect.client(target, streams)) {
             long[] base = publisher.publishOnce();
             log.info("topics {}0..{}: base versions published", prefix, topics - 1);
@@ -151,7 +157,8 @@ final class FanoutCommand implements Callable<Integer> {
             }
             long openStart = System.nanoTime();
             int opened = client.openStreams(streams, i -> new LoadClient.StreamSpec(
-                    "/topics/" + names.get(i % topics) + "/events", null, all.get(i)), openStart + timeout.toNanos());
+                    "/topics/" + names.get(i % topics) + "/events" + query.apply(i), null, all.get(i)),
+                    openStart + timeout.toNanos());
             double openSeconds = (System.nanoTime() - openStart) / 1e9;
             log.info("{} of {} streams open in {} s; publishing {} versions/s over {} topics (warm-up {} s, measured {} s)",
                     opened, streams, String.format("%.1f", openSeconds), rate, topics, warmup.toSeconds(), duration.toSeconds());
@@ -233,6 +240,7 @@ final class FanoutCommand implements Callable<Integer> {
         if (publishUrl != null) {
             args.addAll(List.of("--publish-url", publishUrl));
         }
+        args.addAll(token.arguments());
         return args;
     }
 

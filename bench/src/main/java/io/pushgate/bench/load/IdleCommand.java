@@ -39,6 +39,9 @@ final class IdleCommand implements Callable<Integer> {
     @Mixin
     ConnectOptions connect;
 
+    @Mixin
+    TokenOptions token;
+
     @Option(names = "--streams", required = true, description = "Idle streams to open.")
     int streams;
 
@@ -90,7 +93,9 @@ final class IdleCommand implements Callable<Integer> {
             log.warn("the server may hold {} open files: {} streams may not all fit", serverFiles, streams);
         }
         List<InetAddress> sources = connect.sources(target, streams + warmup);
-        IntFunction<String> path = i -> "/topics/idle-" + (i % topics) + "/events";
+        // The warm-up's stream i and the measured stream i share a token: one minting, before the baseline.
+        IntFunction<String> query = token.tokens().streamQueries(Math.max(streams, warmup), i -> "idle-" + (i % topics));
+        IntFunction<String> path = i -> "/topics/idle-" + (i % topics) + "/events" + query.apply(i);
 
         ServerProbe server;
         try {

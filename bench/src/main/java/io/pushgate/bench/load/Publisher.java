@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * can take the latency), spread round-robin over the topics at a steady rate. Remembers the highest
  * version each topic's answers named: what every stream of the topic must end with. Understands
  * pushgate's answer ({@code {"topic":…,"version":N,…}}) and the floor's ({@code {"version":N}}).
+ * With a token, every PUT carries it as {@code Authorization: Bearer}, as an application's backend does.
  *
  * <p>Thread rules: {@link #publishOnce} and {@link #run} from one driving thread; answers arrive on
  * the HTTP client's threads; the counts and versions may be read from any thread.
@@ -46,15 +47,19 @@ final class Publisher implements AutoCloseable {
     private final Target target;
     private final List<String> topics;
     private final HttpClient http;
+    /** The {@code Authorization} header's value; null: none. */
+    private final String authorization;
     private final AtomicLongArray versions;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final LongAdder published = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private long sent;
 
-    Publisher(Target target, List<String> topics) {
+    /** Publishes to {@code topics} of {@code target}, with {@code authorization} (null: none) on every PUT. */
+    Publisher(Target target, List<String> topics, String authorization) {
         this.target = target;
         this.topics = topics;
+        this.authorization = authorization;
         this.versions = new AtomicLongArray(topics.size());
         // HTTP/1.1 only: the JDK client would otherwise try an h2c upgrade on every new connection.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -128,10 +133,13 @@ final class Publisher implements AutoCloseable {
     private CompletableFuture<?> send(int t) {
         sent++;
         String text = nowMicros() + " pushgate-load";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))
-                .PUT(HttpRequest.BodyPublishers.ofString(text)).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+                .PUT(HttpRequest.BodyPublishers.ofString(text));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
             inFlight.release();
             if (error != null || response.statusCode() != 200) {
                 // The first few failures are worth seeing; a flood of them is not.

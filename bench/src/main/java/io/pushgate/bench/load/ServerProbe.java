@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -180,7 +182,37 @@ final class ServerProbe {
 
     /** utime + stime of any process ({@code "self"} for this one), in clock ticks. */
     static long cpuTicks(String pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        return statTicks(Files.readString(Path.of("/proc", pid, "stat")));
+    }
+
+    /**
+     * utime + stime of {@code pid}'s threads by kind, in clock ticks: a thread's kind is its name
+     * without digits ({@code C2 CompilerThre}, {@code GC Thread#}, …). A thread that ended is no
+     * longer counted: take the difference of two calls only over a window in which none ends.
+     */
+    static Map<String, Long> cpuTicksByThreadKind(String pid) throws IOException {
+        Map<String, Long> ticks = new TreeMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", pid, "task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended meanwhile
+                }
+                ticks.merge(threadKind(stat), statTicks(stat), Long::sum);
+            }
+        }
+        return ticks;
+    }
+
+    /** The name of a {@code stat} line's thread without its digits. */
+    static String threadKind(String stat) {
+        return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "").strip();
+    }
+
+    /** utime + stime of a {@code /proc/…/stat} line. */
+    static long statTicks(String stat) {
         // The command name (2nd field) may hold spaces and parentheses: count fields after its ')'.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
         // Fields 14 and 15 of proc(5); fields[0] here is field 3 (state).

@@ -3,6 +3,7 @@ package io.pushgate.bench.load;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,5 +54,13 @@ class ServerProbeTest {
         assertTrue(self.rssBytes() > 0);
         assertTrue(self.cpuTicks() >= 0);
         assertTrue(ServerProbe.openFilesLimit("self") > 0);
+    }
+
+    @Test
+    void threadKindDropsTheDigitsOfItsName() {
+        String stat = "4242 (GC Thread#1) S 1 2 3 0 -1 4194368 10 0 0 0 17 5 0 0 20 0 30 0 100 0 0";
+        assertEquals("GC Thread#", ServerProbe.threadKind(stat));
+        assertEquals(22, ServerProbe.statTicks(stat));
+        assertEquals("epollEventLoopGroup--", ServerProbe.threadKind("7 (epollEventLoopGroup-2-1) R 1 2 3 0 -1 0 0 0 0 0 1 1"));
     }
 }
