@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -31,6 +32,9 @@ import java.util.function.Supplier;
  */
 final class Exchange {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+    /** A broker outage fails every request that needs it: one line per 10 s, not one per request. */
+    private static final ThrottledWarning BROKER_FAILED = new ThrottledWarning(log, 10, TimeUnit.SECONDS);
+    private static final ThrottledWarning BROKER_SILENT = new ThrottledWarning(log, 10, TimeUnit.SECONDS);
     private static final String BEARER = "Bearer ";
     private static final String TOKEN_COOKIE = "pushgate_token";
 
@@ -166,9 +170,9 @@ final class Exchange {
         return true;
     }
 
-    /** The broker did not answer: 503, logged at WARN (the node is degraded, not the request bad). */
+    /** The broker did not answer: 503, logged at WARN (the node is degraded, not the request bad; at most one line per 10 s). */
     void brokerDown(Throwable failure) {
-        log.warn("broker call for {} {} failed: {}", request.method(), uri.path(), failure.toString());
+        BROKER_FAILED.warn("broker call for {} {} failed: {}", request.method(), uri.path(), failure.toString());
         refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "broker unavailable, retry later", 1);
     }
 
@@ -177,7 +181,7 @@ final class Exchange {
      * not be stored later: 504, not a refusal to retry blindly; logged at WARN like {@link #brokerDown}.
      */
     void outcomeUnknown(Throwable failure) {
-        log.warn("broker call for {} {} without answer: {}", request.method(), uri.path(), failure.toString());
+        BROKER_SILENT.warn("broker call for {} {} without answer: {}", request.method(), uri.path(), failure.toString());
         fail(HttpResponseStatus.GATEWAY_TIMEOUT, "publish outcome unknown: no answer from the broker in time; the text"
                 + " may have been stored and will not be stored later; GET the topic, or PUT again with If-Match");
     }

@@ -145,6 +145,7 @@ public final class Node {
         }
         broker.start(topics);
         watchBroker();
+        boss.scheduleAtFixedRate(new RefusalReport(errors, "minute"), 1, 1, TimeUnit.MINUTES);
 
         server = PublicServer.bind(config.server(), transport, boss, workers, ByteBufAllocator.DEFAULT, http);
         opened.push(() -> server.close().awaitUninterruptibly());
