@@ -12,8 +12,9 @@
 # Servers: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a random
 # --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC, the
 # collector deploy/ recommends; a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
-# default, instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_JAVA names the java
-# binary that runs it (default: java on the PATH), e.g. another JDK.
+# default, instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_ARGS gateway flags
+# (e.g. "--send-buffer 0 --slow-consumer-timeout 5s"), GATEWAY_JAVA names the java binary that runs
+# it (default: java on the PATH), e.g. another JDK.
 # Before vs after: a "base-" prefix (base-epoll, base-io_uring, base-epoll-g1, …) runs the same
 # kind from the gateway jar that GATEWAY_BASE_JAR names (e.g. a build of an earlier commit) instead
 # of gateway/target/pushgate.jar, with the same flags. The load generator is this tree's for every
@@ -116,8 +117,9 @@ start_server() {
     *) echo "fanout-compare: unknown server $kind" >&2; return 1 ;;
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
+  read -ra args <<<"${GATEWAY_ARGS:-}"
   "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
-    --max-streams 20000 --drain-timeout 2s "${extra[@]}" >"$log" 2>&1 &
+    --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
     local line
