@@ -12,7 +12,7 @@
 # Recorded in bench/RESULTS.md, "Stalled readers (issue 13)".
 #
 # Usage (after `mvn -q -DskipTests package`):
-#   bench/stalled-readers.sh [--rounds 3] [--out DIR] [-- <pushgate-load fanout flag> <value> …]
+#   bench/stalled-readers.sh [--rounds 3] [--cases a,b,c] [--out DIR] [-- <pushgate-load fanout flag> <value> …]
 # Load flags (each with a value) after -- replace these defaults or are added: --streams 500
 # --stalled 500 (b, c, old) --topics 10 --rate 50 --text-size 64KiB --warmup 20s --duration 20s;
 # --socket-memory is always on.
@@ -22,10 +22,12 @@ cd "$(dirname "$0")/.."
 
 rounds=3
 out=""
+cases=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --cases) IFS=, read -ra cases <<<"$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "stalled-readers: unknown flag $1 (load flags go after --)" >&2; exit 2 ;;
   esac
@@ -43,8 +45,10 @@ load=(--socket-memory)
 for f in "${!flags[@]}"; do
   [ "$f" = --stalled ] || load+=("$f" "${flags[$f]}")
 done
-cases=(a b c)
-[ -z "${GATEWAY_BASE_JAR:-}" ] || cases+=(old)
+if [ ${#cases[@]} -eq 0 ]; then
+  cases=(a b c)
+  [ -z "${GATEWAY_BASE_JAR:-}" ] || cases+=(old)
+fi
 
 status=0
 for round in $(seq "$rounds"); do
