@@ -4,6 +4,8 @@
 #   a      N reading streams alone                          (--send-buffer 64KiB, the default)
 #   b      N reading + S stalled streams                    (--send-buffer 64KiB)
 #   c      as b with --send-buffer 0                        (the kernel's auto-tuning, as before)
+#   o      as b, but the S streams read (--stalled-read)    (a control: what opening S streams at
+#          once costs the N, without the stall); only when asked for with --cases
 #   old    as b on the gateway before the change (GATEWAY_BASE_JAR: auto-tuning and a graceful close
 #          of a slow consumer); only when GATEWAY_BASE_JAR is set
 # Every gateway runs with --slow-consumer-timeout 5s (so the window holds the stalled streams'
@@ -57,6 +59,7 @@ for round in $(seq "$rounds"); do
     case "$c" in
       a) stalled=() ;;
       c) args="--slow-consumer-timeout 5s --send-buffer 0" ;;
+      o) stalled+=(--stalled-read) ;;
       old) server=base-epoll args="--slow-consumer-timeout 5s" ;;
     esac
     echo "stalled-readers: round $round, case $c ($(cut -d' ' -f1-3 /proc/loadavg) load average)" >&2

@@ -79,6 +79,11 @@ final class FanoutCommand implements Callable<Integer> {
             description = "SO_RCVBUF of a stalled stream (Linux doubles it) (default: ${DEFAULT-VALUE}).")
     int stalledReceiveBuffer;
 
+    @Option(names = "--stalled-read",
+            description = "A control for --stalled: open those streams the same way, at the same moment, but let them read "
+                    + "(the bytes are counted, not parsed): what opening as many streams costs, without the stall.")
+    boolean stalledRead;
+
     @Option(names = "--socket-memory",
             description = "Every 500 ms of the window, sample the kernel memory of the server port's connections "
                     + "(ss -tmn: send queues, the stalled streams' apart) and the host's TCP memory (/proc/net/sockstat).")
@@ -176,6 +181,7 @@ final class FanoutCommand implements Callable<Integer> {
         try (Publisher publisher = new Publisher(publishTarget, names, textSize);
              LoadClient client = connect.client(target, streams);
              LoadClient stalledClient = stalled == 0 ? null
+                     : stalledRead ? connect.client(target, stalled)
                      : connect.stalledClient(target, stalled, stalledReceiveBuffer)) {
             long[] base = publisher.publishOnce();
             log.info("topics {}0..{}: base versions published", prefix, topics - 1);
