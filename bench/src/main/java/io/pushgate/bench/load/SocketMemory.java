@@ -57,14 +57,9 @@ final class SocketMemory {
     }
 
     static Sample parse(String ssOutput, int serverPort, Set<Integer> stalledPorts, long hostTcpMemPages) {
-        int stalledSockets = 0;
-        int normalSockets = 0;
-        long stalledSendQueue = 0;
-        long stalledWrite = 0;
-        long stalledSendBuffer = 0;
+        Sum stalled = new Sum();
+        Sum normal = new Sum();
         long stalledClientReceive = 0;
-        long normalSendQueue = 0;
-        long normalWrite = 0;
         for (String line : ssOutput.split("\n")) {
             Matcher m = LINE.matcher(line.strip());
             if (!m.find() || m.group(1).equals("LISTEN")) {
@@ -72,26 +67,29 @@ final class SocketMemory {
             }
             int local = Integer.parseInt(m.group(4));
             int peer = Integer.parseInt(m.group(5));
-            long recvQ = Long.parseLong(m.group(2));
-            long sendQ = Long.parseLong(m.group(3));
-            long wmem = Long.parseLong(m.group(10));
             if (local == serverPort) {
-                if (stalledPorts.contains(peer)) {
-                    stalledSockets++;
-                    stalledSendQueue += sendQ;
-                    stalledWrite += wmem;
-                    stalledSendBuffer += Long.parseLong(m.group(9));
-                } else {
-                    normalSockets++;
-                    normalSendQueue += sendQ;
-                    normalWrite += wmem;
-                }
+                (stalledPorts.contains(peer) ? stalled : normal).add(m);
             } else if (peer == serverPort && stalledPorts.contains(local)) {
-                stalledClientReceive += recvQ;
+                stalledClientReceive += Long.parseLong(m.group(2));
             }
         }
-        return new Sample(stalledSockets, stalledSendQueue, stalledWrite, stalledSendBuffer, stalledClientReceive,
-                normalSockets, normalSendQueue, normalWrite, hostTcpMemPages);
+        return new Sample(stalled.sockets, stalled.sendQueue, stalled.writeMemory, stalled.sendBuffer, stalledClientReceive,
+                normal.sockets, normal.sendQueue, normal.writeMemory, hostTcpMemPages);
+    }
+
+    /** The server's side of some connections, summed. */
+    private static final class Sum {
+        int sockets;
+        long sendQueue;
+        long writeMemory;
+        long sendBuffer;
+
+        void add(Matcher line) {
+            sockets++;
+            sendQueue += Long.parseLong(line.group(3));
+            sendBuffer += Long.parseLong(line.group(9));
+            writeMemory += Long.parseLong(line.group(10));
+        }
     }
 
     /** The host's TCP memory in pages ({@code /proc/net/sockstat} "TCP: … mem"), -1 if unknown. */

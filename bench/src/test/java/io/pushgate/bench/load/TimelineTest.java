@@ -12,18 +12,25 @@ class TimelineTest {
         return h;
     }
 
-    private static SocketMemory.Sample stalledHolding(long writeMemory) {
-        return new SocketMemory.Sample(writeMemory == 0 ? 0 : 10, writeMemory, writeMemory, 10 * 131072, 0, 5, 0, 0, 100);
+    /**
+     * A timeline of 10 stalled streams whose i-th tick ends at 500 (i + 1) ms with
+     * {@code {stalled streams open, their write-queue bytes, one latency in µs}}.
+     */
+    private static Timeline ticks(long[]... ticks) {
+        Timeline t = new Timeline(10);
+        for (int i = 0; i < ticks.length; i++) {
+            long[] k = ticks[i];
+            t.add(500L * (i + 1), 1, latency(k[2]), (int) k[0],
+                    new SocketMemory.Sample((int) k[0], k[1], k[1], k[0] * 131072, 0, 5, 0, 0, 100));
+        }
+        return t;
     }
 
     @Test
     void latencyCountsAsWhileStalledUntilTheTickThatFindsThemAllClosed() {
-        Timeline t = new Timeline(10);
-        t.add(500, 1, latency(1_000), 10, stalledHolding(1_000_000));
-        t.add(1000, 1, latency(2_000), 4, stalledHolding(400_000));
-        // Closed within this tick: part of it was still spent beside stalled streams.
-        t.add(1500, 1, latency(3_000), 0, stalledHolding(0));
-        t.add(2000, 1, latency(50), 0, stalledHolding(0));
+        // The third tick finds them closed, but part of it was still spent beside stalled streams.
+        Timeline t = ticks(new long[] {10, 1_000_000, 1_000}, new long[] {4, 400_000, 2_000},
+                new long[] {0, 0, 3_000}, new long[] {0, 0, 50});
         assertEquals(1500, t.allClosedMillis());
         assertEquals(3, t.whileStalled().getTotalCount());
         assertEquals(1, t.afterStalled().getTotalCount());
@@ -34,11 +41,8 @@ class TimelineTest {
 
     @Test
     void memoryLeftAfterTheCloseIsFreedWhenItFallsUnderOnePercentOfThePeak() {
-        Timeline t = new Timeline(10);
-        t.add(500, 1, latency(1_000), 10, stalledHolding(1_000_000));
-        t.add(1000, 1, latency(1_000), 0, stalledHolding(900_000));
-        t.add(1500, 1, latency(1_000), 0, stalledHolding(20_000));
-        t.add(2000, 1, latency(1_000), 0, stalledHolding(5_000));
+        Timeline t = ticks(new long[] {10, 1_000_000, 1_000}, new long[] {0, 900_000, 1_000},
+                new long[] {0, 20_000, 1_000}, new long[] {0, 5_000, 1_000});
         assertEquals(1000, t.allClosedMillis());
         assertEquals(1000, t.freedAfterMillis());
     }
