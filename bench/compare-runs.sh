@@ -92,8 +92,9 @@ start_server() {
     *) echo "$tool: unknown server $kind" >&2; return 1 ;;
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
+  read -ra args <<<"${GATEWAY_ARGS:-}"
   "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
-    --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} >"$log" 2>&1 &
+    --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
     local line

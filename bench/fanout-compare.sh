@@ -13,8 +13,9 @@
 # --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC, the
 # collector deploy/ recommends; a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
 # default, instead; a "-hs256" or "-rs256" suffix (epoll-hs256) runs it with a key, the load with
-# tokens (bench/compare-runs.sh). GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_JAVA names the java
-# binary that runs it (default: java on the PATH), e.g. another JDK.
+# tokens (bench/compare-runs.sh). GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_ARGS gateway
+# flags (e.g. "--send-buffer 0 --slow-consumer-timeout 5s"), GATEWAY_JAVA names the java binary that
+# runs it (default: java on the PATH), e.g. another JDK.
 # Before vs after: a "base-" prefix (base-epoll, base-io_uring, base-epoll-g1, …) runs the same
 # kind from the gateway jar that GATEWAY_BASE_JAR names (e.g. a build of an earlier commit) instead
 # of gateway/target/pushgate.jar, with the same flags. The load generator is this tree's for every

@@ -44,6 +44,18 @@ final class ConnectOptions {
     }
 
     LoadClient client(Target target, List<InetAddress> sources) {
-        return new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout);
+        return new LoadClient(target, sources, portsPerSource, maxConnecting, connectTimeout, 0);
+    }
+
+    /**
+     * A client whose {@code connections} streams stop reading after their response head, each with
+     * a receive buffer of {@code receiveBuffer} bytes (see {@link LoadClient}).
+     */
+    LoadClient stalledClient(Target target, int connections, int receiveBuffer) {
+        if (receiveBuffer <= 0) {
+            throw new IllegalArgumentException("a stalled stream's receive buffer must be positive");
+        }
+        return new LoadClient(target, sources(target, connections), portsPerSource, maxConnecting, connectTimeout,
+                receiveBuffer);
     }
 }

@@ -1,18 +1,13 @@
 package io.pushgate.bench.load;
 
 import io.pushgate.config.Units;
-import picocli.CommandLine;
 
 import java.time.Duration;
 
 /** Reads durations as the gateway's flags write them: {@code 500ms}, {@code 10s}, {@code 2m}, or seconds. */
-final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+final class DurationConverter extends UnitConverter<Duration> {
     @Override
-    public Duration convert(String value) {
-        try {
-            return Units.duration(value);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.TypeConversionException(e.getMessage());
-        }
+    Duration parse(String value) {
+        return Units.duration(value);
     }
 }

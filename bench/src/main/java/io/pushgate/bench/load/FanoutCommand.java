@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 
@@ -30,6 +32,12 @@ import java.util.function.IntFunction;
  * publisher stops and every stream is given a drain period to reach its topic's last version;
  * versions that never came are lost.
  *
+ * <p>With {@code --stalled S}, S more streams open just before the measured window on the same
+ * topics, read their response head and then never read again: the reading streams' figures are
+ * then also given while those were open and after the server closed them, with the kernel memory
+ * of the server's connections ({@code --socket-memory}); figures in {@code bench/RESULTS.md},
+ * "Stalled readers".
+ *
  * <p>Exit status: 0 when every stream opened and saw every version once and in order, 1 otherwise,
  * 3 when the server's /proc could not be read.
  */
@@ -38,6 +46,7 @@ import java.util.function.IntFunction;
 final class FanoutCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(FanoutCommand.class);
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     @Option(names = "--url", required = true, description = "The server the streams read, e.g. http://127.0.0.1:8080 (loopback only).")
     String url;
@@ -59,6 +68,30 @@ final class FanoutCommand implements Callable<Integer> {
 
     @Option(names = "--rate", defaultValue = "100", description = "Versions published per second, over all topics (default: ${DEFAULT-VALUE}).")
     double rate;
+
+    @Option(names = "--text-size", defaultValue = "0", converter = SizeConverter.class,
+            description = "Length of each published text, e.g. 64KiB (default: the shortest, its publish time and a word).")
+    int textSize;
+
+    @Option(names = "--stalled", defaultValue = "0",
+            description = "Stalled streams, opened just before the measured window besides the N (stalled stream j "
+                    + "reads topic j %% T): each reads its response head and never reads again. Not counted in the "
+                    + "deliveries; the others' latency is also given while they were open and after (default: ${DEFAULT-VALUE}).")
+    int stalled;
+
+    @Option(names = "--stalled-receive-buffer", defaultValue = "4KiB", converter = SizeConverter.class,
+            description = "SO_RCVBUF of a stalled stream (Linux doubles it) (default: ${DEFAULT-VALUE}).")
+    int stalledReceiveBuffer;
+
+    @Option(names = "--stalled-read",
+            description = "A control for --stalled: open those streams the same way, at the same moment, but let them read "
+                    + "(the bytes are counted, not parsed): what opening as many streams costs, without the stall.")
+    boolean stalledRead;
+
+    @Option(names = "--socket-memory",
+            description = "Every 500 ms of the window, sample the kernel memory of the server port's connections "
+                    + "(ss -tmn: send queues, the stalled streams' apart) and the host's TCP memory (/proc/net/sockstat).")
+    boolean socketMemory;
 
     @Option(names = "--duration", defaultValue = "15s", converter = DurationConverter.class,
             description = "The measured window (default: ${DEFAULT-VALUE}).")
@@ -120,7 +153,9 @@ final class FanoutCommand implements Callable<Integer> {
         // Checked here too: a split run (--procs) hands the options to its processes without a client of its own.
         connect.validate();
         require(!duration.isNegative() && !duration.isZero() && duration.toHours() < 1, "--duration must be within (0, 1h)");
-        LoadClient.requireOpenFiles(streams, " (split the run over processes: --procs)");
+        require(stalled >= 0, "--stalled must not be negative");
+        require(procs == 1 || (stalled == 0 && !socketMemory), "--stalled and --socket-memory need a single load process");
+        LoadClient.requireOpenFiles(streams + stalled, " (split the run over processes: --procs)");
         String pid = serverPid == null ? null : Long.toString(serverPid);
         if (pid != null && !ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) {
             throw new IllegalArgumentException("no process " + serverPid);
@@ -147,8 +182,13 @@ final class FanoutCommand implements Callable<Integer> {
 
         LoadTokens tokens = token.tokens();
         IntFunction<String> query = tokens.streamQueries(streams, i -> names.get(i % topics));
-        try (Publisher publisher = new Publisher(publishTarget, names, tokens.publisherAuthorization(prefix + "*"));
-             LoadClient client = connect.client(target, streams)) {
+        Timeline timeline = new Timeline(stalled);
+        double stalledOpenSeconds = 0;
+        try (Publisher publisher = new Publisher(publishTarget, names, tokens.publisherAuthorization(prefix + "*"), textSize);
+             LoadClient client = connect.client(target, streams);
+             LoadClient stalledClient = stalled == 0 ? null
+                     : stalledRead ? connect.client(target, stalled)
+                     : connect.stalledClient(target, stalled, stalledReceiveBuffer)) {
             long[] base = publisher.publishOnce();
             log.info("topics {}0..{}: base versions published", prefix, topics - 1);
             for (int i = 0; i < streams; i++) {
@@ -171,17 +211,31 @@ final class FanoutCommand implements Callable<Integer> {
                 Thread.sleep(Math.max(0, wait));
             }
             long measureStart = System.nanoTime() + warmup.toNanos();
-            long measureEnd = measureStart + duration.toNanos();
-            Measure measure = new Measure(pid, latency, deliveries, client);
+            // The publisher stops at the window's end, which the stalled streams' opening moves.
+            AtomicLong stopPublishing = new AtomicLong(measureStart + duration.toNanos());
+            long measureEnd = stopPublishing.get();
+            Measure measure = new Measure(pid, latency, deliveries, client, timeline, stalledClient,
+                    socketMemory ? new SocketMemory(target.remote().getPort()) : null);
             Thread driver = new Thread(() -> {
                 try {
-                    publisher.run(rate, measureEnd);
+                    publisher.run(rate, stopPublishing::get);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }, "publisher");
             driver.start();
             measure.await(measureStart, "warm-up");
+            if (stalledClient != null) {
+                // Opened before the window, whose end moves by the time they take: the window holds
+                // what stalled readers cost, not what opening as many streams at once costs.
+                long stalledStart = System.nanoTime();
+                int n = stalledClient.openStreams(stalled, i -> new LoadClient.StreamSpec(
+                        "/topics/" + names.get(i % topics) + "/events", null, null), stalledStart + timeout.toNanos());
+                stalledOpenSeconds = (System.nanoTime() - stalledStart) / 1e9;
+                log.info("{} of {} stalled streams open in {} s", n, stalled, String.format("%.1f", stalledOpenSeconds));
+                measureEnd = System.nanoTime() + duration.toNanos();
+                stopPublishing.set(measureEnd);
+            }
             measure.begin();
             measure.await(measureEnd, "measuring");
             measure.end();
@@ -223,7 +277,10 @@ final class FanoutCommand implements Callable<Integer> {
                     measure.seconds(), measure.deliveries(), (double) streams / topics * rate,
                     measure.histogram(), lost, duplicated, outOfOrder, streamsWithErrors, behind, closedByServer,
                     malformed, client.rejectedCount() + client.failedCount(), client.reasons(),
-                    measure.serverCpuSeconds(), measure.serverRss(), measure.clientCpuSeconds());
+                    measure.serverCpuSeconds(), measure.serverRss(), measure.clientCpuSeconds(),
+                    stalledClient == null && !socketMemory ? null
+                            : new FanoutReport.Stalled(timeline, stalledClient == null ? 0 : stalledClient.localPorts().size(),
+                                    stalledClient == null ? 0 : stalledClient.lostCount(), stalledOpenSeconds));
         }
     }
 
@@ -231,7 +288,8 @@ final class FanoutCommand implements Callable<Integer> {
     List<String> shardArguments(int k, String prefix, long startAtMillis) {
         List<String> args = new ArrayList<>(List.of("fanout", "--json", "--url", url,
                 "--streams", Integer.toString(streams / procs), "--topics", Integer.toString(topics / procs),
-                "--rate", Double.toString(rate / procs), "--duration", duration.toMillis() + "ms",
+                "--rate", Double.toString(rate / procs), "--text-size", Integer.toString(textSize),
+                "--duration", duration.toMillis() + "ms",
                 "--warmup", warmup.toMillis() + "ms", "--drain", drain.toMillis() + "ms",
                 "--topic-prefix", prefix, "--shard", k + "/" + procs, "--start-at", Long.toString(startAtMillis),
                 "--max-connecting", Integer.toString(Math.max(1, connect.maxConnecting / procs)),
@@ -261,14 +319,23 @@ final class FanoutCommand implements Callable<Integer> {
         }
     }
 
-    /** The measured window: latency, deliveries, server and client CPU; progress lines. */
+    /**
+     * The measured window: latency, deliveries, server and client CPU; a {@link Timeline} tick every
+     * 500 ms (with the stalled streams open and, given a sampler, the kernel memory); progress lines.
+     */
     private static final class Measure {
         private final String pid;
         private final Recorder latency;
         private final LongAdder deliveries;
         private final LoadClient client;
+        private final Timeline timeline;
+        private final LoadClient stalledClient;
+        private final SocketMemory socketMemory;
         private final Histogram total = new Histogram(3);
+        private final Histogram sinceProgress = new Histogram(3);
         private Histogram interval;
+        private long nextTick = System.nanoTime() + TICK_NANOS;
+        private long tickDeliveries;
         private long startNanos;
         private long endNanos;
         private long deliveriesStart;
@@ -282,23 +349,31 @@ final class FanoutCommand implements Callable<Integer> {
         private long lastProgressDeliveries;
         private long lastProgressNanos = System.nanoTime();
 
-        Measure(String pid, Recorder latency, LongAdder deliveries, LoadClient client) {
+        Measure(String pid, Recorder latency, LongAdder deliveries, LoadClient client, Timeline timeline,
+                LoadClient stalledClient, SocketMemory socketMemory) {
             this.pid = pid;
             this.latency = latency;
             this.deliveries = deliveries;
             this.client = client;
+            this.timeline = timeline;
+            this.stalledClient = stalledClient;
+            this.socketMemory = socketMemory;
         }
 
-        /** Sleeps until {@code untilNanos}, logging progress every few seconds. */
-        void await(long untilNanos, String phase) throws InterruptedException {
+        /** Sleeps until {@code untilNanos}, ticking every 500 ms and logging progress every few seconds. */
+        void await(long untilNanos, String phase) throws InterruptedException, IOException {
             while (true) {
                 long now = System.nanoTime();
                 if (now - untilNanos >= 0) {
                     return;
                 }
-                long next = Math.min(untilNanos, lastProgressNanos + PROGRESS_NANOS);
+                long next = Math.min(untilNanos, nextTick);
                 if (next - now > 0) {
                     TimeUnit.NANOSECONDS.sleep(next - now);
+                }
+                if (System.nanoTime() - nextTick >= 0) {
+                    nextTick += TICK_NANOS;
+                    tick();
                 }
                 if (System.nanoTime() - (lastProgressNanos + PROGRESS_NANOS) >= 0) {
                     progress(phase);
@@ -306,38 +381,52 @@ final class FanoutCommand implements Callable<Integer> {
             }
         }
 
+        /** Takes the latency since the last tick into the window's figures. */
+        private void tick() throws IOException, InterruptedException {
+            interval = latency.getIntervalHistogram(interval);
+            sinceProgress.add(interval);
+            if (measuring) {
+                total.add(interval);
+                long d = deliveries.sum();
+                timeline.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), d - tickDeliveries, interval,
+                        stalledClient == null ? 0 : stalledClient.openCount(),
+                        socketMemory == null ? null
+                                : socketMemory.sample(stalledClient == null ? Set.of() : stalledClient.localPorts()));
+                tickDeliveries = d;
+            }
+        }
+
         private void progress(String phase) {
             long now = System.nanoTime();
             long d = deliveries.sum();
-            interval = latency.getIntervalHistogram(interval);
-            if (measuring) {
-                total.add(interval);
-            }
-            log.info("{}: {} deliveries/s, latency p50 {} µs p99 {} µs max {} µs, {} streams open, {} closed by the server",
+            log.info("{}: {} deliveries/s, latency p50 {} µs p99 {} µs max {} µs, {} streams open, {} closed by the server{}",
                     phase, Math.round((d - lastProgressDeliveries) * 1e9 / (now - lastProgressNanos)),
-                    interval.getValueAtPercentile(50), interval.getValueAtPercentile(99), interval.getMaxValue(),
-                    client.openCount(), client.lostCount());
+                    sinceProgress.getValueAtPercentile(50), sinceProgress.getValueAtPercentile(99), sinceProgress.getMaxValue(),
+                    client.openCount(), client.lostCount(), stalledClient == null ? ""
+                            : "; stalled " + stalledClient.openCount() + " open, " + stalledClient.lostCount() + " closed by the server");
+            sinceProgress.reset();
             lastProgressDeliveries = d;
             lastProgressNanos = now;
         }
 
-        void begin() throws IOException {
-            interval = latency.getIntervalHistogram(interval);
+        void begin() throws IOException, InterruptedException {
+            tick();
             measuring = true;
             startNanos = System.nanoTime();
+            nextTick = startNanos + TICK_NANOS;
             deliveriesStart = deliveries.sum();
+            tickDeliveries = deliveriesStart;
             serverTicksStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
             clientTicksStart = ServerProbe.cpuTicks("self");
         }
 
-        void end() throws IOException {
+        void end() throws IOException, InterruptedException {
+            tick();
             endNanos = System.nanoTime();
             deliveriesEnd = deliveries.sum();
             serverTicksEnd = pid == null ? 0 : ServerProbe.cpuTicks(pid);
             clientTicksEnd = ServerProbe.cpuTicks("self");
             rss = pid == null ? -1 : ServerProbe.rssBytes(pid);
-            interval = latency.getIntervalHistogram(interval);
-            total.add(interval);
             measuring = false;
         }
 

@@ -13,6 +13,9 @@ import java.util.Map;
  * measured window alone counts for deliveries, latency and CPU, while lost, duplicated and
  * out-of-order count over the whole run (warm-up, window and drain).
  *
+ * <p>With stalled streams or socket memory sampled ({@link Stalled}), also their figures, the reading
+ * streams' latency while stalled streams were open and after, and the window's ticks.
+ *
  * <p>Immutable once built; any thread.
  */
 record FanoutReport(String url, String publishUrl, long serverPid, int streamsRequested, int streamsOpen,
@@ -20,7 +23,18 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
                     double seconds, long deliveries, double expectedPerSecond, Histogram latency,
                     long lost, long duplicated, long outOfOrder, int streamsWithErrors, int streamsBehind,
                     int closedByServer, long malformed, int notOpened, Map<String, Integer> reasons,
-                    double serverCpuSeconds, long serverRss, double clientCpuSeconds) {
+                    double serverCpuSeconds, long serverRss, double clientCpuSeconds, Stalled stalled) {
+
+    /**
+     * The stalled streams ({@code fanout --stalled}) and the window's ticks; null in a report
+     * without them.
+     *
+     * @param opened stalled streams that opened
+     * @param closedByServer those the server closed (or that broke) before the run ended
+     * @param openSeconds how long they took to open, just before the window
+     */
+    record Stalled(Timeline timeline, int opened, int closedByServer, double openSeconds) {
+    }
 
     /** Every stream opened, stayed open and saw every version once, in order. */
     boolean clean() {
@@ -38,7 +52,15 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
     }
 
     long p(double percentile) {
-        return latency.getTotalCount() == 0 ? -1 : latency.getValueAtPercentile(percentile);
+        return p(latency, percentile);
+    }
+
+    private static long p(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? -1 : h.getValueAtPercentile(percentile);
+    }
+
+    private static double perSocket(long bytes, SocketMemory.Sample m) {
+        return m.stalledSockets() == 0 ? Double.NaN : (double) bytes / m.stalledSockets();
     }
 
     String toText() {
@@ -61,6 +83,29 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
                     serverRss / 1048576.0));
         }
         s.append(String.format(Locale.ROOT, "  client          CPU %.1f%% of a core%n", 100 * clientCpuSeconds / seconds));
+        if (stalled != null) {
+            Timeline t = stalled.timeline();
+            s.append(String.format(Locale.ROOT, "  stalled         %d/%d open (in %.1f s, before the window), %d closed by the server, all closed %.1f s into the window%n",
+                    stalled.opened(), t.stalledRequested(), stalled.openSeconds(), stalled.closedByServer(), t.allClosedMillis() / 1e3));
+            s.append(String.format(Locale.ROOT, "  while stalled   p50 %.3f ms  p99 %.3f ms  max %.3f ms  (%d samples)%n",
+                    p(t.whileStalled(), 50) / 1e3, p(t.whileStalled(), 99) / 1e3, t.whileStalled().getMaxValue() / 1e3,
+                    t.whileStalled().getTotalCount()));
+            s.append(String.format(Locale.ROOT, "  after           p50 %.3f ms  p99 %.3f ms  max %.3f ms  (%d samples)%n",
+                    p(t.afterStalled(), 50) / 1e3, p(t.afterStalled(), 99) / 1e3, t.afterStalled().getMaxValue() / 1e3,
+                    t.afterStalled().getTotalCount()));
+            Timeline.Tick peak = t.stalledPeak();
+            if (peak != null) {
+                SocketMemory.Sample m = peak.memory();
+                long[] host = t.hostTcpMemPages();
+                s.append(String.format(Locale.ROOT, "  kernel          stalled: peak %.1f MiB queued to send over %d sockets (%.0f KiB each, write queue %.0f KiB, "
+                                + "send buffer %.0f KiB), %.1f MiB unread at the clients; freed %d ms after all were closed%n",
+                        m.stalledSendQueue() / 1048576.0, m.stalledSockets(), perSocket(m.stalledSendQueue(), m) / 1024,
+                        perSocket(m.stalledWriteMemory(), m) / 1024, perSocket(m.stalledSendBuffer(), m) / 1024,
+                        m.stalledClientReceiveQueue() / 1048576.0, t.freedAfterMillis()));
+                s.append(String.format(Locale.ROOT, "                  reading streams: peak write queue %.1f MiB; host TCP memory %d → peak %d → %d pages%n",
+                        t.normalWriteMemoryPeak() / 1048576.0, host[0], host[1], host[2]));
+            }
+        }
         s.append("  verdict         ").append(clean() ? "every version delivered once, in order" : "NOT CLEAN").append('\n');
         return s.toString();
     }
@@ -108,6 +153,41 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
             ByteBuffer buffer = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
             int length = latency.encodeIntoCompressedByteBuffer(buffer);
             field(s, "latency_histogram", Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length)));
+        }
+        if (stalled != null) {
+            Timeline t = stalled.timeline();
+            field(s, "stalled_requested", t.stalledRequested());
+            field(s, "stalled_opened", stalled.opened());
+            field(s, "stalled_open_seconds", stalled.openSeconds());
+            field(s, "stalled_closed_by_server", stalled.closedByServer());
+            field(s, "stalled_all_closed_ms", t.allClosedMillis());
+            field(s, "latency_while_stalled_samples", t.whileStalled().getTotalCount());
+            field(s, "latency_while_stalled_p50_us", p(t.whileStalled(), 50));
+            field(s, "latency_while_stalled_p99_us", p(t.whileStalled(), 99));
+            field(s, "latency_while_stalled_max_us", t.whileStalled().getMaxValue());
+            field(s, "latency_after_stalled_samples", t.afterStalled().getTotalCount());
+            field(s, "latency_after_stalled_p50_us", p(t.afterStalled(), 50));
+            field(s, "latency_after_stalled_p99_us", p(t.afterStalled(), 99));
+            field(s, "latency_after_stalled_max_us", t.afterStalled().getMaxValue());
+            Timeline.Tick peak = t.stalledPeak();
+            if (peak != null) {
+                SocketMemory.Sample m = peak.memory();
+                long[] host = t.hostTcpMemPages();
+                field(s, "stalled_peak_ms", peak.millis());
+                field(s, "stalled_peak_sockets", m.stalledSockets());
+                field(s, "stalled_peak_send_queue_bytes", m.stalledSendQueue());
+                field(s, "stalled_peak_write_memory_bytes", m.stalledWriteMemory());
+                field(s, "stalled_send_queue_per_socket_bytes", perSocket(m.stalledSendQueue(), m));
+                field(s, "stalled_write_memory_per_socket_bytes", perSocket(m.stalledWriteMemory(), m));
+                field(s, "stalled_send_buffer_per_socket_bytes", perSocket(m.stalledSendBuffer(), m));
+                field(s, "stalled_peak_client_receive_queue_bytes", m.stalledClientReceiveQueue());
+                field(s, "stalled_freed_after_ms", t.freedAfterMillis());
+                field(s, "normal_peak_write_memory_bytes", t.normalWriteMemoryPeak());
+                field(s, "host_tcp_mem_pages_start", host[0]);
+                field(s, "host_tcp_mem_pages_peak", host[1]);
+                field(s, "host_tcp_mem_pages_end", host[2]);
+            }
+            s.append("  \"timeline\": ").append(t.ticksJson()).append(",\n");
         }
         s.append("  \"clean\": ").append(clean()).append("\n}\n");
         return s.toString();

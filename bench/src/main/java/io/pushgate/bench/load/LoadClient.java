@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -39,6 +40,11 @@ import java.util.function.IntFunction;
  * core (epoll where present, else NIO), no thread per connection, source addresses taken in turn
  * from 127.0.0.2 on (each address has its own ephemeral port range), and a bounded number of
  * connects in flight so the server's accept queue and accept-rate limit are not overrun.
+ *
+ * <p>A stalling client ({@code stallReceiveBuffer > 0}) holds streams whose reader has stopped: each
+ * connects with that small receive buffer (SO_RCVBUF, set before the connect so the window it
+ * announces is small too), reads its response head and then never reads again (auto-read off), as a
+ * client whose process hangs or whose network stopped draining.
  *
  * <p>Thread rules: {@link #open} and {@link #closeAll} from one driving thread; the outcome
  * callbacks come from the event loops; the counts may be read from any thread.
@@ -65,6 +71,9 @@ final class LoadClient implements AutoCloseable {
     private final AtomicInteger lost = new AtomicInteger();
     private final LongAdder bytes = new LongAdder();
     private final Map<String, AtomicInteger> reasons = new ConcurrentHashMap<>();
+    /** The local ports of the streams opened, so that their sockets can be told apart in {@code ss}. */
+    private final Set<Integer> localPorts = ConcurrentHashMap.newKeySet();
+    private final boolean stall;
     /** Attempts started over this client's life: attempt a comes from source a / portsPerSource. */
     private long attempts;
 
@@ -87,7 +96,7 @@ final class LoadClient implements AutoCloseable {
     }
 
     LoadClient(Target target, List<InetAddress> sources, int portsPerSource, int maxConnecting,
-               Duration connectTimeout) {
+               Duration connectTimeout, int stallReceiveBuffer) {
         this.target = target;
         this.sources = sources.toArray(new InetAddress[0]);
         this.portsPerSource = portsPerSource;
@@ -103,6 +112,10 @@ final class LoadClient implements AutoCloseable {
                 .channel(channel)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis());
+        this.stall = stallReceiveBuffer > 0;
+        if (stall) {
+            bootstrap.option(ChannelOption.SO_RCVBUF, stallReceiveBuffer);
+        }
     }
 
     String transport() {
@@ -215,6 +228,11 @@ final class LoadClient implements AutoCloseable {
         return lost.get();
     }
 
+    /** The local ports of every stream opened so far (closed ones included). */
+    Set<Integer> localPorts() {
+        return localPorts;
+    }
+
     long bytesReceived() {
         return bytes.sum();
     }
@@ -229,6 +247,13 @@ final class LoadClient implements AutoCloseable {
     // Outcomes, from StreamAttempt on the event loops.
 
     void opened(Channel channel) {
+        if (stall) {
+            // What came with the head is dropped (no body reads it); nothing is read after it.
+            channel.config().setAutoRead(false);
+        }
+        if (channel.localAddress() instanceof InetSocketAddress local) {
+            localPorts.add(local.getPort());
+        }
         open.incrementAndGet();
         opened.incrementAndGet();
         streams.add(channel);

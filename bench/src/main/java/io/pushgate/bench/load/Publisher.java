@@ -15,6 +15,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,14 +51,21 @@ final class Publisher implements AutoCloseable {
     /** The {@code Authorization} header's value; null: none. */
     private final String authorization;
     private final AtomicLongArray versions;
+    /** Appended to each text's leading micros so that the text is as long as asked; empty for the shortest. */
+    private final String padding;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final LongAdder published = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private long sent;
 
-    /** Publishes to {@code topics} of {@code target}, with {@code authorization} (null: none) on every PUT. */
-    Publisher(Target target, List<String> topics, String authorization) {
+    /**
+     * Publishes to {@code topics} of {@code target}, with {@code authorization} (null: none) on every
+     * PUT, each text {@code textSize} bytes long (at least its micros and " pushgate-load").
+     */
+    Publisher(Target target, List<String> topics, String authorization, int textSize) {
         this.target = target;
+        // The micros take 16 digits until the year 2286.
+        this.padding = " pushgate-load" + "x".repeat(Math.max(0, textSize - 16 - " pushgate-load".length()));
         this.topics = topics;
         this.authorization = authorization;
         this.versions = new AtomicLongArray(topics.size());
@@ -94,16 +102,18 @@ final class Publisher implements AutoCloseable {
     }
 
     /**
-     * Publishes {@code rate} versions per second, topic after topic, until {@code stopNanos}
-     * ({@link System#nanoTime}); then waits (bounded) for the answers still outstanding.
+     * Publishes {@code rate} versions per second, topic after topic, until {@code stop} says
+     * ({@link System#nanoTime}; it may move while this runs); then waits (bounded) for the answers
+     * still outstanding.
      */
-    void run(double rate, long stopNanos) throws InterruptedException {
+    void run(double rate, LongSupplier stop) throws InterruptedException {
         long start = System.nanoTime();
         long interval = (long) (1e9 / rate);
         long i = 0;
         while (true) {
             long due = start + i * interval;
             long now = System.nanoTime();
+            long stopNanos = stop.getAsLong();
             if (due - stopNanos >= 0 || now - stopNanos >= 0) {
                 break;
             }
@@ -132,7 +142,7 @@ final class Publisher implements AutoCloseable {
     /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
     private CompletableFuture<?> send(int t) {
         sent++;
-        String text = nowMicros() + " pushgate-load";
+        String text = nowMicros() + padding;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))
                 .PUT(HttpRequest.BodyPublishers.ofString(text));

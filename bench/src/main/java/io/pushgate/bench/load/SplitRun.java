@@ -114,7 +114,7 @@ final class SplitRun {
                 pid == null ? -1 : command.serverPid, (int) sums[0], (int) sums[1], command.topics, command.rate,
                 transport, sums[2], sums[3], seconds, sums[4], (double) command.streams / command.topics * command.rate,
                 latency, sums[5], sums[6], sums[7], (int) sums[8], (int) sums[9], (int) sums[10], sums[11], (int) sums[12],
-                Map.of(), serverCpu, rss, clientCpu);
+                Map.of(), serverCpu, rss, clientCpu, null);
     }
 
     /** The top-level fields of a load process's JSON result, values unquoted. */

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 class StreamAttemptTest {
     private final LoadClient client = new LoadClient(Target.parse("http://127.0.0.1:1"),
-            Target.parse("http://127.0.0.1:1").sources(1, 1), 1, 10, Duration.ofSeconds(1));
+            Target.parse("http://127.0.0.1:1").sources(1, 1), 1, 10, Duration.ofSeconds(1), 0);
 
     @AfterEach
     void closeClient() {
