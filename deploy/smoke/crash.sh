@@ -24,11 +24,8 @@
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pushgate-crash.XXXXXX")
 . "$ROOT/deploy/smoke/lib.sh"
-trap cleanup EXIT
-trap 'exit 124' TERM
-trap 'exit 130' INT
+begin crash
 
 streams=200 survivors=0 topics=10 pages=2 client=python ticker=0 node_flags= json=
 while [ $# -gt 0 ]; do
