@@ -1,7 +1,7 @@
 # Shared by deploy/smoke/run.sh and rolling.sh (sourced, not run): process bookkeeping with
 # cleanup on any exit, free loopback ports, Redis, gateway nodes and the two load balancers
 # started from deploy/'s own config files, templated only for addresses, ports and paths.
-# Expects ROOT (the repository) and WORK (a private temp dir) to be set.
+# Expects ROOT (the repository) to be set; a script calls begin NAME first.
 
 JAR=${PUSHGATE_JAR:-$ROOT/gateway/target/pushgate.jar}
 CLIENT=$ROOT/deploy/smoke/sse_client.py
@@ -12,6 +12,15 @@ NGINX_PID=
 HAPROXY_PID=
 REDIS_PORT=
 FAILED=0
+
+# begin NAME: WORK, a private temp dir for the script's files, and the traps that stop every
+# process it starts on any exit (cleanup below).
+begin() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/pushgate-$1.XXXXXX")
+  trap cleanup EXIT
+  trap 'exit 124' TERM
+  trap 'exit 130' INT
+}
 
 log() { printf '%s %s\n' "$(date +%T.%3N)" "$*"; }
 

@@ -16,11 +16,8 @@
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pushgate-rolling.XXXXXX")
 . "$ROOT/deploy/smoke/lib.sh"
-trap cleanup EXIT
-trap 'exit 124' TERM
-trap 'exit 130' INT
+begin rolling
 
 lb=nginx streams=1000 topics=10 node_flags=
 while [ $# -gt 0 ]; do

@@ -20,11 +20,8 @@
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin   # nginx and haproxy live there
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pushgate-smoke.XXXXXX")
 . "$ROOT/deploy/smoke/lib.sh"
-trap cleanup EXIT
-trap 'exit 124' TERM
-trap 'exit 130' INT
+begin smoke
 watchdog "${SMOKE_TIMEOUT:-110}"
 started=$(date +%s)
 TOKEN_MARK="smoke-token-$RANDOM$RANDOM-never-logged"

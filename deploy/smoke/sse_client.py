@@ -4,6 +4,9 @@
   sse_client.py run --url http://127.0.0.1:8000/topics/t/events --log events.tsv [--streams N]
   sse_client.py run --url 'http://127.0.0.1:8000/topics/t{n}/events' --streams 1000 --topics 10 ...
   sse_client.py report --log events.tsv [--marks marks.tsv] [--expect-last ID[,ID...]]
+  sse_client.py crash --log a.tsv [--log b.tsv ...] --kill T --current ID[,ID...] --expect-last ID[,ID...]
+  sse_client.py tick --url http://127.0.0.1:8000 --topic 't{n}' --topics 10 --rate 10 [--token T]
+  sse_client.py publish --url http://127.0.0.1:8000 --topic 't{n}' --topics 10 --text TEXT [--token T]
 
 `run` holds N streams open until SIGTERM; stream i replaces {n} in the URL by i % topics. Like EventSource (WHATWG HTML, "Server-sent events")
 each stream: sends `Accept: text/event-stream` and, after the first event id, `Last-Event-ID`;
@@ -19,6 +22,8 @@ compare with `date +%s.%N`):
   <t> retry <stream> <ms>                a retry: field
   <t> event <stream> <id> <data>         an event (data with \\n and \\t escaped)
   <t> end   <stream> <reason>            the response ended (last-chunk, eof, error)
+Other clients (pushgate-load eventsource, browser_pages.py) write the same format and may add
+`error` (a connection that broke before its head; EventSource retries) and `state`.
 
 Python 3 standard library only.
 """
@@ -325,6 +330,138 @@ def report(args):
     return 0 if ok else 1
 
 
+def version_of(event_id):
+    """(epoch, version) of a pushgate id <version>-<epoch>; None for anything else."""
+    version, _, epoch = event_id.partition("-")
+    return (epoch, int(version)) if version.isdigit() else None
+
+
+def at_least(event_id, wanted):
+    mine, want = version_of(event_id), version_of(wanted)
+    return mine is not None and want is not None and mine[0] == want[0] and mine[1] >= want[1]
+
+
+def crash(args):
+    """The crash of a node: from the kill, when every stream it dropped was connected again, when
+    every stream held the version published right after the kill (or a later one), and whether
+    every stream ends on the last version, none closed for good (a `fail`: what a browser's
+    EventSource never comes back from), none left without a stream."""
+    rows = []
+    for path in args.log:
+        rows += read_log(path)
+    rows.sort(key=lambda r: r[0])
+    current = args.current.split(",")
+    last = args.expect_last.split(",")
+    streams = collections.defaultdict(list)
+    for row in rows:
+        streams[row[2]].append(row)
+    dropped = connected_at = current_at = 0
+    not_connected, not_current, stale, closed, duplicates = [], [], [], [], 0
+    for index, events in streams.items():
+        after = [e for e in events if e[0] >= args.kill]
+        if any(kind == "end" for _, kind, _, _ in after):
+            dropped += 1
+        connection = [e for e in events if e[1] in ("open", "end", "error", "fail")]
+        if not connection or connection[-1][1] != "open":
+            not_connected.append(index)
+        elif connection[-1][0] >= args.kill:
+            connected_at = max(connected_at, connection[-1][0] - args.kill)
+        if any(kind == "fail" for _, kind, _, _ in events):
+            closed.append(index)
+        states = [f[0] for _, kind, _, f in events if kind == "state"]
+        if states and states[-1] != "1":
+            not_connected.append(index)
+        ids = [(t, f[0]) for t, kind, _, f in events if kind == "event"]
+        duplicates += len(ids) - len(set(i for _, i in ids))
+        want = current[index % len(current)]
+        got = [t for t, i in ids if at_least(i, want)]
+        if got:
+            current_at = max(current_at, max(got[0], args.kill) - args.kill)
+        else:
+            not_current.append(index)
+        if not ids or ids[-1][1] != last[index % len(last)]:
+            stale.append(index)
+    out = {"streams": len(streams), "dropped": dropped, "all_connected_s": round(connected_at, 3),
+           "all_current_s": round(current_at, 3), "not_connected": len(set(not_connected)),
+           "not_current": len(not_current), "stale_at_end": len(stale), "closed": len(closed),
+           "duplicates": duplicates}
+    print("streams %(streams)d, dropped by the kill %(dropped)d; all connected %(all_connected_s).3f s and all "
+          "current %(all_current_s).3f s after the kill; at the end: not connected %(not_connected)d, closed for "
+          "good %(closed)d, stale %(stale_at_end)d (never current %(not_current)d), versions delivered twice "
+          "%(duplicates)d" % out)
+    for name, which in (("not connected", not_connected), ("closed", closed), ("stale", stale)):
+        if which:
+            print("  %s, e.g. stream %s: %s" % (name, which[0], streams[which[0]][-3:]))
+    for extra in args.extra or []:
+        key, _, value = extra.partition("=")
+        out[key] = value
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(out, f)
+    ok = not not_connected and not closed and not stale and not not_current and duplicates == 0
+    return 0 if ok else 1
+
+
+class Publisher:
+    """PUTs over one keep-alive connection (reopened after an error), with a bearer token if given."""
+
+    def __init__(self, url, token=None):
+        import http.client
+        self.http = http.client
+        url = urllib.parse.urlsplit(url)
+        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
+        self.headers = {"Authorization": "Bearer " + token} if token else {}
+
+    def put(self, topic, text):
+        """The answer's event id <version>-<epoch>, or None when the PUT failed."""
+        try:
+            self.connection.request("PUT", "/topics/" + urllib.parse.quote(topic, safe=""), text.encode(), self.headers)
+            answer = self.connection.getresponse()
+            body = answer.read()
+        except (OSError, self.http.HTTPException):
+            self.connection.close()
+            return None
+        if answer.status != 200:
+            return None
+        state = json.loads(body)
+        return "%d-%s" % (state["version"], state["epoch"])
+
+
+def tick(args):
+    """Publishes a text that starts with its Unix microseconds, to topic n = 0, 1, ... in turn, at a
+    steady rate until SIGTERM: the latency probe of existing streams."""
+    publisher = Publisher(args.url, args.token)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    n = failed = 0
+    start = time.time()
+    while not stop:
+        topic = args.topic.replace("{n}", str(n % args.topics))
+        failed += publisher.put(topic, "%d tick %d" % (time.time_ns() // 1000, n)) is None
+        n += 1
+        time.sleep(max(0.0, start + n / args.rate - time.time()))
+    print("published %d ticks, %d failed" % (n, failed))
+    return 0
+
+
+def publish(args):
+    """One version of each topic, as fast as one connection goes; prints the ids comma-separated."""
+    publisher = Publisher(args.url, args.token)
+    ids = []
+    for n in range(args.topics):
+        topic = args.topic.replace("{n}", str(n))
+        for _ in range(3):  # a PUT through a load balancer may meet a connection the node just closed
+            event_id = publisher.put(topic, args.text)
+            if event_id:
+                break
+        else:
+            print("PUT /topics/%s failed" % topic, file=sys.stderr)
+            return 1
+        ids.append(event_id)
+    print(",".join(ids))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -343,7 +480,32 @@ def main():
     p.add_argument("--bucket", type=float, default=0.25)
     p.add_argument("--spread-bucket", type=float, default=1.0)
     p.add_argument("--json")
+    c = sub.add_parser("crash", help="after a node's crash: time to all connected and all current")
+    c.add_argument("--log", action="append", required=True)
+    c.add_argument("--kill", type=float, required=True, help="the time of the kill (seconds, wall clock)")
+    c.add_argument("--current", required=True, help="ids published right after the kill, one per topic as --expect-last")
+    c.add_argument("--expect-last", required=True)
+    c.add_argument("--json")
+    c.add_argument("--extra", action="append", help="KEY=VALUE added to the JSON (figures the caller measured)")
+    t = sub.add_parser("tick", help="publish timestamped texts at a steady rate until SIGTERM")
+    t.add_argument("--url", required=True)
+    t.add_argument("--topic", required=True, help="{n} becomes 0, 1, ... --topics - 1 in turn")
+    t.add_argument("--topics", type=int, default=1)
+    t.add_argument("--rate", type=float, default=10)
+    t.add_argument("--token")
+    u = sub.add_parser("publish", help="one version of each topic; prints the ids")
+    u.add_argument("--url", required=True)
+    u.add_argument("--topic", required=True, help="{n} becomes 0, 1, ... --topics - 1")
+    u.add_argument("--topics", type=int, default=1)
+    u.add_argument("--text", required=True)
+    u.add_argument("--token")
     args = parser.parse_args()
+    if args.command == "publish":
+        return publish(args)
+    if args.command == "crash":
+        return crash(args)
+    if args.command == "tick":
+        return tick(args)
     if args.command == "run":
         asyncio.run(run(args))
         return 0

@@ -40,6 +40,14 @@ final class Defaults {
 
     public static final int MAX_TOPICS_PER_STREAM = 64;
     public static final String MAX_TEXT = "1MiB";
+    /**
+     * Measured on 2 cores (bench/RESULTS.md, "Crash of a node behind nginx (issue 13)"): a refusal
+     * for now cost the node more CPU than the reconnect it turns away (~340-550 µs against
+     * ~100-165 µs), so this is no throttle but a guard against floods beyond what a node can serve:
+     * about half the 7,200-10,500 reconnects/s a quiet 2-core node took, and above the rate at which
+     * the survivor of a peer's crash (10,000 streams, retry: 1-3 s) took its clients. Scale it with
+     * the cores: 2,500 per core.
+     */
     public static final int ACCEPT_RATE = 5000;
     /** Empty: long enough for the longest legal stream request (the HTTP layer works it out from the other limits). */
     public static final String MAX_INITIAL_LINE = "";
