@@ -232,7 +232,8 @@ start_nginx() {
 # template_haproxy LB_PORT NODE...: into $WORK/haproxy.cfg.
 template_haproxy() {
   local lb_port=$1; shift
-  local script=(-e "s#bind :80\$#bind 127.0.0.1:$lb_port#")
+  local script=(-e "s#bind :80\$#bind 127.0.0.1:$lb_port#"
+    -e "s#/etc/haproxy/errors/pushgate-stream-retry.http#$ROOT/deploy/haproxy/pushgate-stream-retry.http#")
   local i=1 node
   for node in "$@"; do
     script+=(-e "/10\.0\.0\.1$i:8080/s#check port 9090#check port ${NODE_ADMIN[$node]}#"

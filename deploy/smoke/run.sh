@@ -257,6 +257,22 @@ grep -Eq 'pushgate_streams/pushgate-[12] is DOWN.*(Layer7 wrong status, code: 50
 log "haproxy: the /readyz check marked the draining node DOWN: $(grep -o 'pushgate_streams/pushgate-[12] is DOWN, reason: [^,]*, code: [0-9]*' "$WORK/haproxy.log" | head -1)"
 stop_pid "$HAPROXY_PID"
 
+# No node takes a stream (both gone, as after crashes): HAProxy answers the way a browser's
+# EventSource survives, 200 text/event-stream with a retry:; a PUT still gets its 503.
+NODE_PORT[gone1]=$(free_port); NODE_ADMIN[gone1]=$(free_port)
+NODE_PORT[gone2]=$(free_port); NODE_ADMIN[gone2]=$(free_port)
+port=$(free_port)
+template_haproxy "$port" gone1 gone2
+start_haproxy "$port"
+answer=$(curl -s -i --max-time 10 "http://127.0.0.1:$port/topics/$TOPIC/events" | tr -d '\r')
+{ grep -q '^HTTP/1.1 200' <<<"$answer" && grep -qi '^content-type: text/event-stream' <<<"$answer" &&
+  grep -q '^retry: 2000$' <<<"$answer"; } ||
+  fail "haproxy without nodes: a stream got no 200 text/event-stream with a retry: $answer"
+put=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X PUT --data x "http://127.0.0.1:$port/topics/$TOPIC")
+[ "$put" = 503 ] || fail "haproxy without nodes: a PUT got $put, not 503"
+log "haproxy without nodes: a stream gets 200 text/event-stream with retry: 2000, a PUT 503"
+stop_pid "$HAPROXY_PID"
+
 for token in "$TOKEN_MARK" "${TOKENS[@]}"; do
   if grep -rlF -- "$token" "$WORK" >/dev/null 2>&1; then
     fail "a token reached a log: $(grep -rlF -- "$token" "$WORK" | tr '\n' ' ')"
