@@ -19,11 +19,13 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,13 +52,12 @@ class EventSourceStreamTest {
                         .channel(NioSocketChannel.class), remote,
                         () -> new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), log, new Recorder(3));
                 stream.connect();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (stream.state() != EventSourceStream.State.CLOSED && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                EventSourceStream opened = stream;
+                await().atMost(Duration.ofSeconds(10)).until(() -> opened.state() == EventSourceStream.State.CLOSED);
                 script.join(TimeUnit.SECONDS.toMillis(10));
-                // Closed for good: no fourth connection comes.
-                Thread.sleep(200);
+                // Closed for good: it stays closed, no fourth connection comes.
+                await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+                        .until(() -> opened.state() == EventSourceStream.State.CLOSED && requests.size() == 3);
             }
             assertEquals(EventSourceStream.State.CLOSED, stream.state());
             List<String> kinds = new ArrayList<>();
