@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A running node: the composition root, where every part is built with its own settings and
@@ -218,7 +219,7 @@ public final class Node {
      * {@code grace} ({@link DrainPlan}), each with a jittered {@code retry:}; then hands the plan to
      * {@code then}.
      */
-    private void endInBatches(CloseReason reason, Duration grace, java.util.function.Consumer<DrainPlan> then) {
+    private void endInBatches(CloseReason reason, Duration grace, Consumer<DrainPlan> then) {
         streams.beginEnding(reason).thenRun(() -> {
             DrainPlan plan = DrainPlan.of(streams.count(), config.drain().timeout(), grace);
             log.debug("{} plan: {}", reason, plan);

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -136,10 +137,7 @@ public final class Streams implements StreamStats {
      */
     public CompletableFuture<Integer> endSubject(String subject) {
         AtomicInteger ended = new AtomicInteger();
-        return onEveryLoop(streams -> {
-            ended.addAndGet(streams.endSubject(subject));
-            return CompletableFuture.completedFuture(null);
-        }).thenApply(done -> ended.get());
+        return forEveryLoop(streams -> ended.addAndGet(streams.endSubject(subject))).thenApply(done -> ended.get());
     }
 
     /**
@@ -167,23 +165,25 @@ public final class Streams implements StreamStats {
      * streams opened later are ended as they open ({@link #open}).
      */
     public CompletableFuture<Void> beginEnding(CloseReason reason) {
-        return onEveryLoop(streams -> {
-            streams.beginEnding(reason);
-            return CompletableFuture.completedFuture(null);
-        });
+        return forEveryLoop(streams -> streams.beginEnding(reason));
     }
 
     /** Ends batch {@code batch} of {@code batches} of each loop's noted streams, each with a jittered {@code retry:}. */
     public void endBatch(int batch, int batches) {
-        onEveryLoop(streams -> {
-            streams.endBatch(batch, batches);
-            return CompletableFuture.completedFuture(null);
-        });
+        forEveryLoop(streams -> streams.endBatch(batch, batches));
     }
 
     /** Closes every stream at once (the end of a drain, or a hard stop); completes when all are closed. */
     public CompletableFuture<Void> closeAll() {
         return onEveryLoop(LoopStreams::closeAll);
+    }
+
+    /** Runs {@code task} on every loop; completes when every loop has run it. */
+    private CompletableFuture<Void> forEveryLoop(Consumer<LoopStreams> task) {
+        return onEveryLoop(streams -> {
+            task.accept(streams);
+            return CompletableFuture.completedFuture(null);
+        });
     }
 
     /** Runs {@code task} on every loop; completes when each loop's result has (a loop already shut down has no streams). */

@@ -71,13 +71,7 @@ final class RedisLayout {
 
     /** The revocation in {@code message}, or {@code null} (counted) when it is not one. */
     Revocation revocation(byte[] message) {
-        int newline = -1;
-        for (int i = REVOKE_MAGIC.length; i < Math.min(message.length, MAX_HEADER); i++) {
-            if (message[i] == '\n') {
-                newline = i;
-                break;
-            }
-        }
+        int newline = headerEnd(message, REVOKE_MAGIC.length);
         long millis = newline < 0 ? -1
                 : digits(new String(message, REVOKE_MAGIC.length, newline - REVOKE_MAGIC.length, StandardCharsets.US_ASCII));
         if (millis < 0 || newline + 1 >= message.length) {
@@ -117,6 +111,16 @@ final class RedisLayout {
         }
     }
 
+    /** The index of the newline that ends a message's header line, searched from {@code from}; -1 when none within {@value #MAX_HEADER} bytes. */
+    private static int headerEnd(byte[] message, int from) {
+        for (int i = from; i < Math.min(message.length, MAX_HEADER); i++) {
+            if (message[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static boolean startsWith(byte[] message, byte[] magic) {
         return message.length >= magic.length && Arrays.equals(message, 0, magic.length, magic, 0, magic.length);
     }
@@ -126,13 +130,7 @@ final class RedisLayout {
         if (!startsWith(message, MAGIC)) {
             return null;
         }
-        int newline = -1;
-        for (int i = MAGIC.length; i < Math.min(message.length, MAX_HEADER); i++) {
-            if (message[i] == '\n') {
-                newline = i;
-                break;
-            }
-        }
+        int newline = headerEnd(message, MAGIC.length);
         if (newline < 0) {
             return null;
         }
