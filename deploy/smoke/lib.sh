@@ -233,7 +233,7 @@ start_nginx() {
 template_haproxy() {
   local lb_port=$1; shift
   local script=(-e "s#bind :80\$#bind 127.0.0.1:$lb_port#"
-    -e "s#/etc/haproxy/errors/pushgate-stream-retry.http#$ROOT/deploy/haproxy/pushgate-stream-retry.http#")
+    -e "s#/etc/haproxy/errors/pushgate-stream-retry.lf#$ROOT/deploy/haproxy/pushgate-stream-retry.lf#")
   local i=1 node
   for node in "$@"; do
     script+=(-e "/10\.0\.0\.1$i:8080/s#check port 9090#check port ${NODE_ADMIN[$node]}#"

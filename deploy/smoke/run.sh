@@ -264,13 +264,22 @@ NODE_PORT[gone2]=$(free_port); NODE_ADMIN[gone2]=$(free_port)
 port=$(free_port)
 template_haproxy "$port" gone1 gone2
 start_haproxy "$port"
-answer=$(curl -s -i --max-time 10 "http://127.0.0.1:$port/topics/$TOPIC/events" | tr -d '\r')
-{ grep -q '^HTTP/1.1 200' <<<"$answer" && grep -qi '^content-type: text/event-stream' <<<"$answer" &&
-  grep -q '^retry: 2000$' <<<"$answer"; } ||
-  fail "haproxy without nodes: a stream got no 200 text/event-stream with a retry: $answer"
+# Its retry: is drawn per answer from 1000-3000 ms: 20 answers must show more than one value.
+retries=()
+for _ in $(seq 20); do
+  answer=$(curl -s -i --max-time 10 "http://127.0.0.1:$port/topics/$TOPIC/events" | tr -d '\r')
+  { grep -q '^HTTP/1.1 200' <<<"$answer" && grep -qi '^content-type: text/event-stream' <<<"$answer" &&
+    grep -Eq '^retry: [0-9]+$' <<<"$answer"; } ||
+    fail "haproxy without nodes: a stream got no 200 text/event-stream with a retry: $answer"
+  retry=$(sed -n 's/^retry: //p' <<<"$answer")
+  [ "$retry" -ge 1000 ] && [ "$retry" -le 3000 ] || fail "haproxy without nodes: retry: $retry is not within 1000-3000 ms"
+  retries+=("$retry")
+done
+distinct=$(printf '%s\n' "${retries[@]}" | sort -u | wc -l)
+[ "$distinct" -gt 1 ] || fail "haproxy without nodes: 20 answers all said retry: ${retries[0]} (no jitter)"
 put=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X PUT --data x "http://127.0.0.1:$port/topics/$TOPIC")
 [ "$put" = 503 ] || fail "haproxy without nodes: a PUT got $put, not 503"
-log "haproxy without nodes: a stream gets 200 text/event-stream with retry: 2000, a PUT 503"
+log "haproxy without nodes: a stream gets 200 text/event-stream with a jittered retry: ($distinct values in 20 answers: ${retries[*]}), a PUT 503"
 stop_pid "$HAPROXY_PID"
 
 for token in "$TOKEN_MARK" "${TOKENS[@]}"; do
