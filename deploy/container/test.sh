@@ -151,7 +151,7 @@ start_node_container() {
     "$IMAGE"
 }
 await_ready() {
-  local name=$1 deadline=$(($(date +%s) + 40))
+  local name=$1 deadline=$(($(date +%s) + 60))
   until [ "$(http_status "http://127.0.0.1:${NODE_ADMIN[$name]}/readyz")" = 200 ]; do
     if [ "$("${PODMAN[@]}" inspect --format '{{.State.Running}}' "pushgate-test-$name-$TAG")" != true ]; then
       "${PODMAN[@]}" logs "pushgate-test-$name-$TAG" >&2 || true
