@@ -48,15 +48,18 @@ IMAGE=localhost/pushgate-test:$TAG
 CONTAINERS=()
 BUILT_IMAGE=
 
-# Containers and the image of this run go first, then lib.sh's cleanup (processes, $WORK).
+# Containers and the image of this run go first, then lib.sh's cleanup (processes, $WORK; it reads
+# the exit status from $?, hence set +e and the subshell); after a
+# failure each container's log is kept in $WORK, whose *.log files the cleanup shows.
 remove_containers() {
-  local name
+  local status=$1 name
   for name in "${CONTAINERS[@]}"; do
+    [ "$status" = 0 ] || "${PODMAN[@]}" logs "$name" >"$WORK/container-$name.log" 2>&1 || true
     "${PODMAN[@]}" rm -f -t 0 "$name" >/dev/null 2>&1 || true
   done
   [ -z "$BUILT_IMAGE" ] || "${PODMAN[@]}" rmi -f "$BUILT_IMAGE" >/dev/null 2>&1 || true
 }
-trap 'status=$?; remove_containers; (exit $status); cleanup' EXIT
+trap 'status=$?; set +e; remove_containers "$status"; (exit $status); cleanup' EXIT
 watchdog "${CONTAINER_TEST_TIMEOUT:-220}"
 started=$(date +%s)
 
