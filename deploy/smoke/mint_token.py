@@ -21,10 +21,14 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
-def mint(secret, subscribe=(), publish=(), ttl=3600, **claims):
-    """A token granting `subscribe` and `publish` (topic names, `prefix*` or `*`) for `ttl` seconds."""
+def mint(secret, subscribe=(), publish=(), ttl=3600, revoke=False, **claims):
+    """A token granting `subscribe` and `publish` (topic names, `prefix*` or `*`), and revocations on
+    the admin port when `revoke`, for `ttl` seconds."""
     now = int(time.time())
-    claims.update(iat=now, exp=now + ttl, pushgate={"subscribe": list(subscribe), "publish": list(publish)})
+    grants = {"subscribe": list(subscribe), "publish": list(publish)}
+    if revoke:
+        grants["revoke"] = True
+    claims.update(iat=now, exp=now + ttl, pushgate=grants)
     header = {"alg": "HS256", "typ": "JWT"}
     signed = b64url(json.dumps(header).encode()) + b"." + b64url(json.dumps(claims).encode())
     signature = hmac.new(secret, signed, hashlib.sha256).digest()
@@ -36,6 +40,7 @@ def main():
     parser.add_argument("--secret-file", required=True)
     parser.add_argument("--subscribe", action="append", default=[], help="a topic it may read; repeatable")
     parser.add_argument("--publish", action="append", default=[], help="a topic it may publish to; repeatable")
+    parser.add_argument("--revoke", action="store_true", help="it may revoke subjects (POST /revocations on the admin port)")
     parser.add_argument("--ttl", type=int, default=3600, help="seconds until exp (default 3600)")
     parser.add_argument("--sub", help="the subject (sub claim)")
     parser.add_argument("--aud", help="the audience, when the nodes check --auth-audience")
@@ -44,7 +49,7 @@ def main():
     with open(args.secret_file, "rb") as f:
         secret = f.read().rstrip(b"\r\n")
     extra = {name: value for name, value in (("sub", args.sub), ("aud", args.aud), ("iss", args.iss)) if value}
-    print(mint(secret, args.subscribe, args.publish, args.ttl, **extra))
+    print(mint(secret, args.subscribe, args.publish, args.ttl, args.revoke, **extra))
 
 
 if __name__ == "__main__":

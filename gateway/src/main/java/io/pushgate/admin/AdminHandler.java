@@ -1,5 +1,6 @@
 package io.pushgate.admin;
 
+import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.NodeMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import io.pushgate.auth.Access;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.NodeStatus;
 import io.pushgate.model.Revocation;
@@ -40,7 +42,9 @@ import java.util.Set;
  * reason while the broker is not connected or the node drains), HEAD on each of them; and
  * {@code POST /revocations?subject=…}, which revokes a subject on every node (its streams end, its
  * tokens issued until now are refused) and answers {@code {"subject":…,"at":…,"nodes":N}} once the
- * broker has handed it on, 503 when the broker cannot. Other methods get 405, other paths 404.
+ * broker has handed it on, 503 when the broker cannot. With auth on, a revocation needs
+ * {@code Authorization: Bearer} with a token that grants {@code "revoke": true} (401/403 else): the
+ * admin port is reachable from outside in a container. Other methods get 405, other paths 404.
  *
  * <p>Thread rules: one shared instance, on the admin loop; it holds no per-channel state. A
  * revocation is answered from the broker's thread.
@@ -49,6 +53,7 @@ import java.util.Set;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String BEARER = "Bearer ";
 
     private static final Set<HttpMethod> READ = Set.of(HttpMethod.GET, HttpMethod.HEAD);
     private static final Map<String, Set<HttpMethod>> PATHS = Map.of("/metrics", READ, "/healthz", READ,
@@ -58,12 +63,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Broker broker;
     private final Topics topics;
     private final NodeStatus status;
+    private final Access access;
+    private final AuthFailures authFailures;
 
-    AdminHandler(NodeMetrics metrics, Broker broker, Topics topics, NodeStatus status) {
+    AdminHandler(NodeMetrics metrics, Broker broker, Topics topics, NodeStatus status, Access access,
+                 AuthFailures authFailures) {
         this.metrics = metrics;
         this.broker = broker;
         this.topics = topics;
         this.status = status;
+        this.access = access;
+        this.authFailures = authFailures;
     }
 
     @Override
@@ -105,6 +115,17 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Revokes the one {@code subjects} named, answering once the broker has handed it to the nodes. */
     private void revoke(ChannelHandlerContext ctx, FullHttpRequest request, List<String> subjects) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
+        Access.Decision decision = access.revoke(bearer(request));
+        if (!decision.allowed()) {
+            FullHttpResponse refused = text(HttpResponseStatus.valueOf(decision.status()), decision.reason());
+            if (decision.status() == 401) {
+                refused.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+                authFailures.count(decision.failure().name());
+            }
+            log.debug("revocation refused: {} {}", decision.status(), decision.reason());
+            respond(ctx, request, refused, keepAlive);
+            return;
+        }
         if (subjects.size() != 1 || subjects.get(0).isEmpty()) {
             respond(ctx, request, text(HttpResponseStatus.BAD_REQUEST, "name one subject: POST /revocations?subject=…"),
                     keepAlive);
@@ -129,6 +150,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             respond(ctx, method, version, response, keepAlive);
         });
+    }
+
+    /** The token of {@code Authorization: Bearer …}, the only place the admin port takes one from; null without. */
+    private static String bearer(FullHttpRequest request) {
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        return authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                ? authorization.substring(BEARER.length()).trim() : null;
     }
 
     private FullHttpResponse scrape(ChannelHandlerContext ctx, String accept) {

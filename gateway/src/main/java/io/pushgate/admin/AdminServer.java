@@ -9,9 +9,11 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pushgate.auth.Access;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.AdminSettings;
 import io.pushgate.loops.Transport;
+import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.model.NodeStatus;
 import io.pushgate.topics.Topics;
@@ -44,11 +46,13 @@ public final class AdminServer implements AutoCloseable {
     /**
      * Binds {@code settings}' address (port 0: any free port) with the transport of the public port:
      * {@code /metrics} from {@code metrics}, {@code /readyz} from {@code status} and the broker's
-     * health, {@code /revocations} through {@code topics}.
+     * health, {@code /revocations} through {@code topics} for a token that {@code access} lets revoke
+     * (refused tokens counted in {@code authFailures}).
      */
     public static AdminServer start(AdminSettings settings, Transport transport, NodeMetrics metrics, Broker broker,
-                                    Topics topics, NodeStatus status) throws InterruptedException {
-        AdminHandler handler = new AdminHandler(metrics, broker, topics, status);
+                                    Topics topics, NodeStatus status, Access access, AuthFailures authFailures)
+            throws InterruptedException {
+        AdminHandler handler = new AdminHandler(metrics, broker, topics, status, access, authFailures);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-admin"),
                 transport.ioHandlers());
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -86,6 +86,22 @@ public final class Access {
                 : Decision.refused(403, null, "token grants no publish to this topic");
     }
 
+    /**
+     * A revocation on the admin port: a token whose grants say {@code "revoke": true}. Without auth
+     * there are no tokens to revoke, and anyone who reaches the admin port may send one.
+     */
+    public Decision revoke(String token) {
+        if (verifier == null) {
+            return Decision.ALLOWED;
+        }
+        TokenVerifier.Result result = verify(token);
+        if (!result.ok()) {
+            return Decision.refused(401, result.failure(), result.reason());
+        }
+        return result.principal().grants().revoke() ? Decision.ALLOWED
+                : Decision.refused(403, null, "token grants no revoke");
+    }
+
     /** A read of {@code topics}: public ones need nothing; the others a token that grants each of them. */
     public Decision read(String token, Collection<String> topics) {
         if (verifier == null) {

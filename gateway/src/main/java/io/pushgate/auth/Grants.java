@@ -6,13 +6,14 @@ import java.util.Map;
 
 /**
  * What a token allows: the topics it may read (a stream, {@code GET /topics/{t}}) and publish to,
- * from its claim {@code "pushgate": {"subscribe": [...], "publish": [...]}}. A missing claim or
- * list grants nothing. Immutable; any thread.
+ * and whether it may revoke subjects on the admin port, from its claim
+ * {@code "pushgate": {"subscribe": [...], "publish": [...], "revoke": true}}. A missing claim, list
+ * or flag grants nothing. Immutable; any thread.
  */
-public record Grants(List<TopicPattern> subscribe, List<TopicPattern> publish) {
+public record Grants(List<TopicPattern> subscribe, List<TopicPattern> publish, boolean revoke) {
     /** The claim that carries the grants. */
     public static final String CLAIM = "pushgate";
-    public static final Grants NONE = new Grants(List.of(), List.of());
+    public static final Grants NONE = new Grants(List.of(), List.of(), false);
 
     public Grants {
         subscribe = List.copyOf(subscribe);
@@ -30,7 +31,12 @@ public record Grants(List<TopicPattern> subscribe, List<TopicPattern> publish) {
         if (!(claim instanceof Map<?, ?> map)) {
             throw new IllegalArgumentException("claim '" + CLAIM + "' is not an object");
         }
-        return new Grants(patterns(map.get("subscribe"), "subscribe"), patterns(map.get("publish"), "publish"));
+        Object revoke = map.get("revoke");
+        if (revoke != null && !(revoke instanceof Boolean)) {
+            throw new IllegalArgumentException("'" + CLAIM + ".revoke' is not true or false");
+        }
+        return new Grants(patterns(map.get("subscribe"), "subscribe"), patterns(map.get("publish"), "publish"),
+                Boolean.TRUE.equals(revoke));
     }
 
     private static List<TopicPattern> patterns(Object list, String name) {

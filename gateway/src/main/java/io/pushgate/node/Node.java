@@ -150,7 +150,7 @@ public final class Node {
 
         server = PublicServer.bind(config.server(), transport, boss, workers, ByteBufAllocator.DEFAULT, http);
         opened.push(() -> server.close().awaitUninterruptibly());
-        admin = AdminServer.start(config.admin(), transport, metrics, broker, topics, lifecycle);
+        admin = AdminServer.start(config.admin(), transport, metrics, broker, topics, lifecycle, access, authFailures);
         opened.push(admin);
     }
 

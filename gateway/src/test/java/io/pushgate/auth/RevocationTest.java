@@ -56,9 +56,23 @@ class RevocationTest {
         return Tokens.hs256(SECRET, claims.issueTime(Date.from(issuedAt)).build());
     }
 
+    /** A token of an operator (or the application's backend) that may revoke and do nothing else. */
+    private static String revoker() {
+        return Tokens.hs256(SECRET, Tokens.claims("ops", Map.of("revoke", true)).issueTime(new Date()).build());
+    }
+
     private static HttpResponse<String> revoke(TestNode node, String subject) {
-        return TestNode.send(HttpRequest.newBuilder(node.adminUri("/revocations?subject=" + subject))
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        return revoke(node, subject, revoker());
+    }
+
+    /** POST /revocations?subject=… with {@code token} (null: none). */
+    private static HttpResponse<String> revoke(TestNode node, String subject, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.adminUri("/revocations?subject=" + subject))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return TestNode.send(request.build());
     }
 
     private static long nodesReached(HttpResponse<String> answer) {
@@ -139,9 +153,46 @@ class RevocationTest {
     }
 
     @Test
+    void onlyATokenThatGrantsRevokeMayRevoke() throws Exception {
+        try (TestNode node = TestNode.start("--auth-secret-file", secretFile.toString())) {
+            String topic = TestNode.topic();
+            publish(node, topic, "v1");
+            try (SseClient alice = stream(node, topic, token("alice", Instant.now().minusSeconds(5)))) {
+                assertEquals("v1", alice.next(DEADLINE).data());
+
+                HttpResponse<String> none = revoke(node, "alice", null);
+                assertEquals(401, none.statusCode(), none.body());
+                assertEquals("Bearer error=\"invalid_token\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
+                HttpResponse<String> forged = revoke(node, "alice",
+                        Tokens.hs256("another secret of at least thirty-two bytes, for HS256",
+                                Tokens.claims("ops", Map.of("revoke", true)).build()));
+                assertEquals(401, forged.statusCode(), forged.body());
+                // A token that may publish and read everything may still not revoke anyone.
+                HttpResponse<String> user = revoke(node, "alice", token("mallory", Instant.now()));
+                assertEquals(403, user.statusCode(), user.body());
+                assertEquals("token grants no revoke\n", user.body());
+                // Not in the query nor a cookie: the admin port takes a token from the header only.
+                HttpResponse<String> query = TestNode.send(HttpRequest.newBuilder(
+                        node.adminUri("/revocations?subject=alice&access_token=" + revoker()))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build());
+                assertEquals(401, query.statusCode(), query.body());
+                assertEquals(1.0, node.scrape().value("pushgate_auth_failures_total", "reason", "bad_signature"));
+                assertEquals(2.0, node.scrape().value("pushgate_auth_failures_total", "reason", "missing"));
+
+                // None of those ended alice's stream; the operator's token does.
+                publish(node, topic, "v2");
+                assertEquals("v2", alice.next(DEADLINE).data());
+                assertEquals(1, nodesReached(revoke(node, "alice")));
+                assertEndedAsRevoked(alice);
+            }
+        }
+    }
+
+    @Test
     void theAdminPortAsksForOneSubjectAndAPost() {
         try (TestNode node = TestNode.start("--auth-secret-file", secretFile.toString())) {
             HttpResponse<String> none = TestNode.send(HttpRequest.newBuilder(node.adminUri("/revocations"))
+                    .header("Authorization", "Bearer " + revoker())
                     .POST(HttpRequest.BodyPublishers.noBody()).build());
             assertEquals(400, none.statusCode());
             HttpResponse<String> get = TestNode.send(HttpRequest.newBuilder(node.adminUri("/revocations?subject=a")).build());

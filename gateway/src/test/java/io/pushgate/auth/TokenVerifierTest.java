@@ -199,10 +199,13 @@ class TokenVerifierTest {
                 claims().claim(Grants.CLAIM, Map.of("subscribe", "wall")).build())).failure());
         assertEquals(TokenVerifier.Failure.BAD_GRANTS, verifier.verify(hs(SECRET, JWSAlgorithm.HS256,
                 claims().claim(Grants.CLAIM, Map.of("publish", List.of("bad name!"))).build())).failure());
+        assertEquals(TokenVerifier.Failure.BAD_GRANTS, verifier.verify(hs(SECRET, JWSAlgorithm.HS256,
+                claims().claim(Grants.CLAIM, Map.of("revoke", "yes")).build())).failure());
         TokenVerifier.Result noClaim = verifier.verify(hs(SECRET, JWSAlgorithm.HS256,
                 new JWTClaimsSet.Builder().subject("bob").build()));
         assertTrue(noClaim.ok(), "a token without grants is valid and grants nothing");
         assertFalse(noClaim.principal().grants().maySubscribe("wall"));
+        assertFalse(noClaim.principal().grants().revoke());
         assertEquals(null, noClaim.principal().expiresAt());
     }
 

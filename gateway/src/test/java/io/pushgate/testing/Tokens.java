@@ -10,7 +10,6 @@ import com.nimbusds.jwt.SignedJWT;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
-import java.util.List;
 import java.util.Map;
 
 /** Tokens for tests: HS256-signed JWTs with a subject, grants and times. */
@@ -18,8 +17,8 @@ public final class Tokens {
     private Tokens() {
     }
 
-    /** Claims of {@code subject} with {@code grants} ({@code subscribe}/{@code publish} lists), expiring in 10 minutes. */
-    public static JWTClaimsSet.Builder claims(String subject, Map<String, List<String>> grants) {
+    /** Claims of {@code subject} with {@code grants} ({@code subscribe}/{@code publish} lists, {@code revoke}), expiring in 10 minutes. */
+    public static JWTClaimsSet.Builder claims(String subject, Map<String, ?> grants) {
         return new JWTClaimsSet.Builder().subject(subject).claim("pushgate", grants)
                 .expirationTime(Date.from(Instant.now().plusSeconds(600)));
     }
