@@ -7,6 +7,8 @@ import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -209,7 +211,12 @@ final class Cli {
     static NodeConfig parseForMain(String[] args, java.io.PrintWriter out) {
         Cli cli = new Cli();
         CommandLine line = new CommandLine(cli);
-        line.parseArgs(args);
+        try {
+            line.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            String link = serviceLink(System.getenv());
+            throw link == null ? e : new CommandLine.ParameterException(line, e.getMessage() + "; " + link, e);
+        }
         if (line.isUsageHelpRequested()) {
             line.usage(out);
             return null;
@@ -219,6 +226,22 @@ final class Cli {
             return null;
         }
         return cli.toConfig();
+    }
+
+    /**
+     * What to say when {@code env} holds a Kubernetes service link where a setting is read: a Service
+     * named {@code pushgate} gives every pod of its namespace {@code PUSHGATE_PORT=tcp://<ip>:<port>}
+     * and the like, which the node would take as its own settings; null when there is none.
+     */
+    static String serviceLink(Map<String, String> env) {
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            if (e.getKey().startsWith("PUSHGATE_") && e.getValue().startsWith("tcp://")) {
+                return e.getKey() + "=" + e.getValue() + " is a Kubernetes service link (a Service named pushgate in "
+                        + "this namespace), not a setting: set enableServiceLinks: false in the pod spec, as deploy/k8s "
+                        + "does, or name the Service otherwise";
+            }
+        }
+        return null;
     }
 
     NodeConfig toConfig() {

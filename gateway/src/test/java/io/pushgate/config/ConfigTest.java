@@ -100,6 +100,26 @@ class ConfigTest {
     }
 
     @Test
+    void aKubernetesServiceLinkInTheEnvironmentIsNamedAsSuch() throws Exception {
+        // What a Service named "pushgate" puts into every pod of its namespace.
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.pushgate.Main");
+        builder.environment().put("PUSHGATE_PORT", "tcp://10.96.0.12:8080");
+        builder.environment().put("PUSHGATE_PORT_8080_TCP_ADDR", "10.96.0.12");
+        builder.redirectErrorStream(true);
+        Process process = builder.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        process.getInputStream().transferTo(out);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        String said = out.toString(StandardCharsets.UTF_8);
+        assertEquals(2, process.exitValue(), said);
+        assertTrue(said.contains("PUSHGATE_PORT=tcp://10.96.0.12:8080 is a Kubernetes service link"), said);
+        assertTrue(said.contains("enableServiceLinks: false"), said);
+        assertEquals(null, Cli.serviceLink(java.util.Map.of("PUSHGATE_PORT", "8080", "KUBERNETES_PORT", "tcp://10.96.0.1:443")));
+    }
+
+    @Test
     void environmentVariablesSetDefaultsAndHelpListsThem() throws Exception {
         ProcessBuilder builder = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
