@@ -10,6 +10,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import org.slf4j.LoggerFactory;
+
 import java.util.Locale;
 
 /** The I/O transport of a node: native epoll or io_uring where the kernel offers them, NIO otherwise. */
@@ -29,7 +31,11 @@ public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extend
         }
     }
 
-    /** The transport {@code wanted}; {@code AUTO} takes epoll when present, else NIO. */
+    /**
+     * The transport {@code wanted}; {@code AUTO} takes epoll when present, else NIO, with a warning
+     * on Linux, where epoll should be there (Netty could not load its native library, e.g. from a
+     * read-only root with no writable temporary directory).
+     */
     public static Transport select(Kind wanted) {
         switch (wanted) {
             case EPOLL:
@@ -42,7 +48,16 @@ public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extend
                 return nio();
             case AUTO:
             default:
-                return Epoll.isAvailable() ? epoll() : nio();
+                if (Epoll.isAvailable()) {
+                    return epoll();
+                }
+                if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+                    LoggerFactory.getLogger(Transport.class).warn("epoll is not available ({}): serving with NIO, which "
+                            + "costs more CPU per delivery; Netty extracts its native library to a temporary directory, "
+                            + "so give it a writable one (-Dio.netty.native.workdir=DIR, or a writable /tmp), or ask for "
+                            + "--transport epoll to fail instead", Epoll.unavailabilityCause().toString());
+                }
+                return nio();
         }
     }
 

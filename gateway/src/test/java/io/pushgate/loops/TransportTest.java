@@ -1,7 +1,9 @@
 package io.pushgate.loops;
 
+import io.pushgate.testing.NodeProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,6 +14,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every transport serves the same stream contract (this kernel offers all three). */
 class TransportTest {
+
+    /** On Linux, auto falls back to NIO only with a warning that says why and what to do. */
+    @Test
+    void autoSaysWhyItFallsBackToNio() throws Exception {
+        // Netty cannot extract its native library into a directory it cannot write (a read-only root).
+        try (NodeProcess node = NodeProcess.startWithProperties(
+                List.of("-Dio.netty.native.workdir=/proc", "-Dio.netty.tmpdir=/proc"),
+                "--bind", "127.0.0.1", "--port", "0", "--admin-port", "0")) {
+            node.awaitListening();
+            assertEquals(1, node.count("WARN  [main] i.p.loops.Transport - epoll is not available"),
+                    String.join("\n", node.lines()));
+            assertEquals(1, node.count("-Dio.netty.native.workdir"), String.join("\n", node.lines()));
+            assertEquals(1, node.count("(transport nio,"), String.join("\n", node.lines()));
+        }
+        try (NodeProcess node = NodeProcess.start("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0")) {
+            node.awaitListening();
+            assertEquals(0, node.count("epoll is not available"), String.join("\n", node.lines()));
+            assertEquals(1, node.count("(transport epoll,"), String.join("\n", node.lines()));
+        }
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"epoll", "io_uring", "nio"})

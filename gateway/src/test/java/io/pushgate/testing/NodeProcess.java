@@ -43,6 +43,13 @@ public final class NodeProcess implements AutoCloseable {
         return new NodeProcess(new ProcessBuilder(main(args)).redirectErrorStream(true).start());
     }
 
+    /** Starts {@code Main} with {@code args} on a JVM given the system properties {@code properties} ({@code -Dname=value}). */
+    public static NodeProcess startWithProperties(List<String> properties, String... args) throws IOException {
+        List<String> command = main(args);
+        command.addAll(1, properties);
+        return new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
     /** Starts {@code Main} with {@code args} under an open-file limit of {@code files} (soft and hard). */
     public static NodeProcess startWithFileLimit(int files, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("bash", "-c", "ulimit -n " + files + " && exec \"$@\"", "bash"));
