@@ -100,5 +100,45 @@ local function publish(keys, args)
   return {epoch, version, micros}
 end
 
+-- pushgate_follow_read: the state of a topic that an application keeps in its own two keys, a text
+-- and a counter it increments on every change (README "Following an application's keys").
+--   FCALL pushgate_follow_read 3 <text key> <counter key> <state key>
+-- Reads text and counter in one atomic step, so a text is never paired with another counter value.
+-- Returns {epoch, version, micros, text}, version = the counter, or an empty array while the text
+-- or the counter is missing or the counter is 0 or less. The epoch, agreed by every node that
+-- follows the keys, lives in the hash <state key> (in the counter's slot: its name carries the
+-- counter's hash tag) with seen = the highest counter read and ts = when it was first read:
+-- created on the first read, and renewed when the counter is below seen (reset) or when the keys
+-- were found missing since (seen = 0 marks that). The app's keys are only read, never written.
+local function follow_read(keys, args)
+  local text = redis.call('GET', keys[1])
+  local counter = redis.call('GET', keys[2])
+  local state = redis.call('HMGET', keys[3], 'epoch', 'seen', 'ts')
+  local epoch, seen, ts = state[1], tonumber(state[2]), state[3]
+  if counter and not string.match(counter, '^-?%d+$') then
+    return redis.error_reply('ERR pushgate: the counter ' .. keys[2] .. ' does not hold an integer')
+  end
+  local version = counter and tonumber(counter)
+  if not text or not version or version < 1 then
+    if epoch and seen ~= 0 then
+      redis.call('HSET', keys[3], 'seen', 0)
+    end
+    return {}
+  end
+  if not epoch or not seen or seen == 0 or version < seen then
+    local now = redis.call('TIME')
+    local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+    epoch = new_epoch(keys[2], micros)
+    ts = string.format('%d', micros)
+    redis.call('HSET', keys[3], 'epoch', epoch, 'seen', version, 'ts', ts)
+  elseif version > seen then
+    local now = redis.call('TIME')
+    ts = string.format('%d', tonumber(now[1]) * 1000000 + tonumber(now[2]))
+    redis.call('HSET', keys[3], 'seen', version, 'ts', ts)
+  end
+  return {epoch, string.format('%d', version), ts, text}
+end
+
 redis.register_function('pushgate_publish', publish)
+redis.register_function('pushgate_follow_read', follow_read)
 redis.register_function('pushgate_publish_v2', publish)

@@ -1,0 +1,102 @@
+package io.pushgate.broker.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import io.pushgate.model.Epochs;
+import io.pushgate.model.TopicVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Reads a followed topic's state: text, counter and agreed epoch in one atomic
+ * {@code FCALL pushgate_follow_read} (publish.lua), so a text is never paired with another
+ * counter value. Counts the reads that failed (an error reply, a timeout, a counter that is no
+ * integer).
+ *
+ * <p>Thread rules: any thread; answers complete on Lettuce's threads.
+ */
+final class FollowReads {
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+    static final String FUNCTION = "pushgate_follow_read";
+
+    private final SessionKeeper sessions;
+    private final Duration timeout;
+    private final LongAdder failures = new LongAdder();
+
+    FollowReads(SessionKeeper sessions, Duration timeout) {
+        this.sessions = sessions;
+        this.timeout = timeout;
+    }
+
+    /** The state of {@code keys}' topic, {@code null} inside the stage while it has none. */
+    CompletableFuture<TopicVersion> read(RedisLink link, FollowedKeys keys) {
+        return call(link, keys, true).handle((reply, failure) -> {
+            if (failure == null) {
+                try {
+                    return decode(keys, reply);
+                } catch (RuntimeException malformed) {
+                    failure = malformed;
+                }
+            }
+            failed(keys, failure);
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        });
+    }
+
+    /** Reads that failed. */
+    long failures() {
+        return failures.sum();
+    }
+
+    /** Counts a failed read; the first one of a run is logged. */
+    void failed(FollowedKeys keys, Throwable failure) {
+        failures.increment();
+        if (failures.sum() == 1 || log.isDebugEnabled()) {
+            log.warn("follow {}: reading {} and {} failed ({}); further failures are counted in "
+                    + "pushgate_follow_read_failures_total", keys.topic(), keys.textKeyName(), keys.seqKeyName(),
+                    SessionKeeper.rootMessage(failure));
+        }
+    }
+
+    private CompletableFuture<List<Object>> call(RedisLink link, FollowedKeys keys, boolean mayReload) {
+        CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(FUNCTION, ScriptOutputType.MULTI,
+                        new byte[][] {keys.textKey(), keys.seqKey(), keys.stateKey()}).toCompletableFuture()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!mayReload) {
+            return call;
+        }
+        return call.exceptionallyCompose(failure -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            // An older node's library (without this function) replaced ours: load ours again, read again.
+            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("not found")) {
+                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, keys, false));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private static TopicVersion decode(FollowedKeys keys, List<Object> reply) {
+        if (reply.isEmpty()) {
+            return null;
+        }
+        String epoch = ascii(reply.get(0));
+        long version = Long.parseLong(ascii(reply.get(1)));
+        long micros = Long.parseLong(ascii(reply.get(2)));
+        if (!Epochs.isEpoch(epoch)) {
+            throw new IllegalStateException("follow " + keys.topic() + ": the state hash holds no epoch");
+        }
+        return new TopicVersion(keys.topic(), epoch, version, micros, (byte[]) reply.get(3));
+    }
+
+    private static String ascii(Object value) {
+        return new String((byte[]) value, StandardCharsets.US_ASCII);
+    }
+}
