@@ -5,6 +5,8 @@ import io.pushgate.config.FollowSettings;
 import io.pushgate.model.TopicNames;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The keys of one followed topic, as Redis names them: the application's text and counter, and
@@ -13,6 +15,15 @@ import java.nio.charset.StandardCharsets;
  */
 record FollowedKeys(String topic, String textKeyName, String seqKeyName, byte[] textKey, byte[] seqKey,
                     byte[] stateKey) {
+
+    /** The keys of every follow of {@code follows}; throws as {@link #of} does. */
+    static List<FollowedKeys> all(FollowSettings follows, RedisLayout layout, boolean cluster) {
+        List<FollowedKeys> out = new ArrayList<>();
+        for (FollowSettings.Keys keys : follows.follows()) {
+            out.add(of(keys, layout, cluster));
+        }
+        return out;
+    }
 
     /**
      * The keys of {@code keys}; throws when its topic name is not one, or, on a cluster, when the

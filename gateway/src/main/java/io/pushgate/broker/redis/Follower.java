@@ -61,17 +61,18 @@ final class Follower {
     /** The counter each served followed topic had at its last read; 0: no state. */
     private final Map<String, Long> known = new HashMap<>();
 
-    Follower(SessionKeeper sessions, FollowReads reads, RedisLayout layout, FollowSettings settings, Duration timeout,
-             int db) {
+    /** Follows {@code followed} as {@code settings} say; {@code db}: the database of the keys (standalone). */
+    Follower(SessionKeeper sessions, FollowReads reads, List<FollowedKeys> followed, FollowSettings settings,
+             Duration timeout, int db) {
         this.sessions = sessions;
         this.reads = reads;
         this.settings = settings;
         this.timeout = timeout;
         this.db = db;
-        for (FollowSettings.Keys k : settings.follows()) {
-            FollowedKeys keys = FollowedKeys.of(k, layout, sessions.cluster());
-            byTopic.put(k.topic(), keys);
-            topicByChannel.put(new String(RedisLayout.keyspaceChannel(db, k.seqKey()), StandardCharsets.UTF_8), k.topic());
+        for (FollowedKeys keys : followed) {
+            byTopic.put(keys.topic(), keys);
+            topicByChannel.put(new String(RedisLayout.keyspaceChannel(db, keys.seqKeyName()), StandardCharsets.UTF_8),
+                    keys.topic());
         }
     }
 

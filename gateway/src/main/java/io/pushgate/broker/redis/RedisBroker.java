@@ -9,6 +9,7 @@ import io.pushgate.model.PublishRefused;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -53,12 +54,14 @@ public final class RedisBroker implements Broker {
     public RedisBroker(RedisSettings settings, FollowSettings follows) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
+        // Checked before anything is opened: a refused follow leaves nothing to close.
+        List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
         this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
         this.publisher = new Publisher(settings, layout, sessions);
         this.followReads = new FollowReads(sessions, settings.commandTimeout());
         int db = settings.cluster() ? 0 : RedisURI.create(settings.uri()).getDatabase();
-        this.follower = new Follower(sessions, followReads, layout, follows, settings.commandTimeout(), db);
+        this.follower = new Follower(sessions, followReads, followed, follows, settings.commandTimeout(), db);
     }
 
     @Override
