@@ -79,6 +79,18 @@ class FollowTest {
         return out;
     }
 
+    /** {@code redis-cli} reading {@code commands} (one a line) from its input, over one connection. */
+    private String cliInput(String commands) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("redis-cli", "-u", redis.url).redirectErrorStream(true).start();
+        p.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "redis-cli ended");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.exitValue(), out);
+        assertFalse(out.contains("ERR"), out);
+        return out;
+    }
+
     /** The old writer's one change: the text first, then the counter. */
     private void write(String text) throws IOException, InterruptedException {
         cli("SET", textKey, text);
@@ -235,6 +247,50 @@ class FollowTest {
             assertEquals("recreated", recreated.data());
             assertEquals(1, recreated.version(), "the same version number as before the keys vanished...");
             assertNotEquals(epoch(before), epoch(recreated), "...in a new epoch, so no client mistakes it for the old one");
+        }
+    }
+
+    @Test
+    void keysBegunAgainAtTheSameCounterInOneTransactionBeginANewEpoch() throws Exception {
+        write("old life");
+        String topic = TestNode.topic();
+        // Polling only: the counter reads 1 before and after, so only the safety check can tell.
+        TestNode node = follower(topic, "--follow-notifications", "off", "--follow-poll", "50ms",
+                "--follow-safety-poll", "200ms");
+        try (SseClient client = node.stream(topic)) {
+            assertEquals(200, client.status());
+            Event old = client.next();
+            assertEquals(1, old.version());
+            cliInput("MULTI\nDEL " + textKey + " " + seqKey + "\nSET " + textKey + " \"new life\"\nINCR " + seqKey + "\nEXEC\n");
+            Event again = client.next();
+            assertEquals("new life", again.data());
+            assertEquals(1, again.version());
+            assertNotEquals(epoch(old), epoch(again), "the same counter with another text that stays: a new epoch");
+            write("next");
+            Event next = client.next();
+            assertEquals(2, next.version());
+            assertEquals(epoch(again), epoch(next), "one renewal, not one per check");
+        }
+    }
+
+    @Test
+    void aWriterBetweenItsSetAndItsIncrDoesNotRenewTheEpoch() throws Exception {
+        write("one");
+        String topic = TestNode.topic();
+        TestNode node = follower(topic, "--follow-notifications", "off", "--follow-poll", "50ms",
+                "--follow-safety-poll", "2s");
+        try (SseClient client = node.stream(topic)) {
+            assertEquals(200, client.status());
+            Event one = client.next();
+            // The text is new, the counter not yet: a check in this window must not take it for a reset.
+            cli("SET", textKey, "two");
+            String state = "{" + seqKey + "}:" + redis.prefix + ":follow";
+            await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis().hget(state, "odd") != null);
+            cli("INCR", seqKey);
+            Event two = client.next();
+            assertEquals("two", two.data());
+            assertEquals(2, two.version());
+            assertEquals(epoch(one), epoch(two));
         }
     }
 

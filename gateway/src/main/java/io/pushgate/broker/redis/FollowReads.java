@@ -29,16 +29,41 @@ final class FollowReads {
 
     private final SessionKeeper sessions;
     private final Duration timeout;
+    private final byte[] grace;
     private final LongAdder failures = new LongAdder();
 
-    FollowReads(SessionKeeper sessions, Duration timeout) {
+    /**
+     * What one read found: the topic's {@code state} ({@code null}: it has none), or that it is
+     * {@code unchanged}, still the epoch and version the caller knows (then without its text).
+     */
+    record Result(TopicVersion state, boolean unchanged) {
+        static final Result UNCHANGED = new Result(null, true);
+    }
+
+    /**
+     * {@code grace}: how long a text may differ from the one read before at the same counter value
+     * (a writer between its SET and its INCR) before the nodes take it as keys begun again, in a new epoch.
+     */
+    FollowReads(SessionKeeper sessions, Duration timeout, Duration grace) {
         this.sessions = sessions;
         this.timeout = timeout;
+        this.grace = Long.toString(grace.toMillis()).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The state of {@code keys}' topic, {@code null} inside the stage while it has none. */
-    CompletableFuture<TopicVersion> read(RedisLink link, FollowedKeys keys) {
-        return call(link, keys, true).handle((reply, failure) -> {
+    CompletableFuture<TopicVersion> latest(RedisLink link, FollowedKeys keys) {
+        return read(link, keys, null, 0).thenApply(Result::state);
+    }
+
+    /**
+     * Reads the state of {@code keys}' topic; when the caller holds {@code knownEpoch} (null: nothing)
+     * and {@code knownVersion} and they are still the state, Redis answers without the text.
+     */
+    CompletableFuture<Result> read(RedisLink link, FollowedKeys keys, String knownEpoch, long knownVersion) {
+        byte[][] args = knownEpoch == null ? new byte[][] {grace}
+                : new byte[][] {grace, knownEpoch.getBytes(StandardCharsets.US_ASCII),
+                        Long.toString(knownVersion).getBytes(StandardCharsets.US_ASCII)};
+        return call(link, keys, args, true).handle((reply, failure) -> {
             if (failure == null) {
                 try {
                     return decode(keys, reply);
@@ -66,9 +91,9 @@ final class FollowReads {
         }
     }
 
-    private CompletableFuture<List<Object>> call(RedisLink link, FollowedKeys keys, boolean mayReload) {
+    private CompletableFuture<List<Object>> call(RedisLink link, FollowedKeys keys, byte[][] args, boolean mayReload) {
         CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(FUNCTION, ScriptOutputType.MULTI,
-                        new byte[][] {keys.textKey(), keys.seqKey(), keys.stateKey()}).toCompletableFuture()
+                        new byte[][] {keys.textKey(), keys.seqKey(), keys.stateKey()}, args).toCompletableFuture()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!mayReload) {
             return call;
@@ -77,15 +102,18 @@ final class FollowReads {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             // An older node's library (without this function) replaced ours: load ours again, read again.
             if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("not found")) {
-                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, keys, false));
+                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, keys, args, false));
             }
             return CompletableFuture.failedFuture(cause);
         });
     }
 
-    private static TopicVersion decode(FollowedKeys keys, List<Object> reply) {
+    private static Result decode(FollowedKeys keys, List<Object> reply) {
         if (reply.isEmpty()) {
-            return null;
+            return new Result(null, false);
+        }
+        if (reply.size() == 3) {
+            return Result.UNCHANGED;
         }
         String epoch = ascii(reply.get(0));
         long version = Long.parseLong(ascii(reply.get(1)));
@@ -93,7 +121,7 @@ final class FollowReads {
         if (!Epochs.isEpoch(epoch)) {
             throw new IllegalStateException("follow " + keys.topic() + ": the state hash holds no epoch");
         }
-        return new TopicVersion(keys.topic(), epoch, version, micros, (byte[]) reply.get(3));
+        return new Result(new TopicVersion(keys.topic(), epoch, version, micros, (byte[]) reply.get(3)), false);
     }
 
     private static String ascii(Object value) {

@@ -25,12 +25,14 @@ import java.util.concurrent.TimeUnit;
  * Turns changes of an application's keys into versions of the topics that follow them (README,
  * "Following an application's keys"). A change is noticed through a keyspace notification of the
  * counter when Redis sends them ({@link KeyspaceNotifications}), else by reading the counters of
- * the served followed topics in one {@code MGET} every {@code --follow-poll}; with notifications,
- * that read still runs every {@code --follow-safety-poll}, since a notification is lost when the
- * connection is. Each session begins by re-reading every served followed topic, as {@link Demand}
- * does for published ones. A changed counter is answered by one atomic read of text, counter and
- * epoch ({@link FollowReads}); reads of one topic never overlap: a change noticed during a read
- * is read again after it, so the last read always follows the last change.
+ * the served followed topics in one {@code MGET} every {@code --follow-poll}. Either way every
+ * served followed topic is also checked every {@code --follow-safety-poll} with the read function
+ * itself, which answers without the text when nothing changed: that finds what the other two
+ * cannot, a notification lost with its connection, and keys begun again at the counter value they
+ * had. Each session begins by re-reading every served followed topic, as {@link Demand} does for
+ * published ones. A change is answered by one atomic read of text, counter and epoch
+ * ({@link FollowReads}); reads of one topic never overlap: a change noticed during a read is read
+ * again after it, so the last read always follows the last change.
  *
  * <p>Thread rules: detection and read bookkeeping on {@link SessionKeeper}'s control thread;
  * {@link #keyChanged} and {@link #began} from any thread hand over to it; versions reach the
@@ -55,11 +57,17 @@ final class Follower {
     private Session session;
     private Mode mode = Mode.OPENING;
     private long nextPoll;
+    private long nextCheck;
     private String said;
     private final Set<String> reading = new HashSet<>();
     private final Set<String> readAgain = new HashSet<>();
-    /** The counter each served followed topic had at its last read; 0: no state. */
-    private final Map<String, Long> known = new HashMap<>();
+    /** What each served followed topic was at its last read. */
+    private final Map<String, Known> known = new HashMap<>();
+
+    /** A topic's state as last read: {@code epoch} null when it had none. */
+    private record Known(String epoch, long version) {
+        static final Known NONE = new Known(null, 0);
+    }
 
     /** Follows {@code followed} as {@code settings} say; {@code db}: the database of the keys (standalone). */
     Follower(SessionKeeper sessions, FollowReads reads, List<FollowedKeys> followed, FollowSettings settings,
@@ -106,7 +114,7 @@ final class Follower {
     void began(String topic) {
         sessions.onControl(() -> {
             if (session != null && session == sessions.current()) {
-                read(topic, false);
+                read(topic, false, false);
             }
         });
     }
@@ -118,7 +126,7 @@ final class Follower {
         if (topic != null && l != null && l.serves(topic)) {
             sessions.onControl(() -> {
                 if (session != null && session == sessions.current()) {
-                    read(topic, true);
+                    read(topic, true, false);
                 }
             });
         }
@@ -140,11 +148,19 @@ final class Follower {
             return;
         }
         long now = System.nanoTime();
-        if (mode == Mode.OPENING || now - nextPoll < 0) {
+        if (mode == Mode.OPENING) {
             return;
         }
-        nextPoll = now + (mode == Mode.NOTIFIED ? settings.safetyPoll() : settings.poll()).toNanos();
-        poll(s);
+        if (now - nextCheck >= 0) {
+            nextCheck = now + settings.safetyPoll().toNanos();
+            nextPoll = now + settings.poll().toNanos();
+            for (String topic : served()) {
+                read(topic, true, true);
+            }
+        } else if (mode == Mode.POLLING && now - nextPoll >= 0) {
+            nextPoll = now + settings.poll().toNanos();
+            poll(s);
+        }
     }
 
     /**
@@ -180,9 +196,10 @@ final class Follower {
                 log.info("follow: {}", now);
                 said = now;
             }
-            nextPoll = System.nanoTime() + (found.on() ? settings.safetyPoll() : settings.poll()).toNanos();
+            nextPoll = System.nanoTime() + settings.poll().toNanos();
+            nextCheck = System.nanoTime() + settings.safetyPoll().toNanos();
             for (String topic : served()) {
-                read(topic, false);
+                read(topic, false, false);
             }
         }, sessions.control());
     }
@@ -228,9 +245,9 @@ final class Follower {
                         return;
                     }
                     for (int i = 0; i < values.size() && i < topics.size(); i++) {
-                        Long last = known.get(topics.get(i));
-                        if (last == null || last != counter(values.get(i))) {
-                            read(topics.get(i), true);
+                        Known last = known.get(topics.get(i));
+                        if (last == null || last.version() != counter(values.get(i))) {
+                            read(topics.get(i), true, false);
                         }
                     }
                 }, sessions.control());
@@ -250,9 +267,10 @@ final class Follower {
 
     /**
      * Reads {@code topic}'s state and hands it on ({@code live}: as a new version, else as the
-     * stored state); while a read of it is under way, reads it once more after that one.
+     * stored state); {@code check}: without the text if it is still what was read last. While a
+     * read of the topic is under way, reads it once more after that one.
      */
-    private void read(String topic, boolean live) {
+    private void read(String topic, boolean live, boolean check) {
         FollowedKeys keys = byTopic.get(topic);
         Session s = session;
         if (keys == null || s == null) {
@@ -262,20 +280,23 @@ final class Follower {
             readAgain.add(topic);
             return;
         }
-        reads.read(s.link, keys).whenCompleteAsync((v, failure) -> {
-            reading.remove(topic);
-            if (failure == null) {
-                known.put(topic, v == null ? 0L : v.version());
-                if (v != null) {
-                    deliver(v, live);
-                }
-            } else {
-                known.remove(topic); // read again at the next poll
-            }
-            if (readAgain.remove(topic) && session == s) {
-                read(topic, true);
-            }
-        }, sessions.control());
+        Known last = check ? known.get(topic) : null;
+        reads.read(s.link, keys, last == null ? null : last.epoch(), last == null ? 0 : last.version())
+                .whenCompleteAsync((found, failure) -> {
+                    reading.remove(topic);
+                    if (failure != null) {
+                        known.remove(topic); // read in full next time
+                    } else if (!found.unchanged()) {
+                        TopicVersion v = found.state();
+                        known.put(topic, v == null ? Known.NONE : new Known(v.epoch(), v.version()));
+                        if (v != null) {
+                            deliver(v, live);
+                        }
+                    }
+                    if (readAgain.remove(topic) && session == s) {
+                        read(topic, true, false);
+                    }
+                }, sessions.control());
     }
 
     private void deliver(TopicVersion v, boolean live) {

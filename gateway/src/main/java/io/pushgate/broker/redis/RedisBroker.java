@@ -59,7 +59,7 @@ public final class RedisBroker implements Broker {
         this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
         this.publisher = new Publisher(settings, layout, sessions);
-        this.followReads = new FollowReads(sessions, settings.commandTimeout());
+        this.followReads = new FollowReads(sessions, settings.commandTimeout(), follows.safetyPoll());
         int db = settings.cluster() ? 0 : RedisURI.create(settings.uri()).getDatabase();
         this.follower = new Follower(sessions, followReads, followed, follows, settings.commandTimeout(), db);
     }
@@ -100,7 +100,7 @@ public final class RedisBroker implements Broker {
         }
         FollowedKeys followed = follower.keys(topic);
         if (followed != null) {
-            return followReads.read(link, followed);
+            return followReads.latest(link, followed);
         }
         return layout.read(link.commands(), topic, settings.commandTimeout());
     }
