@@ -78,8 +78,9 @@ final class Cli {
     String followPoll;
 
     @Option(names = "--follow-safety-poll", defaultValue = "${env:PUSHGATE_FOLLOW_SAFETY_POLL:-" + Defaults.FOLLOW_SAFETY_POLL + "}",
-            description = "How often the followed counters are read while keyspace notifications arrive, for one lost on a "
-                    + "reconnect (default: ${DEFAULT-VALUE}).")
+            description = "How often each followed topic with clients is checked in full, whatever the mode (the text travels "
+                    + "only when it changed): finds a notification lost on a reconnect and keys begun again at the same counter, "
+                    + "taken as a new epoch once the text differs this long (default: ${DEFAULT-VALUE}).")
     String followSafetyPoll;
 
     @Option(names = "--admin-bind", defaultValue = "${env:PUSHGATE_ADMIN_BIND:-" + Defaults.ADMIN_BIND + "}",

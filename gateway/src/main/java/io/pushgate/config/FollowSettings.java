@@ -14,7 +14,9 @@ import java.util.Set;
  * @param notifications whether to use Redis' keyspace notifications (enabling them with CONFIG SET if
  *                      they are off); false: poll the counters only
  * @param poll       how often the counters are read when Redis sends no keyspace notifications
- * @param safetyPoll how often they are read while it does (a notification is lost on a reconnect)
+ * @param safetyPoll how often each served followed topic is checked in full, in both modes (a
+ *                   notification is lost on a reconnect; keys begun again at the same counter change no
+ *                   counter), and how long a changed text at an unchanged counter waits to be a new epoch
  */
 public record FollowSettings(List<Keys> follows, boolean notifications, Duration poll, Duration safetyPoll) {
 
