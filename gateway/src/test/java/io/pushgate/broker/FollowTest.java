@@ -330,6 +330,7 @@ class FollowTest {
                 .PUT(HttpRequest.BodyPublishers.ofString("from a client")).build());
         assertEquals(409, put.statusCode());
         assertTrue(put.body().contains(seqKey), put.body());
+        assertEquals(1.0, node.scrape().value("pushgate_http_errors_total", "status", "409"));
         HttpResponse<String> get = TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic)).build());
         assertEquals(200, get.statusCode());
         assertEquals("from the app", get.body());

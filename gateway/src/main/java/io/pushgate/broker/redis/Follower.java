@@ -190,7 +190,7 @@ final class Follower {
             mode = found.on() ? Mode.NOTIFIED : Mode.POLLING;
             notified = found.on();
             String now = found.said() + (found.on()
-                    ? ": changes arrive at once; counters also read every " + settings.safetyPoll().toMillis() + " ms"
+                    ? ": changes arrive at once; followed topics also checked every " + settings.safetyPoll().toMillis() + " ms"
                     : ": reading the followed counters every " + settings.poll().toMillis() + " ms");
             if (!now.equals(said)) {
                 log.info("follow: {}", now);
