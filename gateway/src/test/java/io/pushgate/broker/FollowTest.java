@@ -1,7 +1,9 @@
 package io.pushgate.broker;
 
+import io.pushgate.testing.BlackholeProxy;
 import io.pushgate.testing.LogCapture;
 import io.pushgate.testing.RedisFixture;
+import io.pushgate.testing.RedisServerProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
@@ -69,7 +71,11 @@ class FollowTest {
 
     /** The application's writer: {@code redis-cli} with {@code args}, a real process; returns its output. */
     private String cli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "-u", redis.url));
+        return cliAt(redis.url, args);
+    }
+
+    private static String cliAt(String url, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("redis-cli", "-u", url));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "redis-cli ended");
@@ -350,6 +356,38 @@ class FollowTest {
             cli("SET", seqKey, "7");
             Event e = client.next();
             assertEquals(7, e.version(), "once the counter is an integer again, its text is served");
+        }
+    }
+
+    @Test
+    void aChangeWhoseNotificationWasLostArrivesWithTheNextSession() throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start();
+             BlackholeProxy proxy = new BlackholeProxy(server.port)) {
+            String direct = server.url();
+            cliAt(direct, "SET", "app:text", "before");
+            cliAt(direct, "INCR", "app:seq");
+            String topic = TestNode.topic();
+            // A safety check of an hour: only the notification or the new session's re-read can deliver.
+            TestNode node = TestNode.start((Broker) null, "--redis", "redis://127.0.0.1:" + proxy.port(),
+                    "--redis-ping-interval", "500ms", "--redis-ping-timeout", "500ms", "--redis-timeout", "1s",
+                    "--follow", topic + "=app:text,app:seq", "--follow-safety-poll", "1h");
+            nodes.add(node);
+            await().atMost(Duration.ofSeconds(15)).until(() -> node.server.broker().connected());
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(node, "pushgate_follow_notifications") == 1.0);
+            try (SseClient client = node.stream(topic)) {
+                assertEquals(200, client.status());
+                assertEquals("before", client.next().data());
+                proxy.blackhole(true);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !node.server.broker().connected());
+                // Its notification goes to a connection that is cut off: lost.
+                cliAt(direct, "SET", "app:text", "while cut off");
+                cliAt(direct, "INCR", "app:seq");
+                proxy.blackhole(false);
+                await().atMost(Duration.ofSeconds(15)).until(() -> node.server.broker().connected());
+                Event missed = client.next(Duration.ofSeconds(10));
+                assertEquals("while cut off", missed.data());
+                assertEquals(2, missed.version());
+            }
         }
     }
 }
