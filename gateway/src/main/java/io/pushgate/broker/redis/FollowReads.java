@@ -81,13 +81,23 @@ final class FollowReads {
         return failures.sum();
     }
 
-    /** Counts a failed read; the first one of a run is logged. */
+    /** Counts a failed read of {@code keys}; the node's first failure is logged at WARN, later ones at DEBUG. */
     void failed(FollowedKeys keys, Throwable failure) {
+        failed("follow " + keys.topic() + ": reading " + keys.textKeyName() + " and " + keys.seqKeyName(), failure);
+    }
+
+    /** Counts a failed read of the followed counters (the poll). */
+    void pollFailed(Throwable failure) {
+        failed("follow: reading the followed counters", failure);
+    }
+
+    private void failed(String what, Throwable failure) {
         failures.increment();
-        if (failures.sum() == 1 || log.isDebugEnabled()) {
-            log.warn("follow {}: reading {} and {} failed ({}); further failures are counted in "
-                    + "pushgate_follow_read_failures_total", keys.topic(), keys.textKeyName(), keys.seqKeyName(),
-                    SessionKeeper.rootMessage(failure));
+        if (failures.sum() == 1) {
+            log.warn("{} failed ({}); further failures are counted in pushgate_follow_read_failures_total and logged "
+                    + "at DEBUG", what, SessionKeeper.rootMessage(failure));
+        } else {
+            log.debug("{} failed ({})", what, SessionKeeper.rootMessage(failure));
         }
     }
 

@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,9 +87,9 @@ final class Follower {
     void start(Broker.Listener listener) {
         this.listener = listener;
         if (!byTopic.isEmpty()) {
-            log.info("following {} topic(s) from application keys, e.g. {} from {} and {}", byTopic.size(),
-                    byTopic.values().iterator().next().topic(), byTopic.values().iterator().next().textKeyName(),
-                    byTopic.values().iterator().next().seqKeyName());
+            FollowedKeys first = byTopic.values().iterator().next();
+            log.info("following {} topic(s) from application keys, e.g. {} from {} (text) and {} (counter)",
+                    byTopic.size(), first.topic(), first.textKeyName(), first.seqKeyName());
             sessions.everyOnControl(settings.poll(), this::tick);
         }
     }
@@ -132,7 +131,10 @@ final class Follower {
         }
     }
 
-    /** Every {@code --follow-poll}: notices a new session, and reads the counters when their time has come. */
+    /**
+     * Every {@code --follow-poll}: notices a new session, checks every served followed topic when the
+     * safety check is due, and else, while polling, reads the counters.
+     */
     private void tick() {
         Session s = sessions.current();
         if (s == null) {
@@ -238,7 +240,7 @@ final class Follower {
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((values, failure) -> {
                     if (failure != null) {
-                        reads.failed(byTopic.get(topics.get(0)), failure);
+                        reads.pollFailed(failure);
                         return;
                     }
                     if (session != s) {
@@ -305,10 +307,5 @@ final class Follower {
         } else {
             listener.onState(v);
         }
-    }
-
-    /** The followed topics, for whoever must leave them alone (their channels are never subscribed). */
-    Collection<String> topics() {
-        return byTopic.keySet();
     }
 }
