@@ -55,9 +55,14 @@ public record FollowSettings(List<Keys> follows, boolean notifications, Duration
             throw new IllegalArgumentException("--follow-poll and --follow-safety-poll must be above zero");
         }
         Set<String> topics = new HashSet<>();
+        Set<String> counters = new HashSet<>();
         for (Keys k : follows) {
             if (!topics.add(k.topic())) {
                 throw new IllegalArgumentException("topic " + k.topic() + " is followed twice");
+            }
+            // One counter, one epoch: its state hash is named after it.
+            if (!counters.add(k.seqKey())) {
+                throw new IllegalArgumentException("the counter " + k.seqKey() + " is followed twice: one counter serves one topic");
             }
         }
     }

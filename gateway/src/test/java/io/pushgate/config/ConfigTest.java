@@ -154,6 +154,8 @@ class ConfigTest {
         }
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--redis", "redis://h",
                 "--follow", "a=t1,s1", "--follow", "a=t2,s2"));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--redis", "redis://h",
+                "--follow", "a=t1,s", "--follow", "b=t2,s"), "one counter, one topic");
         Path file = dir.resolve("follow.txt");
         java.nio.file.Files.writeString(file, "a=t,s\nnot a follow\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
