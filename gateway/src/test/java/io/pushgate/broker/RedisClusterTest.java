@@ -160,7 +160,7 @@ class RedisClusterTest {
                     assertEquals(reset.id(), onB.next().id());
                 }
             } finally {
-                app.sync().del(text, seq, "{" + prefix + "-app}:" + prefix + ":follow");
+                app.sync().del(text, seq, seq + ":" + prefix + ":follow");
             }
         } finally {
             plain.shutdown();

@@ -6,7 +6,9 @@ import io.pushgate.model.TopicNames;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The keys of one followed topic, as Redis names them: the application's text and counter, and
@@ -19,8 +21,14 @@ record FollowedKeys(String topic, String textKeyName, String seqKeyName, byte[] 
     /** The keys of every follow of {@code follows}; throws as {@link #of} does. */
     static List<FollowedKeys> all(FollowSettings follows, RedisLayout layout, boolean cluster) {
         List<FollowedKeys> out = new ArrayList<>();
+        Set<String> states = new HashSet<>();
         for (FollowSettings.Keys keys : follows.follows()) {
-            out.add(of(keys, layout, cluster));
+            FollowedKeys one = of(keys, layout, cluster);
+            if (!states.add(new String(one.stateKey, StandardCharsets.UTF_8))) {
+                throw new IllegalArgumentException("follow " + keys.topic() + ": its counter " + keys.seqKey()
+                        + " names the same state hash as another follow's counter");
+            }
+            out.add(one);
         }
         return out;
     }

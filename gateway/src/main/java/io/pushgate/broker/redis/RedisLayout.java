@@ -60,15 +60,16 @@ final class RedisLayout {
 
     /**
      * The hash in which the nodes agree on the epoch of a topic followed from {@code seqKey}
-     * ({@code epoch}, {@code seen}, {@code ts}; see {@code pushgate_follow_read}): named with the
-     * counter's hash tag, {@code {<seqKey>}:<prefix>:follow}, or {@code {<tag>}:<prefix>:follow}
-     * when the counter's name has a tag, so that on a cluster it lives in the counter's slot.
+     * ({@code epoch}, {@code seen}, {@code ts}, {@code digest}; see {@code pushgate_follow_read}),
+     * named so that on a cluster it lives in the counter's slot: {@code {<seqKey>}:<prefix>:follow},
+     * or {@code <seqKey>:<prefix>:follow} when the counter's name has a hash tag already (then that
+     * tag decides the slot of both, and the name still tells counters of one tag apart).
      */
     byte[] followState(String seqKey) {
         int open = seqKey.indexOf('{');
         int close = open < 0 ? -1 : seqKey.indexOf('}', open + 1);
-        String tag = close > open + 1 ? seqKey.substring(open + 1, close) : seqKey;
-        return bytes("{" + tag + "}:" + prefix + ":follow");
+        boolean tagged = close > open + 1;
+        return bytes((tagged ? seqKey : "{" + seqKey + "}") + ":" + prefix + ":follow");
     }
 
     /** The channel on which Redis announces changes of {@code key} in database {@code db} (keyspace notifications). */
