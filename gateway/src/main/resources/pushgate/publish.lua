@@ -135,7 +135,7 @@ local function follow_read(keys, args)
   local now = redis.call('TIME')
   local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
   local sum = redis.sha1hex(text)
-  local renew = not epoch or not seen or seen == 0 or version < seen
+  local renew = not epoch or not seen or not ts or seen == 0 or version < seen
   local unsettled = 0
   if not renew and version == seen and digest and digest ~= sum then
     if odd and micros - odd >= grace then
