@@ -185,10 +185,12 @@ final class Follower {
                             .handle((ok, failure) -> failure == null ? found : new KeyspaceNotifications.Outcome(false,
                                     "could not subscribe to keyspace notifications (" + SessionKeeper.rootMessage(failure) + ")")));
         }
-        outcome.whenCompleteAsync((found, failure) -> {
+        outcome.whenCompleteAsync((answer, failure) -> {
             if (session != s) {
                 return;
             }
+            KeyspaceNotifications.Outcome found = failure == null ? answer : new KeyspaceNotifications.Outcome(false,
+                    "could not enable keyspace notifications (" + SessionKeeper.rootMessage(failure) + ")");
             mode = found.on() ? Mode.NOTIFIED : Mode.POLLING;
             notified = found.on();
             String now = found.said() + (found.on()
@@ -295,7 +297,8 @@ final class Follower {
                             deliver(v, live);
                         }
                     }
-                    if (readAgain.remove(topic) && session == s) {
+                    // On the current session: a read asked for while one of a session since ended ran counts too.
+                    if (readAgain.remove(topic) && session != null) {
                         read(topic, true, false);
                     }
                 }, sessions.control());
