@@ -7,7 +7,9 @@ import io.pushgate.testing.RedisServerProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,18 +33,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * README "Following an application's keys", end to end: an application that writes its text with
  * {@code SET} and bumps a counter with {@code INCR} (here {@code redis-cli}, a real process), a
  * node that follows both keys, and a real SSE client over a socket. Each test has its own key
- * prefix; the keys are the application's, never the deployment's.
+ * prefix; the keys are the application's, never the deployment's. The tests change server-wide
+ * settings (notify-keyspace-events, an ACL user), so they run on a redis-server of their own, not
+ * on the shared one.
  */
 class FollowTest {
+    private static RedisServerProcess server;
     private RedisFixture redis;
     private String textKey;
     private String seqKey;
     private String originalNotifications;
     private final List<TestNode> nodes = new ArrayList<>();
 
+    @BeforeAll
+    static void startServer() throws IOException {
+        server = new RedisServerProcess().start();
+    }
+
+    @AfterAll
+    static void stopServer() throws InterruptedException {
+        server.close();
+    }
+
     @BeforeEach
     void keys() {
-        redis = new RedisFixture();
+        redis = new RedisFixture(server.url());
         textKey = redis.prefix + ":app:FILE_TEXT";
         seqKey = redis.prefix + ":app:FILE_TEXT_SEQ";
         originalNotifications = redis.redis().configGet("notify-keyspace-events").get("notify-keyspace-events");
@@ -361,9 +376,9 @@ class FollowTest {
 
     @Test
     void aChangeWhoseNotificationWasLostArrivesWithTheNextSession() throws Exception {
-        try (RedisServerProcess server = new RedisServerProcess().start();
-             BlackholeProxy proxy = new BlackholeProxy(server.port)) {
-            String direct = server.url();
+        try (RedisServerProcess own = new RedisServerProcess().start();
+             BlackholeProxy proxy = new BlackholeProxy(own.port)) {
+            String direct = own.url();
             cliAt(direct, "SET", "app:text", "before");
             cliAt(direct, "INCR", "app:seq");
             String topic = TestNode.topic();
