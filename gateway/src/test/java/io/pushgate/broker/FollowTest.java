@@ -360,6 +360,23 @@ class FollowTest {
     }
 
     @Test
+    void aFunctionPublishToAFollowedTopicIsNotHeard() throws Exception {
+        write("from the app");
+        String topic = TestNode.topic();
+        TestNode node = follower(topic);
+        try (SseClient client = node.stream(topic)) {
+            assertEquals("from the app", client.next().data());
+            String channel = redis.prefix + ":{" + topic + "}:ch";
+            assertEquals(0L, redis.redis().pubsubNumsub(channel).get(channel), "a followed topic's channel is not subscribed");
+            redis.fcall(topic, "published around the app");
+            write("the app again");
+            Event next = client.next();
+            assertEquals("the app again", next.data(), "the next event is the app's, not the publish");
+            assertEquals(2, next.version());
+        }
+    }
+
+    @Test
     void counterThatIsNoIntegerIsCountedAsAFailedRead() throws Exception {
         cli("SET", textKey, "text");
         cli("SET", seqKey, "not a number");
