@@ -100,5 +100,73 @@ local function publish(keys, args)
   return {epoch, version, micros}
 end
 
+-- pushgate_follow_read: the state of a topic that an application keeps in its own two keys, a text
+-- and a counter it increments on every change (README "Following an application's keys").
+--   FCALL pushgate_follow_read 3 <text key> <counter key> <state key> <grace ms> [<epoch> <version>]
+-- Reads text and counter in one atomic step, so a text is never paired with another counter value.
+-- Returns {epoch, version, micros, text, unsettled}, version = the counter, or an empty array while
+-- the text or the counter is missing or the counter is 0 or less; or only {epoch, version, micros}
+-- when that is the <epoch> and <version> the caller gave (it holds the text already).
+-- The epoch, agreed by every node that follows the keys, lives in the hash <state key> (in the
+-- counter's slot: its name carries the counter's hash tag) with seen = the highest counter read,
+-- ts = when it was first read and digest = the SHA-1 of its text. It is created on the first read
+-- and renewed when the counter is below seen (a reset), when the keys were found missing since
+-- (seen = 0 marks that), or when the text differs from the digest at the same counter for longer
+-- than <grace ms> (odd = when that was first seen): a writer between its SET and its INCR is
+-- there for an instant, keys begun again at the same counter stay so. While it is not yet longer,
+-- unsettled is 1. The app's keys are only read, never written.
+local function follow_read(keys, args)
+  local grace = (tonumber(args[1]) or 0) * 1000
+  local text = redis.call('GET', keys[1])
+  local counter = redis.call('GET', keys[2])
+  local state = redis.call('HMGET', keys[3], 'epoch', 'seen', 'ts', 'digest', 'odd')
+  local epoch, seen, ts, digest, odd = state[1], tonumber(state[2]), state[3], state[4], tonumber(state[5])
+  if counter and not string.match(counter, '^-?%d+$') then
+    return redis.error_reply('ERR pushgate: the counter ' .. keys[2] .. ' does not hold an integer')
+  end
+  local version = counter and tonumber(counter)
+  if not text or not version or version < 1 then
+    if epoch and seen ~= 0 then
+      redis.call('HSET', keys[3], 'seen', 0)
+      redis.call('HDEL', keys[3], 'odd')
+    end
+    return {}
+  end
+  local now = redis.call('TIME')
+  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local sum = redis.sha1hex(text)
+  local renew = not epoch or not seen or not ts or seen == 0 or version < seen
+  local unsettled = 0
+  if not renew and version == seen and digest and digest ~= sum then
+    if odd and micros - odd >= grace then
+      renew = true
+    else
+      if not odd then
+        redis.call('HSET', keys[3], 'odd', string.format('%d', micros))
+      end
+      unsettled = 1
+    end
+  end
+  if renew then
+    epoch = new_epoch(keys[2], micros)
+    ts = string.format('%d', micros)
+    redis.call('HSET', keys[3], 'epoch', epoch, 'seen', version, 'ts', ts, 'digest', sum)
+    redis.call('HDEL', keys[3], 'odd')
+  elseif version > seen then
+    ts = string.format('%d', micros)
+    redis.call('HSET', keys[3], 'seen', version, 'ts', ts, 'digest', sum)
+    redis.call('HDEL', keys[3], 'odd')
+  elseif unsettled == 0 and (odd or not digest) then
+    redis.call('HSET', keys[3], 'digest', sum)
+    redis.call('HDEL', keys[3], 'odd')
+  end
+  local v = string.format('%d', version)
+  if unsettled == 0 and epoch == args[2] and v == args[3] then
+    return {epoch, v, ts}
+  end
+  return {epoch, v, ts, text, unsettled}
+end
+
 redis.register_function('pushgate_publish', publish)
+redis.register_function('pushgate_follow_read', follow_read)
 redis.register_function('pushgate_publish_v2', publish)

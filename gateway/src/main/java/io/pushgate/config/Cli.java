@@ -59,6 +59,32 @@ final class Cli {
     @Option(names = "--redis-ping-timeout", defaultValue = "${env:PUSHGATE_REDIS_PING_TIMEOUT:-" + Defaults.REDIS_PING_TIMEOUT + "}",
             description = "A PING unanswered this long ends the Redis session: not ready, reconnect, resync (default: ${DEFAULT-VALUE}).")
     String redisPingTimeout;
+    @Option(names = "--follow", split = ";", defaultValue = "${env:PUSHGATE_FOLLOW:-}",
+            description = "Serve topic TOPIC from an application's Redis keys: TOPIC=TEXT_KEY,SEQ_KEY; the text in TEXT_KEY "
+                    + "becomes a version whenever the counter SEQ_KEY grows. Repeatable (';' separates several in "
+                    + "PUSHGATE_FOLLOW); needs --redis or --redis-cluster (default: none).")
+    List<String> follow = new ArrayList<>();
+
+    @Option(names = "--follow-file", defaultValue = "${env:PUSHGATE_FOLLOW_FILE:-}",
+            description = "File of follows, one TOPIC=TEXT_KEY,SEQ_KEY a line ('#' starts a comment), read at start (default: none).")
+    String followFile;
+
+    @Option(names = "--follow-notifications", defaultValue = "${env:PUSHGATE_FOLLOW_NOTIFICATIONS:-" + Defaults.FOLLOW_NOTIFICATIONS + "}",
+            description = "auto: learn of followed counters' changes from keyspace notifications, enabling them with CONFIG SET "
+                    + "notify-keyspace-events when they are off (polling when Redis refuses, and on a cluster); off: poll only "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String followNotifications;
+
+    @Option(names = "--follow-poll", defaultValue = "${env:PUSHGATE_FOLLOW_POLL:-" + Defaults.FOLLOW_POLL + "}",
+            description = "How often the followed counters are read (one round trip) without keyspace notifications (default: ${DEFAULT-VALUE}).")
+    String followPoll;
+
+    @Option(names = "--follow-safety-poll", defaultValue = "${env:PUSHGATE_FOLLOW_SAFETY_POLL:-" + Defaults.FOLLOW_SAFETY_POLL + "}",
+            description = "How often each followed topic with clients is checked in full, whatever the mode (the text travels "
+                    + "only when it changed): finds a notification lost on a reconnect and keys begun again at the same counter, "
+                    + "taken as a new epoch once the text differs this long (default: ${DEFAULT-VALUE}).")
+    String followSafetyPoll;
+
     @Option(names = "--admin-bind", defaultValue = "${env:PUSHGATE_ADMIN_BIND:-" + Defaults.ADMIN_BIND + "}",
             description = "Address of the admin port (/metrics, /healthz, /readyz); keep it off the load balancer (default: ${DEFAULT-VALUE}).")
     String adminBind;
@@ -257,6 +283,11 @@ final class Cli {
                 : Optional.of(new RedisSettings(cluster.isEmpty() ? single : cluster, !cluster.isEmpty(), keyPrefix,
                         Units.duration(redisTimeout), Units.duration(redisPingInterval), Units.duration(redisPingTimeout),
                         Units.duration(redisClockSkew)));
+        FollowSettings follows = follows();
+        if (!follows.follows().isEmpty() && redisSettings.isEmpty()) {
+            throw new IllegalArgumentException("--follow needs --redis or --redis-cluster: the embedded broker has no Redis "
+                    + "keys to follow");
+        }
         return new NodeConfig(
                 new ServerSettings(bind, port, Transport.Kind.parse(transport), workers, backlog,
                         Units.size(writeBufferLow), Units.size(writeBufferHigh), Units.size(sendBuffer)),
@@ -269,7 +300,44 @@ final class Cli {
                 new AuthSettings(path(authSecretFile), path(authJwksFile), text(authAudience), text(authIssuer),
                         Units.duration(authLeeway), nonBlank(publicTopics), Units.duration(authRevocationWindow)),
                 new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace),
-                        Units.duration(brokerLossHandoff)));
+                        Units.duration(brokerLossHandoff)),
+                follows);
+    }
+
+    /** The follows of {@code --follow} and of the lines of {@code --follow-file}. */
+    private FollowSettings follows() {
+        List<FollowSettings.Keys> keys = new ArrayList<>();
+        for (String spec : nonBlank(follow)) {
+            keys.add(FollowSettings.Keys.parse(spec));
+        }
+        if (!followFile.isBlank()) {
+            Path file = Path.of(followFile.trim());
+            List<String> lines;
+            try {
+                lines = java.nio.file.Files.readAllLines(file);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("--follow-file " + file + ": cannot read it (" + e + ")");
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                int hash = line.indexOf('#');
+                String spec = (hash < 0 ? line : line.substring(0, hash)).trim();
+                if (spec.isEmpty()) {
+                    continue;
+                }
+                try {
+                    keys.add(FollowSettings.Keys.parse(spec));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--follow-file " + file + " line " + (i + 1) + ": " + e.getMessage());
+                }
+            }
+        }
+        boolean notifications = switch (followNotifications.trim()) {
+            case "auto" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--follow-notifications is auto or off, not '" + followNotifications + "'");
+        };
+        return new FollowSettings(keys, notifications, Units.duration(followPoll), Units.duration(followSafetyPoll));
     }
 
     private static Optional<Path> path(String value) {

@@ -31,6 +31,12 @@ final class Defaults {
     /** Hosts kept in sync by NTP are within milliseconds; a quarter second covers a careless one. */
     public static final String REDIS_CLOCK_SKEW = "250ms";
 
+    /** A change of a followed counter reaches clients within this when Redis sends no keyspace notifications. */
+    public static final String FOLLOW_POLL = "100ms";
+    /** While notifications arrive, a lost one (a reconnect) is made good within this. */
+    public static final String FOLLOW_SAFETY_POLL = "1s";
+    public static final String FOLLOW_NOTIFICATIONS = "auto";
+
     /** Below the common load-balancer idle timeouts of 30-60 s. */
     public static final String HEARTBEAT = "15s";
     public static final String RETRY = "1s";

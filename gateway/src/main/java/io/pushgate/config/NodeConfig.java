@@ -7,10 +7,12 @@ import java.util.Optional;
  * Every setting of a node, one immutable record per layer; built once by {@link Cli} (flags and
  * {@code PUSHGATE_*} variables). Each component receives only its own record.
  *
- * @param redis the Redis broker's settings; empty runs the embedded in-memory broker
+ * @param redis  the Redis broker's settings; empty runs the embedded in-memory broker
+ * @param follow topics served from an application's Redis keys (only with {@code redis})
  */
 public record NodeConfig(ServerSettings server, AdminSettings admin, HttpSettings http, StreamSettings streams,
-                         Optional<RedisSettings> redis, AuthSettings auth, DrainSettings drain) {
+                         Optional<RedisSettings> redis, AuthSettings auth, DrainSettings drain,
+                         FollowSettings follow) {
 
     /** The settings of {@code args} over the defaults, as on the command line (tests use this). */
     public static NodeConfig parse(String... args) {

@@ -12,6 +12,7 @@ import io.pushgate.auth.Access;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.PublishOutcomeUnknown;
+import io.pushgate.model.PublishRefused;
 import io.pushgate.model.TopicNames;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.topics.Topics;
@@ -26,7 +27,8 @@ import java.util.concurrent.CompletionException;
  * {@code /topics/{t}}: {@code GET}/{@code HEAD} answer the latest text with its {@code ETag}
  * ({@code "<version>-<epoch>"}) and honour {@code If-None-Match}; {@code PUT} publishes the body
  * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}; with
- * {@code If-Match} only on that state (else 412 with the current {@code ETag}). With
+ * {@code If-Match} only on that state (else 412 with the current {@code ETag}); a topic followed from
+ * an application's Redis keys is not published this way (409). With
  * keys configured a publish needs a publish grant, a read of a topic that is not public a
  * subscribe grant.
  *
@@ -103,7 +105,10 @@ final class TopicResource implements Resource {
         });
     }
 
-    /** 412 (with the current ETag) for a condition that did not hold, 504 for an unknown outcome, else 503. */
+    /**
+     * 412 (with the current ETag) for a condition that did not hold, 409 for a topic whose source is
+     * not a publish (followed from an application's keys), 504 for an unknown outcome, else 503.
+     */
     private static void publishFailed(Exchange exchange, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof PreconditionFailed current) {
@@ -113,6 +118,8 @@ final class TopicResource implements Resource {
                 exchange.failTagged(HttpResponseStatus.PRECONDITION_FAILED, "If-Match: the topic is at another version",
                         etag(current.version(), current.epoch()));
             }
+        } else if (cause instanceof PublishRefused refused) {
+            exchange.fail(HttpResponseStatus.CONFLICT, refused.getMessage());
         } else if (cause instanceof PublishOutcomeUnknown) {
             exchange.outcomeUnknown(cause);
         } else {

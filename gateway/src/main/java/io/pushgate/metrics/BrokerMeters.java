@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** The broker's health: connected, reconnects, resyncs, malformed pub/sub messages. */
+/** The broker's health: connected, reconnects, resyncs, malformed pub/sub messages, and how followed keys are read. */
 final class BrokerMeters {
     private BrokerMeters() {
     }
@@ -18,6 +18,12 @@ final class BrokerMeters {
                 .description("Re-reads of the served topics' state after a gap").register(registry);
         FunctionCounter.builder(NodeMetrics.BROKER_MALFORMED, broker, BrokerStats::malformed)
                 .description("Messages on a topic channel (or topic hashes) that were not pushgate versions, skipped")
+                .register(registry);
+        FunctionCounter.builder(NodeMetrics.FOLLOW_READ_FAILURES, broker, BrokerStats::followReadFailures)
+                .description("Reads of topics followed from application keys that failed (errors, timeouts, a counter that is no integer)")
+                .register(registry);
+        Gauge.builder(NodeMetrics.FOLLOW_NOTIFIED, broker, b -> b.followNotified() ? 1 : 0)
+                .description("1 while changes of followed keys arrive as keyspace notifications, 0 while they are polled")
                 .register(registry);
     }
 }

@@ -13,4 +13,14 @@ public interface BrokerStats {
 
     /** Messages on a topic channel that were not pushgate versions, skipped. */
     long malformed();
+
+    /** Reads of topics followed from an application's Redis keys that failed (none where nothing is followed). */
+    default long followReadFailures() {
+        return 0;
+    }
+
+    /** Whether changes of followed keys arrive as keyspace notifications now (false: polled, or nothing followed). */
+    default boolean followNotified() {
+        return false;
+    }
 }

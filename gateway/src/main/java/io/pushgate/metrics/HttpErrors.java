@@ -20,7 +20,7 @@ import java.util.function.IntConsumer;
  */
 public final class HttpErrors {
     /** The error statuses of the REST surface and its limits (README, "Limits"). */
-    private static final List<Integer> ANSWERED = List.of(400, 401, 403, 404, 405, 408, 412, 413, 429, 431, 503, 504);
+    private static final List<Integer> ANSWERED = List.of(400, 401, 403, 404, 405, 408, 409, 412, 413, 429, 431, 503, 504);
 
     private final ConcurrentHashMap<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
     private volatile IntConsumer onNewStatus = status -> { };

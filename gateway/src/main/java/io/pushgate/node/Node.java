@@ -91,7 +91,7 @@ public final class Node {
 
     private void open(Broker given) throws InterruptedException {
         broker = given != null ? given
-                : config.redis().<Broker>map(RedisBroker::new).orElseGet(InMemoryBroker::new);
+                : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow())).orElseGet(InMemoryBroker::new);
         opened.push(broker);
         transport = Transport.select(config.server().transport());
         boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());

@@ -1,6 +1,8 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
+import io.lettuce.core.cluster.SlotHash;
 import io.pushgate.broker.redis.RedisBroker;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -23,6 +25,9 @@ import java.util.UUID;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Redis Cluster mode against a real local 3-master cluster started here: the broker contract, and
@@ -100,6 +105,62 @@ class RedisClusterTest {
             clients.forEach(SseClient::close);
             for (String topic : topics) {
                 redis.sync().del(prefix + ":{" + topic + "}");
+            }
+        } finally {
+            plain.shutdown();
+        }
+    }
+
+    @Test
+    void followWhoseKeysAreInTwoSlotsIsRefusedAtStart() {
+        String prefix = "pgc-" + UUID.randomUUID().toString().substring(0, 8);
+        String text = "{" + prefix + "-a}:text";
+        String seq = "{" + prefix + "-b}:seq";
+        assertNotEquals(SlotHash.getSlot(text), SlotHash.getSlot(seq), "the test's keys are in two slots");
+        FollowSettings follows = new FollowSettings(List.of(new FollowSettings.Keys("page", text, seq)), true,
+                Duration.ofMillis(100), Duration.ofSeconds(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RedisBroker(settings(prefix), follows));
+        assertTrue(e.getMessage().contains("must share a hash slot"), e.getMessage());
+    }
+
+    @Test
+    void followedKeysOfOneSlotAreServedOnACluster() {
+        String prefix = "pgc-" + UUID.randomUUID().toString().substring(0, 8);
+        String text = "{" + prefix + "-app}:FILE_TEXT";
+        String seq = "{" + prefix + "-app}:FILE_TEXT_SEQ";
+        String topic = TestNode.topic();
+        FollowSettings follows = new FollowSettings(List.of(new FollowSettings.Keys(topic, text, seq)), true,
+                Duration.ofMillis(50), Duration.ofMillis(500));
+        List<RedisURI> seeds = new ArrayList<>();
+        cluster.ports.forEach(p -> seeds.add(RedisURI.create("127.0.0.1", p)));
+        RedisClusterClient plain = RedisClusterClient.create(seeds);
+        try (StatefulRedisClusterConnection<String, String> app = plain.connect()) {
+            app.sync().set(text, "one");
+            app.sync().incr(seq);
+            try (TestNode a = TestNode.start(new RedisBroker(settings(prefix), follows));
+                 TestNode b = TestNode.start(new RedisBroker(settings(prefix), follows))) {
+                await().atMost(Duration.ofSeconds(15)).until(() -> a.server.broker().connected() && b.server.broker().connected());
+                try (SseClient onA = a.stream(topic); SseClient onB = b.stream(topic)) {
+                    SseClient.Event first = onA.next();
+                    assertEquals("one", first.data());
+                    assertEquals(first.id(), onB.next().id(), "both nodes agree on version and epoch");
+                    app.sync().set(text, "two");
+                    app.sync().incr(seq);
+                    SseClient.Event second = onA.next();
+                    assertEquals("two", second.data());
+                    assertEquals(2, second.version());
+                    assertEquals(second.id(), onB.next().id());
+                    app.sync().set(seq, "0");
+                    app.sync().set(text, "after reset");
+                    app.sync().incr(seq);
+                    SseClient.Event reset = onA.next();
+                    assertEquals("after reset", reset.data());
+                    assertNotEquals(first.id().substring(2), reset.id().substring(2), "a reset begins a new epoch");
+                    assertEquals(reset.id(), onB.next().id());
+                }
+            } finally {
+                app.sync().del(text, seq, seq + ":" + prefix + ":follow");
             }
         } finally {
             plain.shutdown();

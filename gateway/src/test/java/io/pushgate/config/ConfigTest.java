@@ -143,4 +143,45 @@ class ConfigTest {
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 7s)"), help);
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 19191)"), help);
     }
+
+    @Test
+    void followNeedsRedis() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.parse("--follow", "demo=demo:FILE_TEXT,demo:FILE_TEXT_SEQ"));
+        assertTrue(e.getMessage().contains("--follow needs --redis"), e.getMessage());
+        assertTrue(NodeConfig.parse().follow().follows().isEmpty(), "nothing followed by default");
+    }
+
+    @Test
+    void followsComeFromFlagsAndAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("follow.txt");
+        java.nio.file.Files.writeString(file, "# the app's pages\n\nb = app:b:text , app:b:seq  # page b\nc=app:c:text,app:c:seq\n");
+        FollowSettings f = NodeConfig.parse("--redis", "redis://h:6379", "--follow", "a=app:a:text,app:a:seq",
+                "--follow-file", file.toString(), "--follow-poll", "50ms", "--follow-notifications", "off").follow();
+        assertEquals(List.of(new FollowSettings.Keys("a", "app:a:text", "app:a:seq"),
+                new FollowSettings.Keys("b", "app:b:text", "app:b:seq"),
+                new FollowSettings.Keys("c", "app:c:text", "app:c:seq")), f.follows());
+        assertEquals(Duration.ofMillis(50), f.poll());
+        assertEquals(Duration.ofSeconds(1), f.safetyPoll());
+        assertTrue(!f.notifications());
+        assertTrue(NodeConfig.parse("--redis", "redis://h:6379").follow().notifications(), "notifications by default");
+    }
+
+    @Test
+    void malformedOrDoubledFollowsAreRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        for (String bad : List.of("demo", "demo=text", "=t,s", "demo=t,s,x", "demo=k,k")) {
+            assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--redis", "redis://h", "--follow", bad), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--redis", "redis://h",
+                "--follow", "a=t1,s1", "--follow", "a=t2,s2"));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--redis", "redis://h",
+                "--follow", "a=t1,s", "--follow", "b=t2,s"), "one counter, one topic");
+        Path file = dir.resolve("follow.txt");
+        java.nio.file.Files.writeString(file, "a=t,s\nnot a follow\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.parse("--redis", "redis://h", "--follow-file", file.toString()));
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.parse("--redis", "redis://h", "--follow-notifications", "sometimes"));
+    }
 }

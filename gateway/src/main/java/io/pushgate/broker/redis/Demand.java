@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 
 /**
  * The node's subscriptions follow its demand (README, "Redis mode", "No lost update"): a topic's
@@ -34,6 +35,7 @@ final class Demand implements SessionKeeper.Opening {
     private final ConcurrentLinkedQueue<String> changes = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private volatile Broker.Listener listener;
+    private volatile Predicate<String> followed = topic -> false;
 
     // Control thread only: changes not reconciled yet (they wait here while there is no session).
     private final Set<String> dirty = new HashSet<>();
@@ -44,9 +46,13 @@ final class Demand implements SessionKeeper.Opening {
         this.commandTimeout = commandTimeout;
     }
 
-    /** Takes the demand of {@code listener}; before the first session. */
-    void follow(Broker.Listener listener) {
+    /**
+     * Takes the demand of {@code listener}, but for the topics {@code followed} names, whose versions
+     * come from an application's keys ({@link Follower}), not from their channels; before the first session.
+     */
+    void follow(Broker.Listener listener, Predicate<String> followed) {
         this.listener = listener;
+        this.followed = followed;
     }
 
     /** Records that the demand for {@code topic} changed; one flush handles many changes. */
@@ -63,6 +69,7 @@ final class Demand implements SessionKeeper.Opening {
         changes.clear();
         dirty.clear();
         List<String> all = new ArrayList<>(listener.served());
+        all.removeIf(followed);
         s.subscribed.addAll(all);
         // Revocations are heard by every node, whatever it serves, for the whole session.
         CompletableFuture<Void> revocations = s.link.subscribe(List.of(layout.revocations()))
@@ -93,7 +100,7 @@ final class Demand implements SessionKeeper.Opening {
         List<String> add = new ArrayList<>();
         List<String> remove = new ArrayList<>();
         for (String topic : dirty) {
-            boolean wanted = listener.serves(topic);
+            boolean wanted = listener.serves(topic) && !followed.test(topic);
             if (wanted && s.subscribed.add(topic)) {
                 add.add(topic);
             } else if (!wanted && s.subscribed.remove(topic)) {

@@ -1,11 +1,15 @@
 package io.pushgate.broker.redis;
 
 import io.pushgate.broker.Broker;
+import io.lettuce.core.RedisURI;
+import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.model.IfMatch;
+import io.pushgate.model.PublishRefused;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  * node serves, {@link RedisLayout} names the keys and decodes what Redis holds,
  * {@link PublishLibrary} is the publish function the session loads, and {@link Publisher} calls it
  * (with a deadline, so a publish the node stopped waiting for is never stored later).
+ * {@link Follower} serves the topics followed from an application's own keys (README, "Following an
+ * application's keys"): their versions come from those keys, never from a publish or a channel.
  *
  * <p>Thread rules: session state lives on the single {@code pushgate-redis} thread; messages are
  * parsed on Lettuce's I/O threads and handed straight to the listener; {@link #publish},
@@ -35,25 +41,44 @@ public final class RedisBroker implements Broker {
     private final SessionKeeper sessions;
     private final Demand demand;
     private final Publisher publisher;
+    private final FollowReads followReads;
+    private final Follower follower;
     private volatile Listener listener;
 
+    /** A broker that follows no application keys. */
     public RedisBroker(RedisSettings settings) {
+        this(settings, FollowSettings.NONE);
+    }
+
+    /** Throws when a follow cannot be served (an invalid topic name; keys in two slots of a cluster). */
+    public RedisBroker(RedisSettings settings, FollowSettings follows) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
-        this.sessions = new SessionKeeper(settings, this::deliver);
+        // Checked before anything is opened: a refused follow leaves nothing to close.
+        List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
+        this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
         this.publisher = new Publisher(settings, layout, sessions);
+        this.followReads = new FollowReads(sessions, settings.commandTimeout(), follows.safetyPoll());
+        int db = settings.cluster() ? 0 : RedisURI.create(settings.uri()).getDatabase();
+        this.follower = new Follower(sessions, followReads, followed, follows, settings.commandTimeout(), db);
     }
 
     @Override
     public void start(Listener listener) {
         this.listener = listener;
-        demand.follow(listener);
+        demand.follow(listener, follower::follows);
+        follower.start(listener);
         sessions.start(demand);
     }
 
     @Override
     public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
+        FollowedKeys followed = follower.keys(topic);
+        if (followed != null) {
+            return CompletableFuture.failedFuture(new PublishRefused("topic " + topic + " follows the Redis keys "
+                    + followed.textKeyName() + " (text) and " + followed.seqKeyName() + " (counter): change them to publish"));
+        }
         return publisher.publish(topic, text, ifMatch);
     }
 
@@ -73,7 +98,16 @@ public final class RedisBroker implements Broker {
         if (link == null) {
             return unavailable();
         }
+        FollowedKeys followed = follower.keys(topic);
+        if (followed != null) {
+            return followReads.latest(link, followed);
+        }
         return layout.read(link.commands(), topic, settings.commandTimeout());
+    }
+
+    /** A keyspace notification, on a Lettuce I/O thread. */
+    private void keyChanged(byte[] channel) {
+        follower.keyChanged(channel);
     }
 
     private static <T> CompletionStage<T> unavailable() {
@@ -97,12 +131,28 @@ public final class RedisBroker implements Broker {
 
     @Override
     public void subscribe(String topic) {
-        demand.changed(topic);
+        if (follower.follows(topic)) {
+            follower.began(topic);
+        } else {
+            demand.changed(topic);
+        }
     }
 
     @Override
     public void unsubscribe(String topic) {
-        demand.changed(topic);
+        if (!follower.follows(topic)) {
+            demand.changed(topic);
+        }
+    }
+
+    @Override
+    public long followReadFailures() {
+        return followReads.failures();
+    }
+
+    @Override
+    public boolean followNotified() {
+        return follower.notified();
     }
 
     @Override

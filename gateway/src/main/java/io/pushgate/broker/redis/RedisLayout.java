@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * its channel {@code <prefix>:{t}:ch}, and the message {@code pushgate_publish} puts there,
  * {@code pushgate1 <topic> <epoch> <version> <micros>\n<text>}; and the channel every node hears
  * revocations on, {@code <prefix>:revocations}, with messages
- * {@code pushgate-revoke1 <epoch millis>\n<subject>}. Counts what it finds there that is not in
+ * {@code pushgate-revoke1 <epoch millis>\n<subject>}; and the state hash of a topic followed from an
+ * application's keys ({@link #followState}). Counts what it finds there that is not in
  * this layout.
  *
  * <p>Thread rules: any thread. Messages are parsed on Lettuce's I/O threads, from bytes: no String
@@ -38,6 +39,8 @@ final class RedisLayout {
     private static final byte[] MAGIC = "pushgate1 ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] REVOKE_MAGIC = "pushgate-revoke1 ".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_HEADER = 200;
+    private static final String KEYSPACE = "__keyspace@";
+    private static final byte[] KEYSPACE_BYTES = KEYSPACE.getBytes(StandardCharsets.US_ASCII);
     private static final byte[][] HASH_FIELDS = {bytes("epoch"), bytes("version"), bytes("ts"), bytes("text")};
 
     private final String prefix;
@@ -53,6 +56,30 @@ final class RedisLayout {
 
     byte[] channel(String topic) {
         return bytes(prefix + ":{" + topic + "}:ch");
+    }
+
+    /**
+     * The hash in which the nodes agree on the epoch of a topic followed from {@code seqKey}
+     * ({@code epoch}, {@code seen}, {@code ts}, {@code digest}; see {@code pushgate_follow_read}),
+     * named so that on a cluster it lives in the counter's slot: {@code {<seqKey>}:<prefix>:follow},
+     * or {@code <seqKey>:<prefix>:follow} when the counter's name has a hash tag already (then that
+     * tag decides the slot of both, and the name still tells counters of one tag apart).
+     */
+    byte[] followState(String seqKey) {
+        int open = seqKey.indexOf('{');
+        int close = open < 0 ? -1 : seqKey.indexOf('}', open + 1);
+        boolean tagged = close > open + 1;
+        return bytes((tagged ? seqKey : "{" + seqKey + "}") + ":" + prefix + ":follow");
+    }
+
+    /** The channel on which Redis announces changes of {@code key} in database {@code db} (keyspace notifications). */
+    static byte[] keyspaceChannel(int db, String key) {
+        return bytes(KEYSPACE + db + "__:" + key);
+    }
+
+    /** Whether {@code channel} is a keyspace notification channel (it carries no pushgate message). */
+    static boolean isKeyspace(byte[] channel) {
+        return startsWith(channel, KEYSPACE_BYTES);
     }
 
     /** The channel of revocations: not a topic's (no hash tag; topic channels end in {@code :ch}). */

@@ -17,6 +17,9 @@ interface RedisLink {
     interface Events {
         void message(byte[] message);
 
+        /** Redis announced a change of a key (a keyspace notification on {@code channel}). */
+        void keyChanged(byte[] channel);
+
         /** Redis ended a subscription this link did not ask to end (e.g. a slot moved), or a connection closed. */
         void broken(String reason);
 
@@ -29,6 +32,14 @@ interface RedisLink {
                 }
             };
         }
+    }
+
+    /**
+     * Subscribes to keyspace notification channels (plain SUBSCRIBE: standalone only, a cluster's
+     * notifications stay on the shard where the key lives); completes once Redis has taken them.
+     */
+    default CompletableFuture<Void> subscribeKeyspace(List<byte[]> channels) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("keyspace notifications on a cluster"));
     }
 
     /** Commands routed by key (FCALL, HMGET). */

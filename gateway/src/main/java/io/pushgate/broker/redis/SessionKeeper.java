@@ -71,6 +71,7 @@ final class SessionKeeper {
     private final AbstractRedisClient client;
     private final String library;
     private final Consumer<byte[]> messages;
+    private final Consumer<byte[]> keyChanges;
     private final ScheduledExecutorService control;
     private final LongAdder reconnects = new LongAdder();
     private final LongAdder resyncs = new LongAdder();
@@ -85,9 +86,11 @@ final class SessionKeeper {
     private boolean everConnected;
     private String downReason;
 
-    SessionKeeper(RedisSettings settings, Consumer<byte[]> messages) {
+    /** {@code messages}: pub/sub messages; {@code keyChanges}: channels of keyspace notifications. */
+    SessionKeeper(RedisSettings settings, Consumer<byte[]> messages, Consumer<byte[]> keyChanges) {
         this.settings = settings;
         this.messages = messages;
+        this.keyChanges = keyChanges;
         this.uris = new ArrayList<>();
         for (String one : settings.uri().split(",")) {
             RedisURI u = RedisURI.create(one.trim());
@@ -176,6 +179,16 @@ final class SessionKeeper {
         }
     }
 
+    /** Runs {@code task} on the control thread every {@code period}, from one period on, until closed. */
+    void everyOnControl(Duration period, Runnable task) {
+        control.scheduleWithFixedDelay(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the session is on a Redis Cluster. */
+    boolean cluster() {
+        return settings.cluster();
+    }
+
     private void connect() {
         if (closed || session != null) {
             return;
@@ -185,6 +198,11 @@ final class SessionKeeper {
             @Override
             public void message(byte[] message) {
                 messages.accept(message);
+            }
+
+            @Override
+            public void keyChanged(byte[] channel) {
+                keyChanges.accept(channel);
             }
 
             @Override

@@ -30,7 +30,11 @@ final class StandaloneLink implements RedisLink {
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(byte[] channel, byte[] message) {
-                events.message(message);
+                if (RedisLayout.isKeyspace(channel)) {
+                    events.keyChanged(channel);
+                } else {
+                    events.message(message);
+                }
             }
         });
     }
@@ -50,6 +54,11 @@ final class StandaloneLink implements RedisLink {
         CompletableFuture<Void> subscribed = pubsub.async().subscribe(channels.toArray(new byte[0][])).toCompletableFuture();
         CompletableFuture<String> barrier = pubsub.async().ping().toCompletableFuture();
         return subscribed.thenCombine(barrier, (ok, pong) -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribeKeyspace(List<byte[]> channels) {
+        return subscribe(channels);
     }
 
     @Override
