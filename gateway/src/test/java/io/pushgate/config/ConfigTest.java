@@ -7,7 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,41 +101,39 @@ class ConfigTest {
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--write-buffer-low", "1MiB"));
     }
 
-    @Test
-    void aKubernetesServiceLinkInTheEnvironmentIsNamedAsSuch() throws Exception {
-        // What a Service named "pushgate" puts into every pod of its namespace.
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.pushgate.Main");
-        builder.environment().put("PUSHGATE_PORT", "tcp://10.96.0.12:8080");
-        builder.environment().put("PUSHGATE_PORT_8080_TCP_ADDR", "10.96.0.12");
-        builder.redirectErrorStream(true);
+    /** What {@code Main} with {@code args} and {@code env} added to the environment said; {@code exit}: its status. */
+    private record Run(int exit, String said) {
+    }
+
+    private static Run runMain(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.pushgate.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
         Process process = builder.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         process.getInputStream().transferTo(out);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        String said = out.toString(StandardCharsets.UTF_8);
-        assertEquals(2, process.exitValue(), said);
-        assertTrue(said.contains("PUSHGATE_PORT=tcp://10.96.0.12:8080 is a Kubernetes service link"), said);
-        assertTrue(said.contains("enableServiceLinks: false"), said);
-        assertEquals(null, Cli.serviceLink(java.util.Map.of("PUSHGATE_PORT", "8080", "KUBERNETES_PORT", "tcp://10.96.0.1:443")));
+        return new Run(process.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aKubernetesServiceLinkInTheEnvironmentIsNamedAsSuch() throws Exception {
+        // What a Service named "pushgate" puts into every pod of its namespace.
+        Run run = runMain(Map.of("PUSHGATE_PORT", "tcp://10.96.0.12:8080", "PUSHGATE_PORT_8080_TCP_ADDR", "10.96.0.12"));
+        assertEquals(2, run.exit(), run.said());
+        assertTrue(run.said().contains("PUSHGATE_PORT=tcp://10.96.0.12:8080 is a Kubernetes service link"), run.said());
+        assertTrue(run.said().contains("enableServiceLinks: false"), run.said());
+        assertEquals(null, Cli.serviceLink(Map.of("PUSHGATE_PORT", "8080", "KUBERNETES_PORT", "tcp://10.96.0.1:443")));
     }
 
     @Test
     void environmentVariablesSetDefaultsAndHelpListsThem() throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.pushgate.Main", "--help");
-        builder.environment().put("PUSHGATE_PORT", "18123");
-        builder.environment().put("PUSHGATE_HEARTBEAT", "7s");
-        builder.environment().put("PUSHGATE_ADMIN_PORT", "19191");
-        builder.redirectErrorStream(true);
-        Process process = builder.start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        process.getInputStream().transferTo(out);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        String help = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), help);
+        Run run = runMain(Map.of("PUSHGATE_PORT", "18123", "PUSHGATE_HEARTBEAT", "7s", "PUSHGATE_ADMIN_PORT", "19191"),
+                "--help");
+        String help = run.said();
+        assertEquals(0, run.exit(), help);
         for (String flag : List.of("--bind", "--port", "--transport", "--heartbeat", "--max-streams", "--max-text",
                 "--drain-timeout", "--cors-origins", "--accept-rate", "--header-timeout", "--slow-consumer-timeout",
                 "--admin-bind", "--admin-port", "--node-name")) {
