@@ -126,8 +126,9 @@ function rule(description, holds) {
   }
 }
 const one = (kind) => objects.find((o) => o.kind === kind);
-const deployment = one("Deployment");
-const settings = one("ConfigMap")?.data ?? {};
+const named = (kind, name) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+const deployment = named("Deployment", "pushgate");
+const settings = named("ConfigMap", "pushgate-settings")?.data ?? {};
 const pod = deployment?.spec?.template?.spec ?? {};
 const container = pod.containers?.[0] ?? {};
 const podLabels = deployment?.spec?.template?.metadata?.labels ?? {};
@@ -177,7 +178,7 @@ rule("readiness is /readyz and liveness /healthz, both on the admin port",
 rule("the pod's prometheus.io/port is the admin port",
   deployment?.spec?.template?.metadata?.annotations?.["prometheus.io/port"] === String(adminPort));
 
-const service = one("Service");
+const service = named("Service", "pushgate");
 rule("the Service selects the pods and carries only the http port",
   matches(service?.spec?.selector) && service.spec.ports.every((p) => p.targetPort === "http"));
 rule("the Service is not sticky", (service?.spec?.sessionAffinity ?? "None") === "None");
@@ -187,15 +188,35 @@ rule("the PodMonitor selects the pods and scrapes the admin port",
   matches(monitor?.spec?.selector?.matchLabels) && monitor.spec.podMetricsEndpoints.every((e) => e.port === "admin"));
 rule("the Deployment's selector matches its pods", matches(deployment?.spec?.selector?.matchLabels));
 
-const ingress = one("Ingress");
-const annotation = (k) => ingress?.metadata?.annotations?.[`nginx.ingress.kubernetes.io/${k}`];
+const ingresses = objects.filter((o) => o.kind === "Ingress");
+const streamsIngress = named("Ingress", "pushgate-streams");
+const annotation = (ingress, k) => ingress?.metadata?.annotations?.[`nginx.ingress.kubernetes.io/${k}`];
 const heartbeat = seconds(settings.PUSHGATE_HEARTBEAT ?? "15s");
-rule("the Ingress does not buffer responses (proxy-buffering off)", annotation("proxy-buffering") === "off");
-rule(`the Ingress' read and send timeouts (${annotation("proxy-read-timeout")} s) are at least 3 heartbeats (${heartbeat} s)`,
-  Number(annotation("proxy-read-timeout")) >= 3 * heartbeat && Number(annotation("proxy-send-timeout")) >= 3 * heartbeat);
-rule("the Ingress has no session affinity", !annotation("affinity"));
-rule("the Ingress routes to the Service's http port", ingress?.spec?.rules?.every((r) => r.http.paths.every(
-  (p) => p.backend.service.name === service?.metadata?.name && p.backend.service.port.name === "http")));
+rule("no Ingress buffers responses (proxy-buffering off)", ingresses.every((i) => annotation(i, "proxy-buffering") === "off"));
+rule(`the streams Ingress' read and send timeouts (${annotation(streamsIngress, "proxy-read-timeout")} s) are at least 3 heartbeats (${heartbeat} s)`,
+  Number(annotation(streamsIngress, "proxy-read-timeout")) >= 3 * heartbeat
+    && Number(annotation(streamsIngress, "proxy-send-timeout")) >= 3 * heartbeat);
+rule("no Ingress has session affinity", ingresses.every((i) => !annotation(i, "affinity")));
+rule("every Ingress routes to the Service's http port", ingresses.length === 2 && ingresses.every((i) => i.spec.rules.every(
+  (r) => r.http.paths.every((p) => p.backend.service.name === service?.metadata?.name && p.backend.service.port.name === "http"))));
+// The streams Ingress's paths must be exactly the stream paths (deploy/nginx's location regex).
+const streamPaths = streamsIngress?.spec?.rules?.flatMap((r) => r.http.paths.map((p) => p.path)) ?? [];
+const isStream = (path) => streamPaths.some((p) => new RegExp(`^${p}`).test(path));
+rule(`the streams Ingress takes the stream paths and nothing else (${streamPaths.join(", ")})`,
+  annotation(streamsIngress, "use-regex") === "true" && isStream("/events") && isStream("/topics/news/events")
+    && !isStream("/topics/news") && !isStream("/") && !isStream("/pushgate.js") && !isStream("/topics/a/b/events"));
+const retryService = named("Service", "pushgate-stream-retry");
+const retryDeployment = named("Deployment", "pushgate-stream-retry");
+rule("the streams Ingress sends 502, 503 and 504 (and a Service without ready pods) to the stream-retry backend",
+  (annotation(streamsIngress, "custom-http-errors") ?? "").split(",").sort().join(",") === "502,503,504"
+    && annotation(streamsIngress, "default-backend") === retryService?.metadata?.name);
+const retryLabels = retryDeployment?.spec?.template?.metadata?.labels ?? {};
+rule("the stream-retry Service selects its Deployment's pods",
+  Object.entries(retryService?.spec?.selector ?? {}).every(([k, v]) => retryLabels[k] === v)
+    && Object.keys(retryService?.spec?.selector ?? {}).length > 0);
+const retryConf = named("ConfigMap", "pushgate-stream-retry")?.data?.["nginx.conf"] ?? "";
+rule("the stream-retry nginx.conf answers 200 text/event-stream with a retry: (checked live by run.sh)",
+  /default_type text\/event-stream;/.test(retryConf) && /return 200 ".*retry: \$pushgate_retry/.test(retryConf));
 
 // Heap (a share of the limit) + direct memory must leave room for the JVM's own memory and the
 // kernel's socket buffers within the memory limit.
