@@ -167,6 +167,41 @@ local function follow_read(keys, args)
   return {epoch, v, ts, text, unsettled}
 end
 
+-- pushgate_reepoch: moves a topic whose stored version went back within its epoch to a new epoch
+-- (README "What a failover costs"). Redis replicates asynchronously, so a failover can lose a
+-- publish the old master acknowledged: the new master then holds an older version of the same
+-- epoch, and its next publish would give a version number some clients hold already to another
+-- text. A node that sees a version go back calls this; every node and client then takes the state
+-- as the latest (another epoch), and all agree on it.
+--   FCALL pushgate_reepoch 1 <prefix>:{<topic>} <epoch> <version> <micros>
+-- Acts only while the hash still holds exactly that epoch, version and ts (the state the node saw:
+-- a state that moved on since needs nothing, its own message comes). Keeps the text and the
+-- version number (the version goes on counting from there), gives a new epoch and ts = now (so
+-- every node's later-publish-wins rule across epochs takes it), and publishes it as a normal message.
+-- Returns {epoch, version, micros}, or an empty array when the hash holds something else.
+local function reepoch(keys, args)
+  local key = keys[1]
+  local topic = key and string.match(key, '{([A-Za-z0-9._:-]+)}$')
+  if not topic or #topic > 128 or #args ~= 3 then
+    return redis.error_reply('ERR pushgate: usage: pushgate_reepoch 1 <prefix>:{<topic>} <epoch> <version> <micros>')
+  end
+  local state = redis.call('HMGET', key, 'epoch', 'version', 'ts', 'text')
+  if state[1] ~= args[1] or state[2] ~= args[2] or state[3] ~= args[3] or not state[4] then
+    return {}
+  end
+  local now = redis.call('TIME')
+  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local epoch = new_epoch(key, micros)
+  if epoch == state[1] then
+    epoch = new_epoch(key, micros + 1)
+  end
+  local stamp = string.format('%d', micros)
+  redis.call('HSET', key, 'epoch', epoch, 'ts', stamp)
+  redis.call(PUBLISH, key .. ':ch', 'pushgate1 ' .. topic .. ' ' .. epoch .. ' ' .. state[2] .. ' ' .. stamp .. '\n' .. state[4])
+  return {epoch, tonumber(state[2]), micros}
+end
+
 redis.register_function('pushgate_publish', publish)
+redis.register_function('pushgate_reepoch', reepoch)
 redis.register_function('pushgate_follow_read', follow_read)
 redis.register_function('pushgate_publish_v2', publish)

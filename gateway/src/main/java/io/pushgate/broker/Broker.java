@@ -62,6 +62,16 @@ public interface Broker extends BrokerStats, AutoCloseable {
      */
     CompletionStage<Long> revoke(Revocation revocation);
 
+    /**
+     * The node saw {@code stale}, a version of the broker's (a message, a read or a publish's
+     * answer), go back within its epoch below {@code delivered}, which the node delivered: an
+     * acknowledged publish was lost (a Redis failover). The broker moves the topic to a new epoch
+     * if its stored state is still {@code stale}, so that every node and client takes it as the
+     * latest. Any thread; must not block. The embedded broker never loses a version: nothing to do.
+     */
+    default void regressed(TopicVersion stale, TopicVersion delivered) {
+    }
+
     /** The latest version of {@code topic}, or {@code null} inside the stage when it has none. */
     CompletionStage<TopicVersion> latest(String topic);
 

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * recorded once per update and once per loop task ({@link FanOutRecorder}).
  *
  * <p>The hub knows neither the broker nor HTTP: it tells its {@link Demand} when a topic gets its
- * first local subscriber and when it loses its last one.
+ * first local subscriber and when it loses its last one, and tells its {@link Regressions} when a
+ * version goes back within its epoch (a version it delivered was lost).
  *
  * <p>Thread rules: {@link #onVersion} and {@link #onState} on any thread; {@link #subscribe},
  * {@link #unsubscribe} and {@link #catchUp} on the subscriber's own event loop.
@@ -53,7 +54,21 @@ public final class TopicHub implements HubStats {
         void ended(String topic);
     }
 
+    /** Told when a version of the broker's shows that a version the node delivered was lost. */
+    public interface Regressions {
+        /** Nothing to tell (benchmarks, tests). */
+        Regressions NONE = (stale, delivered) -> {
+        };
+
+        /**
+         * {@code stale} went back within the epoch of {@code delivered} ({@link TopicVersion#regresses});
+         * on the thread that handed it over, must not block.
+         */
+        void regressed(TopicVersion stale, TopicVersion delivered);
+    }
+
     private final Demand demand;
+    private final Regressions regressions;
     private final LoopIndex loops;
     private final ByteBufAllocator alloc;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
@@ -61,7 +76,13 @@ public final class TopicHub implements HubStats {
     private final FanOutRecorder metrics;
 
     public TopicHub(LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics, Demand demand) {
+        this(loops, alloc, metrics, demand, Regressions.NONE);
+    }
+
+    public TopicHub(LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics, Demand demand,
+                    Regressions regressions) {
         this.demand = demand;
+        this.regressions = regressions;
         this.loops = loops;
         this.alloc = alloc;
         this.metrics = metrics;
@@ -135,7 +156,11 @@ public final class TopicHub implements HubStats {
     private void fanOut(TopicVersion v, boolean live) {
         long fanOutStart = live ? metrics.fanOutStart() : FanOutRecorder.UNTIMED;
         Topic topic = topics.get(v.topic());
-        if (topic == null || !topic.advance(v)) {
+        if (topic == null) {
+            return;
+        }
+        if (!topic.advance(v)) {
+            check(topic, v);
             return;
         }
         if (live) {
@@ -161,6 +186,24 @@ public final class TopicHub implements HubStats {
         } finally {
             ReferenceCountUtil.release(plain);
             ReferenceCountUtil.release(named);
+        }
+    }
+
+    /**
+     * Tells {@link Regressions} when {@code v}, a publish's answer, shows that a version this node
+     * delivered was lost (its message brings the same news, unless pub/sub dropped it). Any thread.
+     */
+    public void checkPublished(TopicVersion v) {
+        Topic topic = topics.get(v.topic());
+        if (topic != null) {
+            check(topic, v);
+        }
+    }
+
+    private void check(Topic topic, TopicVersion v) {
+        TopicVersion known = topic.latest;
+        if (v.regresses(known)) {
+            regressions.regressed(v, known);
         }
     }
 

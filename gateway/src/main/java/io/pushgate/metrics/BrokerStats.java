@@ -14,6 +14,11 @@ public interface BrokerStats {
     /** Messages on a topic channel that were not pushgate versions, skipped. */
     long malformed();
 
+    /** Topics this node moved to a new epoch after such a regression (the other nodes found it done). */
+    default long epochsRenewed() {
+        return 0;
+    }
+
     /** Reads of topics followed from an application's Redis keys that failed (none where nothing is followed). */
     default long followReadFailures() {
         return 0;

@@ -1,7 +1,6 @@
 package io.pushgate.broker.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.ScriptOutputType;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
@@ -13,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,11 +41,13 @@ final class Publisher {
     private final RedisSettings settings;
     private final RedisLayout layout;
     private final SessionKeeper sessions;
+    private final FunctionCalls calls;
 
-    Publisher(RedisSettings settings, RedisLayout layout, SessionKeeper sessions) {
+    Publisher(RedisSettings settings, RedisLayout layout, SessionKeeper sessions, FunctionCalls calls) {
         this.settings = settings;
         this.layout = layout;
         this.sessions = sessions;
+        this.calls = calls;
     }
 
     CompletableFuture<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
@@ -58,7 +58,7 @@ final class Publisher {
         long deadline = System.currentTimeMillis() + settings.commandTimeout().toMillis();
         byte[][] args = arguments(text, deadline, ifMatch);
         CompletableFuture<TopicVersion> answer = new CompletableFuture<>();
-        call(link, topic, args, true).whenComplete((reply, failure) -> {
+        calls.call(link, PublishLibrary.NODE_FUNCTION, layout.key(topic), args).whenComplete((reply, failure) -> {
             if (failure == null) {
                 String epoch = new String((byte[]) reply.get(0), StandardCharsets.US_ASCII);
                 answer.complete(new TopicVersion(topic, epoch, (Long) reply.get(1), (Long) reply.get(2), text));
@@ -76,25 +76,6 @@ final class Publisher {
         }
         String tag = ifMatch.any() ? "*" : ifMatch.version() + "-" + ifMatch.epoch();
         return new byte[][] {text, DEADLINE, deadlineMillis, IFMATCH, tag.getBytes(StandardCharsets.US_ASCII)};
-    }
-
-    /** The FCALL; once more after loading the library again when an older node's library replaced it. */
-    private CompletableFuture<List<Object>> call(RedisLink link, String topic, byte[][] args, boolean mayReload) {
-        CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(PublishLibrary.NODE_FUNCTION,
-                        ScriptOutputType.MULTI, new byte[][] {layout.key(topic)}, args).toCompletableFuture()
-                .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        if (!mayReload) {
-            return call;
-        }
-        return call.exceptionallyCompose(failure -> {
-            Throwable cause = unwrap(failure);
-            // "Function not found" is answered before anything runs: the call is safe to make again.
-            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("not found")) {
-                log.info("the publish function was missing (an older node loaded its library?): loading it again");
-                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, topic, args, false));
-            }
-            return CompletableFuture.failedFuture(cause);
-        });
     }
 
     private void fail(CompletableFuture<TopicVersion> answer, Throwable failure, long deadline) {
@@ -125,6 +106,6 @@ final class Publisher {
     }
 
     private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return FunctionCalls.unwrap(failure);
     }
 }

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * (connections, backoff, PING watchdog) up, {@link Demand} makes its subscriptions follow what the
  * node serves, {@link RedisLayout} names the keys and decodes what Redis holds,
  * {@link PublishLibrary} is the publish function the session loads, and {@link Publisher} calls it
- * (with a deadline, so a publish the node stopped waiting for is never stored later).
+ * (with a deadline, so a publish the node stopped waiting for is never stored later);
+ * {@link EpochRenewal} moves a topic whose stored version went back (a write lost in a failover)
+ * to a new epoch.
  * {@link Follower} serves the topics followed from an application's own keys (README, "Following an
  * application's keys"): their versions come from those keys, never from a publish or a channel.
  *
@@ -41,6 +43,7 @@ public final class RedisBroker implements Broker {
     private final SessionKeeper sessions;
     private final Demand demand;
     private final Publisher publisher;
+    private final EpochRenewal renewal;
     private final FollowReads followReads;
     private final Follower follower;
     private volatile Listener listener;
@@ -58,7 +61,9 @@ public final class RedisBroker implements Broker {
         List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
         this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
-        this.publisher = new Publisher(settings, layout, sessions);
+        FunctionCalls calls = new FunctionCalls(sessions, settings.commandTimeout());
+        this.publisher = new Publisher(settings, layout, sessions, calls);
+        this.renewal = new EpochRenewal(layout, sessions, calls);
         this.followReads = new FollowReads(sessions, settings.commandTimeout(), follows.safetyPoll());
         int db = settings.cluster() ? 0 : RedisURI.create(settings.uri()).getDatabase();
         this.follower = new Follower(sessions, followReads, followed, follows, settings.commandTimeout(), db);
@@ -69,7 +74,18 @@ public final class RedisBroker implements Broker {
         this.listener = listener;
         demand.follow(listener, follower::follows);
         follower.start(listener);
-        sessions.start(demand);
+        sessions.start(new SessionKeeper.Opening() {
+            @Override
+            public CompletableFuture<Void> subscribeAll(SessionKeeper.Session s) {
+                return demand.subscribeAll(s);
+            }
+
+            @Override
+            public void ready() {
+                demand.ready();
+                renewal.sessionReady();
+            }
+        });
     }
 
     @Override
@@ -103,6 +119,14 @@ public final class RedisBroker implements Broker {
             return followReads.latest(link, followed);
         }
         return layout.read(link.commands(), topic, settings.commandTimeout());
+    }
+
+    @Override
+    public void regressed(TopicVersion stale, TopicVersion delivered) {
+        if (!follower.follows(stale.topic())) {
+            // A followed topic's epoch is pushgate_follow_read's business (it renews on a counter reset).
+            renewal.regressed(stale, delivered);
+        }
     }
 
     /** A keyspace notification, on a Lettuce I/O thread. */
@@ -143,6 +167,11 @@ public final class RedisBroker implements Broker {
         if (!follower.follows(topic)) {
             demand.changed(topic);
         }
+    }
+
+    @Override
+    public long epochsRenewed() {
+        return renewal.renewed();
     }
 
     @Override

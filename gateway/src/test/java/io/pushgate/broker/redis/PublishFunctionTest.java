@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
@@ -106,6 +107,44 @@ class PublishFunctionTest {
         assertEquals(current, error(topic, "x", "IFMATCH", "W/\"2-" + epoch + "\""));
         assertEquals(3L, fcall(topic, "three", "IFMATCH", "*").get(1));
         assertEquals("three", redis.redis().hget(key(topic), "text"));
+    }
+
+    @Test
+    void reepochRenewsOnlyTheStateItNamesAndPublishesIt() throws Exception {
+        String topic = topic();
+        fcall(topic, "one");
+        fcall(topic, "two");
+        java.util.Map<String, String> before = redis.redis().hgetall(key(topic));
+        String epoch = before.get("epoch");
+        String ts = before.get("ts");
+        assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "1", ts).isEmpty(), "another version: nothing");
+        assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", "1").isEmpty(), "another publish time: nothing");
+        assertEquals(before, redis.redis().hgetall(key(topic)));
+        RedisClient client = RedisClient.create(server.url());
+        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
+            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    messages.add(message);
+                }
+            });
+            sub.sync().subscribe(key(topic) + ":ch");
+            List<Object> reply = fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts);
+            String renewed = (String) reply.get(0);
+            assertTrue(!renewed.equals(epoch) && renewed.length() == 8, renewed);
+            assertEquals(2L, reply.get(1), "the version number goes on");
+            java.util.Map<String, String> after = redis.redis().hgetall(key(topic));
+            assertEquals(renewed, after.get("epoch"));
+            assertEquals("two", after.get("text"));
+            assertTrue(Long.parseLong(after.get("ts")) > Long.parseLong(ts), "a later publish time");
+            assertEquals("pushgate1 " + topic + " " + renewed + " 2 " + after.get("ts") + "\ntwo",
+                    messages.poll(5, TimeUnit.SECONDS));
+            assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts).isEmpty(), "done once");
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertEquals(3L, fcall(topic, "three").get(1));
     }
 
     @Test
