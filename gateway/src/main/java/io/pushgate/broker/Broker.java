@@ -5,6 +5,7 @@ import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
 
@@ -26,6 +27,13 @@ public interface Broker extends BrokerStats, AutoCloseable {
 
         /** The stored state of a topic, read on subscribe or resync (not a new publish); must not block. */
         void onState(TopicVersion version);
+
+        /**
+         * A topic's stored state was deleted (on this node or another); on a broker or publisher
+         * thread; must not block. Not stored either: a node that was away does not hear it (its
+         * streams keep the last text until a new publish).
+         */
+        void onDeleted(TopicDeletion deletion);
 
         /** Whether the node serves {@code topic} now: the truth a broker reconciles its subscriptions with. */
         boolean serves(String topic);
@@ -53,6 +61,14 @@ public interface Broker extends BrokerStats, AutoCloseable {
      * stored (it then never will be), and with anything else when it was not stored.
      */
     CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch);
+
+    /**
+     * Deletes the stored state of {@code topic}, if it is what {@code ifMatch} requires (null: any),
+     * and tells every node ({@link Listener#onDeleted}); a later publish begins a new epoch. The
+     * stage holds what was deleted, {@code null} when the topic had no state; it fails as
+     * {@link #publish} does ({@link PreconditionFailed}, a refusal for a topic not published this way).
+     */
+    CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch);
 
     /**
      * Hands {@code revocation} to the listener of every node, this one's included. Completes with

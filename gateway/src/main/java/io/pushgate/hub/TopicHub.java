@@ -3,14 +3,12 @@ package io.pushgate.hub;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.metrics.HubStats;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
-import io.pushgate.wire.SseFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import io.pushgate.model.TopicVersion;
-import io.pushgate.wire.SseFrames;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -152,6 +150,23 @@ public final class TopicHub implements HubStats {
         fanOut(v, false);
     }
 
+    /**
+     * A topic's state was deleted: its streams that hold a version of the deleted epoch get a
+     * {@code pushgate.deleted} event and stay open; a later publish (a new epoch) reaches them. A
+     * deletion of an epoch other than the one the hub holds (a publish after it arrived first) is
+     * ignored. Any thread.
+     */
+    public void onDeleted(TopicDeletion deletion) {
+        Topic topic = topics.get(deletion.topic());
+        if (topic == null) {
+            return;
+        }
+        TopicVersion known = topic.latest;
+        if (known == null || known.epoch().equals(deletion.epoch())) {
+            fanOut(Topic.tombstone(deletion), false);
+        }
+    }
+
     /** Encodes once and hands {@code v} to each loop with subscribers; {@code live}: a new publish, timed. */
     private void fanOut(TopicVersion v, boolean live) {
         long fanOutStart = live ? metrics.fanOutStart() : FanOutRecorder.UNTIMED;
@@ -176,10 +191,10 @@ public final class TopicHub implements HubStats {
                     continue;
                 }
                 if (wantsPlain && plain == null) {
-                    plain = SseFrames.event(alloc, v);
+                    plain = LoopSlot.encode(alloc, v, false);
                 }
                 if (wantsNamed && named == null) {
-                    named = SseFrames.namedEvent(alloc, v);
+                    named = LoopSlot.encode(alloc, v, true);
                 }
                 dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null, fanOutStart);
             }
@@ -202,7 +217,7 @@ public final class TopicHub implements HubStats {
 
     private void check(Topic topic, TopicVersion v) {
         TopicVersion known = topic.latest;
-        if (v.regresses(known)) {
+        if (!Topic.isTombstone(known) && v.regresses(known)) {
             regressions.regressed(v, known);
         }
     }
@@ -235,6 +250,7 @@ public final class TopicHub implements HubStats {
     /** The latest version known locally for a served topic, or {@code null}. */
     public TopicVersion latestServed(String name) {
         Topic topic = topics.get(name);
-        return topic == null ? null : topic.latest;
+        TopicVersion latest = topic == null ? null : topic.latest;
+        return Topic.isTombstone(latest) ? null : latest;
     }
 }

@@ -19,6 +19,19 @@ public interface BrokerStats {
         return 0;
     }
 
+    /** Topics whose stored state was deleted through this node. */
+    default long deleted() {
+        return 0;
+    }
+
+    /**
+     * Topics that expired (not published for the topic TTL) and were removed by this node: the
+     * embedded broker's; Redis expires its keys itself, uncounted here.
+     */
+    default long expired() {
+        return 0;
+    }
+
     /** Reads of topics followed from an application's Redis keys that failed (none where nothing is followed). */
     default long followReadFailures() {
         return 0;

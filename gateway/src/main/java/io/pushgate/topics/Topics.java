@@ -10,6 +10,7 @@ import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 
 import java.util.Collection;
@@ -57,6 +58,15 @@ public final class Topics implements Broker.Listener, TopicHub.Demand, TopicHub.
             hub.checkPublished(published);
             return published;
         });
+    }
+
+    /**
+     * Deletes the stored state of {@code topic} on every node, if it is what {@code ifMatch}
+     * requires; what was deleted, {@code null} inside the stage when there was nothing (see
+     * {@link Broker#delete}). Its streams are told and stay open.
+     */
+    public CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        return broker.delete(topic, ifMatch);
     }
 
     /**
@@ -120,6 +130,11 @@ public final class Topics implements Broker.Listener, TopicHub.Demand, TopicHub.
     @Override
     public void onState(TopicVersion version) {
         hub.onState(version);
+    }
+
+    @Override
+    public void onDeleted(TopicDeletion deletion) {
+        hub.onDeleted(deletion);
     }
 
     @Override

@@ -44,8 +44,11 @@ final class FunctionCalls {
         }
         return call.exceptionallyCompose(failure -> {
             Throwable cause = unwrap(failure);
-            // "Function not found" is answered before anything runs: the call is safe to make again.
-            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("not found")) {
+            // "Function not found" is answered before anything runs, and so is an option that an older
+            // library does not know (TTL): the call is safe to make again.
+            String message = String.valueOf(cause.getMessage());
+            if (cause instanceof RedisCommandExecutionException
+                    && (message.contains("not found") || message.startsWith("ERR pushgate: unknown option"))) {
                 log.info("the function {} was missing (a node of another release loaded its library?): loading it again",
                         function);
                 return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, function, key, args, false));

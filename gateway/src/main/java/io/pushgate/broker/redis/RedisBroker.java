@@ -4,9 +4,11 @@ import io.pushgate.broker.Broker;
 import io.lettuce.core.RedisURI;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PublishRefused;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 
 import java.util.List;
@@ -53,8 +55,13 @@ public final class RedisBroker implements Broker {
         this(settings, FollowSettings.NONE);
     }
 
-    /** Throws when a follow cannot be served (an invalid topic name; keys in two slots of a cluster). */
+    /** Follows {@code follows}; topics never expire. */
     public RedisBroker(RedisSettings settings, FollowSettings follows) {
+        this(settings, follows, TopicSettings.NONE);
+    }
+
+    /** Throws when a follow cannot be served (an invalid topic name; keys in two slots of a cluster). */
+    public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
         // Checked before anything is opened: a refused follow leaves nothing to close.
@@ -62,7 +69,7 @@ public final class RedisBroker implements Broker {
         this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
         FunctionCalls calls = new FunctionCalls(sessions, settings.commandTimeout());
-        this.publisher = new Publisher(settings, layout, sessions, calls);
+        this.publisher = new Publisher(settings, topics, layout, sessions, calls);
         this.renewal = new EpochRenewal(layout, sessions, calls);
         this.followReads = new FollowReads(sessions, settings.commandTimeout(), follows.safetyPoll());
         int db = settings.cluster() ? 0 : RedisURI.create(settings.uri()).getDatabase();
@@ -96,6 +103,16 @@ public final class RedisBroker implements Broker {
                     + followed.textKeyName() + " (text) and " + followed.seqKeyName() + " (counter): change them to publish"));
         }
         return publisher.publish(topic, text, ifMatch);
+    }
+
+    @Override
+    public CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        FollowedKeys followed = follower.keys(topic);
+        if (followed != null) {
+            return CompletableFuture.failedFuture(new PublishRefused("topic " + topic + " follows the Redis keys "
+                    + followed.textKeyName() + " (text) and " + followed.seqKeyName() + " (counter): delete them instead"));
+        }
+        return publisher.delete(topic, ifMatch);
     }
 
     @Override
@@ -147,6 +164,13 @@ public final class RedisBroker implements Broker {
             }
             return;
         }
+        if (RedisLayout.isDeletion(message)) {
+            TopicDeletion d = layout.deletion(message);
+            if (d != null) {
+                listener.onDeleted(d);
+            }
+            return;
+        }
         TopicVersion v = layout.message(message);
         if (v != null) {
             listener.onVersion(v);
@@ -167,6 +191,11 @@ public final class RedisBroker implements Broker {
         if (!follower.follows(topic)) {
             demand.changed(topic);
         }
+    }
+
+    @Override
+    public long deleted() {
+        return publisher.deleted();
     }
 
     @Override

@@ -148,6 +148,53 @@ class PublishFunctionTest {
     }
 
     @Test
+    void theTtlOptionSetsAnExpiryThatEveryPublishRenewsAndZeroClears() {
+        String topic = topic();
+        fcall(topic, "a", "TTL", "60000");
+        long first = redis.redis().pttl(key(topic));
+        assertTrue(first > 0 && first <= 60_000, "PTTL " + first);
+        redis.redis().persist(key(topic));
+        fcall(topic, "b");
+        assertTrue(redis.redis().pttl(key(topic)) > 0, "a publish without the option renews the stored TTL");
+        fcall(topic, "c", "ttl", "0");
+        assertEquals(-1, redis.redis().pttl(key(topic)));
+        assertNull(redis.redis().hget(key(topic), "ttl"));
+        assertTrue(error(topic, "x", "TTL", "soon").startsWith("ERR pushgate: unknown option or bad value: TTL"));
+        String plain = topic();
+        fcall(plain, "never expires");
+        assertEquals(-1, redis.redis().pttl(key(plain)));
+    }
+
+    @Test
+    void deleteRemovesTheHashAndTellsTheChannel() throws Exception {
+        String topic = topic();
+        assertTrue(fcall(redis.redis(), "pushgate_delete", topic).isEmpty(), "nothing to delete");
+        String epoch = (String) fcall(topic, "one").get(0);
+        String refused = assertThrows(RedisCommandExecutionException.class,
+                () -> fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "2-" + epoch)).getMessage();
+        assertEquals("PRECONDITION pushgate: current 1-" + epoch, refused);
+        RedisClient client = RedisClient.create(server.url());
+        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
+            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    messages.add(message);
+                }
+            });
+            sub.sync().subscribe(key(topic) + ":ch");
+            List<Object> reply = fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "1-" + epoch);
+            assertEquals(epoch, reply.get(0));
+            assertEquals(1L, reply.get(1));
+            assertEquals(0, redis.redis().exists(key(topic)));
+            assertEquals("pushgate-deleted1 " + topic + " " + epoch + " " + reply.get(2), messages.poll(5, TimeUnit.SECONDS));
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertEquals(1L, fcall(topic, "again").get(1));
+    }
+
+    @Test
     void badOptionsAreRefused() {
         String topic = topic();
         assertEquals("ERR pushgate: option DEADLINE needs a value", error(topic, "x", "DEADLINE"));
@@ -210,6 +257,10 @@ class PublishFunctionTest {
         @Override
         public Collection<String> served() {
             return List.of();
+        }
+
+        @Override
+        public void onDeleted(io.pushgate.model.TopicDeletion deletion) {
         }
 
         @Override
