@@ -29,7 +29,8 @@ final class Cli {
     int port;
 
     @Option(names = "--redis", defaultValue = "${env:PUSHGATE_REDIS:-}",
-            description = "Redis URI (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by all nodes; "
+            description = "Redis URI (redis://[user:password@]host:port[/db], rediss:// for TLS, "
+                    + "redis-sentinel://host:port,host:port[/db]#master for Sentinel) shared by all nodes; "
                     + "empty runs the embedded in-memory broker of a single node (default: '${DEFAULT-VALUE}').")
     String redis;
 

@@ -92,7 +92,9 @@ final class SessionKeeper {
         this.messages = messages;
         this.keyChanges = keyChanges;
         this.uris = new ArrayList<>();
-        for (String one : settings.uri().split(",")) {
+        // A cluster's seeds are a comma-separated list of URIs; a single URI may hold commas itself
+        // (the Sentinels of redis-sentinel://a:26379,b:26379#master), so it is never split.
+        for (String one : settings.cluster() ? settings.uri().split(",") : new String[] {settings.uri()}) {
             RedisURI u = RedisURI.create(one.trim());
             u.setTimeout(settings.commandTimeout());
             uris.add(u);
@@ -289,7 +291,13 @@ final class SessionKeeper {
     String where() {
         StringJoiner out = new StringJoiner(",", settings.cluster() ? "cluster " : "", "");
         for (RedisURI u : uris) {
-            out.add(u.getHost() + ":" + u.getPort());
+            if (u.getSentinels().isEmpty()) {
+                out.add(u.getHost() + ":" + u.getPort());
+            } else {
+                StringJoiner sentinels = new StringJoiner(",", "master " + u.getSentinelMasterId() + " via sentinels ", "");
+                u.getSentinels().forEach(sentinel -> sentinels.add(sentinel.getHost() + ":" + sentinel.getPort()));
+                out.add(sentinels.toString());
+            }
         }
         return out.toString();
     }
