@@ -281,6 +281,8 @@ final class SessionKeeper {
         if (downReason == null) {
             log.warn("redis {} unavailable ({}); node not ready, retrying with backoff", where(), reason);
             downReason = reason;
+        } else {
+            log.debug("redis {} still unavailable ({})", where(), reason);
         }
         backoffMillis = backoffMillis == 0 ? 100 : Math.min(5000, backoffMillis * 2);
         long delay = backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1);
