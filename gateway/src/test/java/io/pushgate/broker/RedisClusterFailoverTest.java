@@ -84,6 +84,15 @@ class RedisClusterFailoverTest {
                             break;
                         }
                     }
+                    Thread.getAllStackTraces().forEach((thread, stack) -> {
+                        if (thread.getName().startsWith("pushgate-redis")) {
+                            StringBuilder trace = new StringBuilder();
+                            for (StackTraceElement frame : stack) {
+                                trace.append("\n    at ").append(frame);
+                            }
+                            log.warn("{} {}:{}", thread.getName(), thread.getState(), trace);
+                        }
+                    });
                     throw e;
                 }
                 long ready = System.nanoTime();

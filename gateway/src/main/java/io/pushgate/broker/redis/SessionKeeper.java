@@ -226,7 +226,16 @@ final class SessionKeeper {
         }
         session = s;
         boolean reconnect = everConnected;
-        CompletableFuture<Void> resynced = opening.subscribeAll(s);
+        CompletableFuture<Void> resynced;
+        try {
+            resynced = opening.subscribeAll(s);
+        } catch (RuntimeException e) {
+            // Thrown before any stage existed (a cluster whose topology still names a dead master as
+            // a slot's owner: no connection to it): without this the session would stay half-open
+            // and no new one would ever be tried.
+            lost(s, "subscribe failed: " + rootMessage(e));
+            return;
+        }
         int topics = s.subscribed.size();
         resynced.thenRun(resyncs::increment).thenRunAsync(() -> {
             if (session != s) {
