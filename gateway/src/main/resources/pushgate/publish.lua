@@ -2,7 +2,7 @@
 -- pushgate_publish: the one atomic publish of a pushgate deployment (see README "Redis mode").
 -- On a Redis Cluster the node loads it with SPUBLISH in PUBLISH below (PublishLibrary): there a
 -- topic's channel is a shard channel in the slot of its key (README "Redis Cluster").
---   FCALL pushgate_publish 1 <prefix>:{<topic>} <text> [DEADLINE <unix-ms>] [IFMATCH <version>-<epoch>|*]
+--   FCALL pushgate_publish 1 <prefix>:{<topic>} <text> [DEADLINE <unix-ms>] [IFMATCH <version>-<epoch>|*] [TTL <ms>]
 -- Creates the topic's epoch when its hash is new, increments the version, stores text and
 -- publish time (Unix micros), and publishes one message on <prefix>:{<topic>}:ch:
 --   "pushgate1 <topic> <epoch> <version> <micros>\n<text>"
@@ -12,6 +12,8 @@
 --     delivery of the call (a link that came back, TCP retransmitting) can no longer change anything.
 --   IFMATCH <version>-<epoch> (or *: any state): store only when the topic is at exactly that
 --     state, else the error "PRECONDITION pushgate: current <version>-<epoch>" (or "... no state").
+--   TTL <ms>: the topic expires when it is not published for that long (0: never); kept in the
+--     hash (field ttl), so that a publish without the option, an application's, renews it alike.
 -- pushgate_publish_v2 is the same function under the name a node calls: a library from before the
 -- options lacks it, so where an older node loaded its library the call fails, storing nothing,
 -- rather than ignoring the options.
@@ -34,22 +36,24 @@ local function new_epoch(key, micros)
   return table.concat(out)
 end
 
--- The options after the text: deadline (ms, a number) and ifmatch (a string), or an error.
+-- The options after the text: deadline (ms, a number), ifmatch (a string) and ttl (ms), or an error.
 local function options(args)
-  local deadline, ifmatch
+  local deadline, ifmatch, ttl
   for i = 2, #args, 2 do
     local name, value = string.upper(args[i]), args[i + 1]
     if value == nil then
-      return nil, nil, 'ERR pushgate: option ' .. args[i] .. ' needs a value'
+      return nil, nil, nil, 'ERR pushgate: option ' .. args[i] .. ' needs a value'
     elseif name == 'DEADLINE' and string.match(value, '^%d+$') then
       deadline = tonumber(value)
     elseif name == 'IFMATCH' then
       ifmatch = value
+    elseif name == 'TTL' and string.match(value, '^%d+$') and #value <= 15 then
+      ttl = tonumber(value)
     else
-      return nil, nil, 'ERR pushgate: unknown option or bad value: ' .. args[i]
+      return nil, nil, nil, 'ERR pushgate: unknown option or bad value: ' .. args[i]
     end
   end
-  return deadline, ifmatch
+  return deadline, ifmatch, ttl
 end
 
 -- Whether the state (epoch, version), epoch false when there is none, is what ifmatch requires.
@@ -73,7 +77,7 @@ local function publish(keys, args)
   if text == nil then
     return redis.error_reply('ERR pushgate: the text argument is missing')
   end
-  local deadline, ifmatch, bad = options(args)
+  local deadline, ifmatch, ttl, bad = options(args)
   if bad then
     return redis.error_reply(bad)
   end
@@ -96,6 +100,21 @@ local function publish(keys, args)
   local version = redis.call('HINCRBY', key, 'version', 1)
   local stamp = string.format('%d', micros)
   redis.call('HSET', key, 'epoch', epoch, 'text', text, 'ts', stamp)
+  -- Without the option (and without a stored ttl) no command is added: an application's ACL user
+  -- needs PEXPIRE only for topics that expire, HDEL and PERSIST only to pass TTL 0.
+  if ttl == 0 then
+    redis.call('HDEL', key, 'ttl')
+    redis.call('PERSIST', key)
+  else
+    if ttl then
+      redis.call('HSET', key, 'ttl', ttl)
+    else
+      ttl = tonumber(redis.call('HGET', key, 'ttl'))
+    end
+    if ttl then
+      redis.call('PEXPIRE', key, ttl)
+    end
+  end
   redis.call(PUBLISH, key .. ':ch', 'pushgate1 ' .. topic .. ' ' .. epoch .. ' ' .. version .. ' ' .. stamp .. '\n' .. text)
   return {epoch, version, micros}
 end
@@ -167,6 +186,75 @@ local function follow_read(keys, args)
   return {epoch, v, ts, text, unsettled}
 end
 
+-- pushgate_reepoch: moves a topic whose stored version went back within its epoch to a new epoch
+-- (README "What a failover costs"). Redis replicates asynchronously, so a failover can lose a
+-- publish the old master acknowledged: the new master then holds an older version of the same
+-- epoch, and its next publish would give a version number some clients hold already to another
+-- text. A node that sees a version go back calls this; every node and client then takes the state
+-- as the latest (another epoch), and all agree on it.
+--   FCALL pushgate_reepoch 1 <prefix>:{<topic>} <epoch> <version> <micros>
+-- Acts only while the hash still holds exactly that epoch, version and ts (the state the node saw:
+-- a state that moved on since needs nothing, its own message comes). Keeps the text and the
+-- version number (the version goes on counting from there), gives a new epoch and ts = now (so
+-- every node's later-publish-wins rule across epochs takes it), and publishes it as a normal message.
+-- Returns {epoch, version, micros}, or an empty array when the hash holds something else.
+local function reepoch(keys, args)
+  local key = keys[1]
+  local topic = key and string.match(key, '{([A-Za-z0-9._:-]+)}$')
+  if not topic or #topic > 128 or #args ~= 3 then
+    return redis.error_reply('ERR pushgate: usage: pushgate_reepoch 1 <prefix>:{<topic>} <epoch> <version> <micros>')
+  end
+  local state = redis.call('HMGET', key, 'epoch', 'version', 'ts', 'text')
+  if state[1] ~= args[1] or state[2] ~= args[2] or state[3] ~= args[3] or not state[4] then
+    return {}
+  end
+  local now = redis.call('TIME')
+  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local epoch = new_epoch(key, micros)
+  if epoch == state[1] then
+    epoch = new_epoch(key, micros + 1)
+  end
+  local stamp = string.format('%d', micros)
+  redis.call('HSET', key, 'epoch', epoch, 'ts', stamp)
+  redis.call(PUBLISH, key .. ':ch', 'pushgate1 ' .. topic .. ' ' .. epoch .. ' ' .. state[2] .. ' ' .. stamp .. '\n' .. state[4])
+  return {epoch, tonumber(state[2]), micros}
+end
+
+-- pushgate_delete: deletes a topic's stored state and tells every node (README "Deleting a topic").
+--   FCALL pushgate_delete 1 <prefix>:{<topic>} [IFMATCH <version>-<epoch>|*]
+-- Deletes the hash and publishes "pushgate-deleted1 <topic> <epoch> <micros>" on the topic's
+-- channel (micros: Redis' time of the delete); a later publish begins a new epoch at version 1.
+-- Returns {epoch, version, micros} of the state deleted, an empty array when there was none, or the
+-- error "PRECONDITION ..." of pushgate_publish when IFMATCH does not hold.
+local function delete(keys, args)
+  local key = keys[1]
+  local topic = key and string.match(key, '{([A-Za-z0-9._:-]+)}$')
+  if not topic or #topic > 128 then
+    return redis.error_reply('ERR pushgate: key must be <prefix>:{<topic>} with a valid topic name')
+  end
+  local ifmatch
+  if #args == 2 and string.upper(args[1]) == 'IFMATCH' then
+    ifmatch = args[2]
+  elseif #args ~= 0 then
+    return redis.error_reply('ERR pushgate: usage: pushgate_delete 1 <prefix>:{<topic>} [IFMATCH <version>-<epoch>|*]')
+  end
+  local state = redis.call('HMGET', key, 'epoch', 'version')
+  local epoch, version = state[1], state[2]
+  if ifmatch and not matches(ifmatch, epoch, version) then
+    return redis.error_reply('PRECONDITION pushgate: ' .. (epoch and ('current ' .. version .. '-' .. epoch) or 'no state'))
+  end
+  if not epoch then
+    return {}
+  end
+  local now = redis.call('TIME')
+  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  redis.call('DEL', key)
+  redis.call(PUBLISH, key .. ':ch', 'pushgate-deleted1 ' .. topic .. ' ' .. epoch .. ' ' .. string.format('%d', micros))
+  return {epoch, tonumber(version), micros}
+end
+
 redis.register_function('pushgate_publish', publish)
+redis.register_function('pushgate_delete', delete)
+redis.register_function('pushgate_reepoch', reepoch)
 redis.register_function('pushgate_follow_read', follow_read)
 redis.register_function('pushgate_publish_v2', publish)

@@ -8,6 +8,7 @@
  *     token: async () => (await fetch('/my-token')).text(),   // optional: null means signed out
  *     onMessage: (topic, text, id) => render(topic, text),
  *     onState: (state, detail) => show(state),                // optional
+ *     onDeleted: (topic) => clear(topic),                     // optional: the topic's state was deleted
  *     lastEventId: sessionStorage.lastId,    // optional: resume from an id seen before
  *   });
  *   sub.close();
@@ -20,6 +21,8 @@
  *   200 text/event-stream) is re-created with a fresh token after a jittered exponential backoff;
  * - every re-created stream carries the last event id seen (the lastEventId query parameter), so
  *   the server sends at once whatever is newer: no version is missed across a re-creation.
+ * - a topic whose state is deleted on the server (event pushgate.deleted) is reported to onDeleted;
+ *   the stream stays open, and the topic's next publish arrives through onMessage as usual.
  * The EventSource's own reconnects (readyState CONNECTING, e.g. after a network error or a node's
  * drain) are left to it: it sends Last-Event-ID itself and follows the server's retry: hint.
  *
@@ -43,6 +46,7 @@
   const REFRESH_AHEAD_SHARE = 0.1;
   const MAX_TIMEOUT_MS = 0x7fffffff; // setTimeout's largest delay (about 24 days)
   const CLOSED_EVENT = 'pushgate.closed';
+  const DELETED_EVENT = 'pushgate.deleted';
 
   /** The JWT's exp in ms since the epoch, or null. Not verified: only the server can, and does. */
   function expiryOf(token) {
@@ -225,6 +229,12 @@
       } else {
         topics.forEach(function (topic) { es.addEventListener(topic, deliver(topic)); });
       }
+      es.addEventListener(DELETED_EVENT, function (e) {
+        if (es === source && options.onDeleted) {
+          delivered = true;
+          options.onDeleted(e.data); // the data is the topic's name; the last event id stays
+        }
+      });
       es.addEventListener(CLOSED_EVENT, function () {
         if (es === source) {
           drop(); // the server ends the stream: its token expired before a refresh replaced it

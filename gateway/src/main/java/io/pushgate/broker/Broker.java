@@ -5,6 +5,7 @@ import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
 
@@ -26,6 +27,13 @@ public interface Broker extends BrokerStats, AutoCloseable {
 
         /** The stored state of a topic, read on subscribe or resync (not a new publish); must not block. */
         void onState(TopicVersion version);
+
+        /**
+         * A topic's stored state was deleted (on this node or another); on a broker or publisher
+         * thread; must not block. Not stored either: a node that was away does not hear it (its
+         * streams keep the last text until a new publish).
+         */
+        void onDeleted(TopicDeletion deletion);
 
         /** Whether the node serves {@code topic} now: the truth a broker reconciles its subscriptions with. */
         boolean serves(String topic);
@@ -55,12 +63,30 @@ public interface Broker extends BrokerStats, AutoCloseable {
     CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch);
 
     /**
+     * Deletes the stored state of {@code topic}, if it is what {@code ifMatch} requires (null: any),
+     * and tells every node ({@link Listener#onDeleted}); a later publish begins a new epoch. The
+     * stage holds what was deleted, {@code null} when the topic had no state; it fails as
+     * {@link #publish} does ({@link PreconditionFailed}, a refusal for a topic not published this way).
+     */
+    CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch);
+
+    /**
      * Hands {@code revocation} to the listener of every node, this one's included. Completes with
      * the number of nodes it was handed to (what Redis counts as receivers; 1 for the embedded
      * broker). Like a version, it is not stored: a node that was disconnected from the broker then
      * does not hear it.
      */
     CompletionStage<Long> revoke(Revocation revocation);
+
+    /**
+     * The node saw {@code stale}, a version of the broker's (a message, a read or a publish's
+     * answer), go back within its epoch below {@code delivered}, which the node delivered: an
+     * acknowledged publish was lost (a Redis failover). The broker moves the topic to a new epoch
+     * if its stored state is still {@code stale}, so that every node and client takes it as the
+     * latest. Any thread; must not block. The embedded broker never loses a version: nothing to do.
+     */
+    default void regressed(TopicVersion stale, TopicVersion delivered) {
+    }
 
     /** The latest version of {@code topic}, or {@code null} inside the stage when it has none. */
     CompletionStage<TopicVersion> latest(String topic);

@@ -1,41 +1,88 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.TopicSettings;
 import io.pushgate.model.Epochs;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * The embedded broker of a single node: topic states live in this process only, so a restart
  * begins every topic in a new epoch.
  *
+ * <p>With a topic TTL ({@link TopicSettings}), a topic not published for that long expires: one
+ * daemon thread sweeps the states every quarter TTL (at least every second, at most every 10 ms),
+ * so memory holds the topics published within about 1.25 TTL however many one-off topics come and
+ * go; a publish after the expiry begins a new epoch.
+ *
  * <p>Thread rules: any thread. Versions of one topic are handed to the listener inside the map's
  * per-key update, so the listener sees each topic's versions in order; the listener must be quick
  * and non-blocking (the hub only encodes once and hands off to event loops). A conditional publish
- * is checked inside the same update, so it is atomic with the store.
+ * or delete is checked inside the same update, so it is atomic with the store; an expiry removes
+ * a state only if no publish replaced it meanwhile.
  */
 public final class InMemoryBroker implements Broker {
+    private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
+    private static final Duration MIN_SWEEP = Duration.ofMillis(10);
+
     private final ConcurrentHashMap<String, TopicVersion> states = new ConcurrentHashMap<>();
+    private final long ttlMicros;
+    private final LongSupplier clockMicros;
+    private final LongAdder deleted = new LongAdder();
+    private final LongAdder expired = new LongAdder();
     private volatile Listener listener;
+    private ScheduledExecutorService sweeper;
+
+    /** Topics that never expire. */
+    public InMemoryBroker() {
+        this(TopicSettings.NONE);
+    }
+
+    public InMemoryBroker(TopicSettings topics) {
+        this(topics, InMemoryBroker::nowMicros);
+    }
+
+    /** With the wall clock {@code clockMicros} (Unix micros) for publish times and expiry (tests). */
+    public InMemoryBroker(TopicSettings topics, LongSupplier clockMicros) {
+        this.ttlMicros = topics.ttl().toNanos() / 1_000;
+        this.clockMicros = clockMicros;
+    }
 
     @Override
     public void start(Listener listener) {
         this.listener = listener;
+        if (ttlMicros > 0) {
+            long period = Math.max(MIN_SWEEP.toNanos(), Math.min(MAX_SWEEP.toNanos(), ttlMicros * 1_000 / 4));
+            sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "pushgate-expiry");
+                t.setDaemon(true);
+                return t;
+            });
+            sweeper.scheduleWithFixedDelay(this::expire, period, period, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
     public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
-        long micros = nowMicros();
+        long micros = clockMicros.getAsLong();
         PreconditionFailed[] failed = new PreconditionFailed[1];
-        TopicVersion published = states.compute(topic, (name, current) -> {
+        TopicVersion published = states.compute(topic, (name, stored) -> {
+            TopicVersion current = expired(stored, micros) ? null : stored;
             if (ifMatch != null && !ifMatch.matches(current)) {
                 // Checked inside the key's update: no publish can come between the check and the store.
                 failed[0] = PreconditionFailed.against(current);
-                return current;
+                return stored;
             }
             TopicVersion next = current == null
                     ? new TopicVersion(name, Epochs.next(), 1, micros, text)
@@ -53,6 +100,65 @@ public final class InMemoryBroker implements Broker {
     }
 
     @Override
+    public CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        long micros = clockMicros.getAsLong();
+        PreconditionFailed[] failed = new PreconditionFailed[1];
+        TopicDeletion[] done = new TopicDeletion[1];
+        states.compute(topic, (name, stored) -> {
+            TopicVersion current = expired(stored, micros) ? null : stored;
+            if (ifMatch != null && !ifMatch.matches(current)) {
+                failed[0] = PreconditionFailed.against(current);
+                return stored;
+            }
+            if (current != null) {
+                done[0] = new TopicDeletion(name, current.epoch(), current.version(), micros);
+                Listener l = listener;
+                if (l != null) {
+                    l.onDeleted(done[0]);
+                }
+            }
+            return null;
+        });
+        if (failed[0] != null) {
+            return CompletableFuture.failedFuture(failed[0]);
+        }
+        if (done[0] != null) {
+            deleted.increment();
+        }
+        return CompletableFuture.completedFuture(done[0]);
+    }
+
+    /**
+     * Removes the states not published for the TTL; returns how many. The sweeper thread calls it;
+     * tests may too. A state a publish replaced meanwhile stays (removal only of the same value).
+     */
+    public int expire() {
+        if (ttlMicros <= 0) {
+            return 0;
+        }
+        long now = clockMicros.getAsLong();
+        int[] removed = new int[1];
+        states.values().removeIf(v -> {
+            boolean gone = expired(v, now);
+            if (gone) {
+                removed[0]++;
+            }
+            return gone;
+        });
+        expired.add(removed[0]);
+        return removed[0];
+    }
+
+    /** The number of topics with a stored state (expired ones not yet swept included). */
+    public int stored() {
+        return states.size();
+    }
+
+    private boolean expired(TopicVersion v, long nowMicros) {
+        return v != null && ttlMicros > 0 && nowMicros - v.publishedMicros() >= ttlMicros;
+    }
+
+    @Override
     public CompletionStage<Long> revoke(Revocation revocation) {
         listener.onRevoked(revocation);
         return CompletableFuture.completedFuture(1L);
@@ -60,14 +166,15 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public CompletionStage<TopicVersion> latest(String topic) {
-        return CompletableFuture.completedFuture(states.get(topic));
+        TopicVersion v = states.get(topic);
+        return CompletableFuture.completedFuture(expired(v, clockMicros.getAsLong()) ? null : v);
     }
 
     @Override
     public void subscribe(String topic) {
         // Every later version reaches the listener anyway (it ignores topics it does not serve).
         TopicVersion current = states.get(topic);
-        if (current != null) {
+        if (current != null && !expired(current, clockMicros.getAsLong())) {
             listener.onState(current);
         }
     }
@@ -97,12 +204,25 @@ public final class InMemoryBroker implements Broker {
     }
 
     @Override
+    public long deleted() {
+        return deleted.sum();
+    }
+
+    @Override
+    public long expired() {
+        return expired.sum();
+    }
+
+    @Override
     public String describe() {
-        return "embedded";
+        return ttlMicros > 0 ? "embedded, topic ttl " + Duration.ofNanos(ttlMicros * 1_000) : "embedded";
     }
 
     @Override
     public void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
     }
 
     static long nowMicros() {

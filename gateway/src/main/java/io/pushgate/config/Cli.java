@@ -31,7 +31,8 @@ final class Cli {
     int port;
 
     @Option(names = "--redis", defaultValue = "${env:PUSHGATE_REDIS:-}",
-            description = "Redis URI (redis://[user:password@]host:port[/db], rediss:// for TLS) shared by all nodes; "
+            description = "Redis URI (redis://[user:password@]host:port[/db], rediss:// for TLS, "
+                    + "redis-sentinel://host:port,host:port[/db]#master for Sentinel) shared by all nodes; "
                     + "empty runs the embedded in-memory broker of a single node (default: '${DEFAULT-VALUE}').")
     String redis;
 
@@ -59,6 +60,11 @@ final class Cli {
     @Option(names = "--redis-ping-timeout", defaultValue = "${env:PUSHGATE_REDIS_PING_TIMEOUT:-" + Defaults.REDIS_PING_TIMEOUT + "}",
             description = "A PING unanswered this long ends the Redis session: not ready, reconnect, resync (default: ${DEFAULT-VALUE}).")
     String redisPingTimeout;
+    @Option(names = "--topic-ttl", defaultValue = "${env:PUSHGATE_TOPIC_TTL:-" + Defaults.TOPIC_TTL + "}",
+            description = "A topic not published for this long expires (in Redis: PEXPIRE set by each publish; embedded: "
+                    + "swept); a later publish begins a new epoch at version 1; 0: never (default: ${DEFAULT-VALUE}).")
+    String topicTtl;
+
     @Option(names = "--follow", split = ";", defaultValue = "${env:PUSHGATE_FOLLOW:-}",
             description = "Serve topic TOPIC from an application's Redis keys: TOPIC=TEXT_KEY,SEQ_KEY; the text in TEXT_KEY "
                     + "becomes a version whenever the counter SEQ_KEY grows. Repeatable (';' separates several in "
@@ -301,7 +307,7 @@ final class Cli {
                         Units.duration(authLeeway), nonBlank(publicTopics), Units.duration(authRevocationWindow)),
                 new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace),
                         Units.duration(brokerLossHandoff)),
-                follows);
+                follows, new TopicSettings(Units.duration(topicTtl)));
     }
 
     /** The follows of {@code --follow} and of the lines of {@code --follow-file}. */

@@ -31,6 +31,12 @@ final class Defaults {
     /** Hosts kept in sync by NTP are within milliseconds; a quarter second covers a careless one. */
     public static final String REDIS_CLOCK_SKEW = "250ms";
 
+    /**
+     * Topics never expire unless asked: a topic's state is what its subscribers see, and one that
+     * vanished unasked would surprise them; a deployment with one-off topics sets a TTL.
+     */
+    public static final String TOPIC_TTL = "0";
+
     /** A change of a followed counter reaches clients within this when Redis sends no keyspace notifications. */
     public static final String FOLLOW_POLL = "100ms";
     /** While notifications arrive, a lost one (a reconnect) is made good within this. */

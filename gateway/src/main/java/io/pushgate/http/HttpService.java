@@ -130,7 +130,7 @@ public final class HttpService {
                 ? CorsConfigBuilder.forAnyOrigin()
                 : CorsConfigBuilder.forOrigins(origins.toArray(new String[0])).allowCredentials();
         return builder
-                .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT)
+                .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.DELETE)
                 .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, "Last-Event-ID", HttpHeaderNames.IF_NONE_MATCH,
                         HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.AUTHORIZATION)
                 .exposeHeaders(HttpHeaderNames.ETAG, HttpHeaderNames.WWW_AUTHENTICATE)

@@ -13,7 +13,7 @@ import java.util.List;
  * /pushgate.js                the browser helper (subscribe, token refresh, re-creation)
  * /events?topic=a&amp;topic=b     a stream of several topics (named events)
  * /topics/{t}/events          a stream of one topic
- * /topics/{t}                 the latest text (GET, HEAD), a publish (PUT)
+ * /topics/{t}                 the latest text (GET, HEAD), a publish (PUT), a delete (DELETE)
  * </pre>
  * Paths are matched as sent, before percent-decoding: only the topic segment is decoded.
  */

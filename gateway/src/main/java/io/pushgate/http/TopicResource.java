@@ -27,15 +27,20 @@ import java.util.concurrent.CompletionException;
  * {@code /topics/{t}}: {@code GET}/{@code HEAD} answer the latest text with its {@code ETag}
  * ({@code "<version>-<epoch>"}) and honour {@code If-None-Match}; {@code PUT} publishes the body
  * (UTF-8) as the next version and answers {@code {"topic":"t","version":N,"epoch":"…"}}; with
- * {@code If-Match} only on that state (else 412 with the current {@code ETag}); a topic followed from
- * an application's Redis keys is not published this way (409). With
- * keys configured a publish needs a publish grant, a read of a topic that is not public a
- * subscribe grant.
+ * {@code If-Match} only on that state (else 412 with the current {@code ETag}); {@code DELETE}
+ * deletes its stored state (204; 404 when it has none; {@code If-Match} as for PUT), its streams are
+ * told and stay open; a topic followed from an application's Redis keys is neither published nor
+ * deleted this way (409). With keys configured a publish or delete needs a publish grant, a read of
+ * a topic that is not public a subscribe grant.
  *
  * <p>Thread rules: one shared instance, on the request's loop; broker answers come back there.
  */
 final class TopicResource implements Resource {
-    private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT);
+    private static final Set<HttpMethod> METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT,
+            HttpMethod.DELETE);
+
+    /** Marks an If-Match header that was malformed (and answered). */
+    private static final IfMatch BAD_IF_MATCH = new IfMatch("bad", -1);
 
     private final Topics topics;
     private final Access access;
@@ -57,6 +62,11 @@ final class TopicResource implements Resource {
         } else if (exchange.method().equals(HttpMethod.PUT)) {
             if (!exchange.denied(access.publish(exchange.token(), topic))) {
                 publish(exchange, topic);
+            }
+        } else if (exchange.method().equals(HttpMethod.DELETE)) {
+            // Deleting is writing: the grant to publish the topic allows it.
+            if (!exchange.denied(access.publish(exchange.token(), topic))) {
+                delete(exchange, topic);
             }
         } else if (!exchange.denied(access.read(exchange.token(), List.of(topic)))) {
             read(exchange, topic);
@@ -82,14 +92,9 @@ final class TopicResource implements Resource {
             exchange.fail(HttpResponseStatus.BAD_REQUEST, "text is not valid UTF-8");
             return;
         }
-        IfMatch ifMatch = null;
-        String condition = exchange.request().headers().get(HttpHeaderNames.IF_MATCH);
-        if (condition != null) {
-            ifMatch = EventIds.parseIfMatch(condition);
-            if (ifMatch == null) {
-                exchange.fail(HttpResponseStatus.PRECONDITION_FAILED, "If-Match must be * or one \"<version>-<epoch>\"");
-                return;
-            }
+        IfMatch ifMatch = ifMatch(exchange);
+        if (ifMatch == BAD_IF_MATCH) {
+            return;
         }
         exchange.await(topics.publish(topic, ByteBufUtil.getBytes(body), ifMatch), (published, failure) -> {
             if (failure != null) {
@@ -103,6 +108,39 @@ final class TopicResource implements Resource {
             response.headers().set(HttpHeaderNames.ETAG, etag(published));
             exchange.respond(response);
         });
+    }
+
+    /** 204 when the topic's state was deleted, 404 when it had none; failures as for a publish. */
+    private void delete(Exchange exchange, String topic) {
+        IfMatch ifMatch = ifMatch(exchange);
+        if (ifMatch == BAD_IF_MATCH) {
+            return;
+        }
+        exchange.await(topics.delete(topic, ifMatch), (deleted, failure) -> {
+            if (failure != null) {
+                publishFailed(exchange, failure);
+            } else if (deleted == null) {
+                exchange.fail(HttpResponseStatus.NOT_FOUND, "topic has no version");
+            } else {
+                FullHttpResponse response = Responses.empty(HttpResponseStatus.NO_CONTENT);
+                response.headers().remove(HttpHeaderNames.CONTENT_LENGTH); // a 204 has no body and no length (RFC 9110)
+                exchange.respond(response);
+            }
+        });
+    }
+
+    /** The request's If-Match, null when it has none; {@link #BAD_IF_MATCH} when it is malformed, answered 412. */
+    private static IfMatch ifMatch(Exchange exchange) {
+        String condition = exchange.request().headers().get(HttpHeaderNames.IF_MATCH);
+        if (condition == null) {
+            return null;
+        }
+        IfMatch ifMatch = EventIds.parseIfMatch(condition);
+        if (ifMatch == null) {
+            exchange.fail(HttpResponseStatus.PRECONDITION_FAILED, "If-Match must be * or one \"<version>-<epoch>\"");
+            return BAD_IF_MATCH;
+        }
+        return ifMatch;
     }
 
     /**

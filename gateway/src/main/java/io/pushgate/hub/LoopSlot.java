@@ -130,8 +130,8 @@ final class LoopSlot {
     /** Writes the current frame to {@code sub} unless it holds it already or is not writable; true if written. */
     private boolean offer(Subscription sub, ByteBufAllocator alloc) {
         TopicVersion v = frameVersion;
-        if (!v.supersedes(sub.epoch, sub.version)) {
-            return false;
+        if (!v.supersedes(sub.epoch, sub.version) || (sub.epoch == null && Topic.isTombstone(v))) {
+            return false; // holds it already, or holds nothing that a deletion could end
         }
         if (!sub.subscriber.isWritable()) {
             // Skipped for a slow subscriber: it gets the newest version when it is writable again.
@@ -149,16 +149,24 @@ final class LoopSlot {
 
     private ByteBuf plainFrame(ByteBufAllocator alloc) {
         if (frame == null) {
-            frame = SseFrames.event(alloc, frameVersion);
+            frame = encode(alloc, frameVersion, false);
         }
         return frame;
     }
 
     private ByteBuf namedFrame(ByteBufAllocator alloc) {
         if (namedFrame == null) {
-            namedFrame = SseFrames.namedEvent(alloc, frameVersion);
+            namedFrame = encode(alloc, frameVersion, true);
         }
         return namedFrame;
+    }
+
+    /** The frame of {@code v} (a version, or a deletion's tombstone) for plain or {@code named} streams; the caller owns it. */
+    static ByteBuf encode(ByteBufAllocator alloc, TopicVersion v, boolean named) {
+        if (Topic.isTombstone(v)) {
+            return SseFrames.deleted(alloc, v.topic());
+        }
+        return named ? SseFrames.namedEvent(alloc, v) : SseFrames.event(alloc, v);
     }
 
     private void dropFrames() {

@@ -3,6 +3,7 @@ package io.pushgate.hub;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
 import io.netty.channel.EventLoop;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -18,6 +19,8 @@ final class Topic {
     private static final AtomicReferenceFieldUpdater<Topic, TopicVersion> LATEST =
             AtomicReferenceFieldUpdater.newUpdater(Topic.class, TopicVersion.class, "latest");
 
+    private static final byte[] NO_TEXT = new byte[0];
+
     final String name;
     final LoopSlot[] slots;
     volatile TopicVersion latest;
@@ -30,6 +33,19 @@ final class Topic {
             EventLoop loop = loops.loop(i);
             slots[i] = new LoopSlot(this, loop, conflated, metrics);
         }
+    }
+
+    /**
+     * What the hub keeps as a topic's latest after its state was deleted: the deleted epoch at a
+     * version no publish reaches, so that a late message or read of the deleted state is dropped,
+     * while a later publish (a new epoch, a later publish time) supersedes it.
+     */
+    static TopicVersion tombstone(TopicDeletion d) {
+        return new TopicVersion(d.topic(), d.epoch(), Long.MAX_VALUE, d.deletedMicros(), NO_TEXT);
+    }
+
+    static boolean isTombstone(TopicVersion v) {
+        return v != null && v.version() == Long.MAX_VALUE;
     }
 
     /** Makes {@code v} the latest version unless a newer one is already known; true if it did. */

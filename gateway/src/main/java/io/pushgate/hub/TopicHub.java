@@ -3,14 +3,12 @@ package io.pushgate.hub;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.metrics.HubStats;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
-import io.pushgate.wire.SseFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import io.pushgate.model.TopicVersion;
-import io.pushgate.wire.SseFrames;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  * recorded once per update and once per loop task ({@link FanOutRecorder}).
  *
  * <p>The hub knows neither the broker nor HTTP: it tells its {@link Demand} when a topic gets its
- * first local subscriber and when it loses its last one.
+ * first local subscriber and when it loses its last one, and tells its {@link Regressions} when a
+ * version goes back within its epoch (a version it delivered was lost).
  *
  * <p>Thread rules: {@link #onVersion} and {@link #onState} on any thread; {@link #subscribe},
  * {@link #unsubscribe} and {@link #catchUp} on the subscriber's own event loop.
@@ -53,7 +52,21 @@ public final class TopicHub implements HubStats {
         void ended(String topic);
     }
 
+    /** Told when a version of the broker's shows that a version the node delivered was lost. */
+    public interface Regressions {
+        /** Nothing to tell (benchmarks, tests). */
+        Regressions NONE = (stale, delivered) -> {
+        };
+
+        /**
+         * {@code stale} went back within the epoch of {@code delivered} ({@link TopicVersion#regresses});
+         * on the thread that handed it over, must not block.
+         */
+        void regressed(TopicVersion stale, TopicVersion delivered);
+    }
+
     private final Demand demand;
+    private final Regressions regressions;
     private final LoopIndex loops;
     private final ByteBufAllocator alloc;
     private final ConcurrentHashMap<String, Topic> topics = new ConcurrentHashMap<>();
@@ -61,7 +74,13 @@ public final class TopicHub implements HubStats {
     private final FanOutRecorder metrics;
 
     public TopicHub(LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics, Demand demand) {
+        this(loops, alloc, metrics, demand, Regressions.NONE);
+    }
+
+    public TopicHub(LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics, Demand demand,
+                    Regressions regressions) {
         this.demand = demand;
+        this.regressions = regressions;
         this.loops = loops;
         this.alloc = alloc;
         this.metrics = metrics;
@@ -131,11 +150,32 @@ public final class TopicHub implements HubStats {
         fanOut(v, false);
     }
 
+    /**
+     * A topic's state was deleted: its streams that hold a version of the deleted epoch get a
+     * {@code pushgate.deleted} event and stay open; a later publish (a new epoch) reaches them. A
+     * deletion of an epoch other than the one the hub holds (a publish after it arrived first) is
+     * ignored. Any thread.
+     */
+    public void onDeleted(TopicDeletion deletion) {
+        Topic topic = topics.get(deletion.topic());
+        if (topic == null) {
+            return;
+        }
+        TopicVersion known = topic.latest;
+        if (known == null || known.epoch().equals(deletion.epoch())) {
+            fanOut(Topic.tombstone(deletion), false);
+        }
+    }
+
     /** Encodes once and hands {@code v} to each loop with subscribers; {@code live}: a new publish, timed. */
     private void fanOut(TopicVersion v, boolean live) {
         long fanOutStart = live ? metrics.fanOutStart() : FanOutRecorder.UNTIMED;
         Topic topic = topics.get(v.topic());
-        if (topic == null || !topic.advance(v)) {
+        if (topic == null) {
+            return;
+        }
+        if (!topic.advance(v)) {
+            check(topic, v);
             return;
         }
         if (live) {
@@ -151,16 +191,34 @@ public final class TopicHub implements HubStats {
                     continue;
                 }
                 if (wantsPlain && plain == null) {
-                    plain = SseFrames.event(alloc, v);
+                    plain = LoopSlot.encode(alloc, v, false);
                 }
                 if (wantsNamed && named == null) {
-                    named = SseFrames.namedEvent(alloc, v);
+                    named = LoopSlot.encode(alloc, v, true);
                 }
                 dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null, fanOutStart);
             }
         } finally {
             ReferenceCountUtil.release(plain);
             ReferenceCountUtil.release(named);
+        }
+    }
+
+    /**
+     * Tells {@link Regressions} when {@code v}, a publish's answer, shows that a version this node
+     * delivered was lost (its message brings the same news, unless pub/sub dropped it). Any thread.
+     */
+    public void checkPublished(TopicVersion v) {
+        Topic topic = topics.get(v.topic());
+        if (topic != null) {
+            check(topic, v);
+        }
+    }
+
+    private void check(Topic topic, TopicVersion v) {
+        TopicVersion known = topic.latest;
+        if (!Topic.isTombstone(known) && v.regresses(known)) {
+            regressions.regressed(v, known);
         }
     }
 
@@ -192,6 +250,7 @@ public final class TopicHub implements HubStats {
     /** The latest version known locally for a served topic, or {@code null}. */
     public TopicVersion latestServed(String name) {
         Topic topic = topics.get(name);
-        return topic == null ? null : topic.latest;
+        TopicVersion latest = topic == null ? null : topic.latest;
+        return Topic.isTombstone(latest) ? null : latest;
     }
 }

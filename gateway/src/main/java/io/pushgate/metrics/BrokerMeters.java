@@ -19,6 +19,13 @@ final class BrokerMeters {
         FunctionCounter.builder(NodeMetrics.BROKER_MALFORMED, broker, BrokerStats::malformed)
                 .description("Messages on a topic channel (or topic hashes) that were not pushgate versions, skipped")
                 .register(registry);
+        FunctionCounter.builder(NodeMetrics.EPOCHS_RENEWED, broker, BrokerStats::epochsRenewed)
+                .description("Topics this node moved to a new epoch after their stored version went back (an acknowledged publish lost in a Redis failover)").register(registry);
+        FunctionCounter.builder(NodeMetrics.TOPICS_DELETED, broker, BrokerStats::deleted)
+                .description("Topics whose stored state was deleted through this node (DELETE /topics/{t})").register(registry);
+        FunctionCounter.builder(NodeMetrics.TOPICS_EXPIRED, broker, BrokerStats::expired)
+                .description("Topics removed after --topic-ttl without a publish (embedded broker; Redis expires keys itself)")
+                .register(registry);
         FunctionCounter.builder(NodeMetrics.FOLLOW_READ_FAILURES, broker, BrokerStats::followReadFailures)
                 .description("Reads of topics followed from application keys that failed (errors, timeouts, a counter that is no integer)")
                 .register(registry);

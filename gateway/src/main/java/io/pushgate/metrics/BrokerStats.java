@@ -14,6 +14,24 @@ public interface BrokerStats {
     /** Messages on a topic channel that were not pushgate versions, skipped. */
     long malformed();
 
+    /** Topics this node moved to a new epoch after such a regression (the other nodes found it done). */
+    default long epochsRenewed() {
+        return 0;
+    }
+
+    /** Topics whose stored state was deleted through this node. */
+    default long deleted() {
+        return 0;
+    }
+
+    /**
+     * Topics that expired (not published for the topic TTL) and were removed by this node: the
+     * embedded broker's; Redis expires its keys itself, uncounted here.
+     */
+    default long expired() {
+        return 0;
+    }
+
     /** Reads of topics followed from an application's Redis keys that failed (none where nothing is followed). */
     default long followReadFailures() {
         return 0;

@@ -50,6 +50,9 @@ public final class NodeMetrics implements AutoCloseable {
     static final String BROKER_RECONNECTS = "pushgate.broker.reconnects";
     static final String BROKER_RESYNCS = "pushgate.broker.resyncs";
     static final String BROKER_MALFORMED = "pushgate.broker.malformed";
+    static final String EPOCHS_RENEWED = "pushgate.epochs.renewed";
+    static final String TOPICS_DELETED = "pushgate.topics.deleted";
+    static final String TOPICS_EXPIRED = "pushgate.topics.expired";
     static final String FOLLOW_READ_FAILURES = "pushgate.follow.read.failures";
     static final String FOLLOW_NOTIFIED = "pushgate.follow.notifications";
     static final String AUTH_FAILURES = "pushgate.auth.failures";

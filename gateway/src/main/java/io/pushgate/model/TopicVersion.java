@@ -40,4 +40,17 @@ public record TopicVersion(String topic, String epoch, long version, long publis
         }
         return publishedMicros >= known.publishedMicros;
     }
+
+    /**
+     * Whether this version, of the same topic as {@code delivered}, shows that a version was lost:
+     * same epoch, and either an older version or the same version number from another publish
+     * (another publish time). Versions of one epoch only go up while nothing is lost, and a version
+     * seen twice (its message and a read) carries the same publish time both times.
+     */
+    public boolean regresses(TopicVersion delivered) {
+        if (delivered == null || !(delivered.epoch == epoch || delivered.epoch.equals(epoch))) {
+            return false;
+        }
+        return version < delivered.version || (version == delivered.version && publishedMicros != delivered.publishedMicros);
+    }
 }

@@ -91,7 +91,8 @@ public final class Node {
 
     private void open(Broker given) throws InterruptedException {
         broker = given != null ? given
-                : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow())).orElseGet(InMemoryBroker::new);
+                : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow(), config.topics()))
+                        .orElseGet(() -> new InMemoryBroker(config.topics()));
         opened.push(broker);
         transport = Transport.select(config.server().transport());
         boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());

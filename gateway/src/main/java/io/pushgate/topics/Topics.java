@@ -10,6 +10,7 @@ import io.pushgate.loops.LoopIndex;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 
 import java.util.Collection;
@@ -25,20 +26,22 @@ import java.util.concurrent.CompletionStage;
  * {@link Broker} (where versions come from): versions the broker hears go to the hub, and the
  * broker is told when a topic gets its first local subscriber and loses its last one, so a node
  * receives only the topics it serves. Revocations travel the same way: sent through the broker to
- * every node, each hands them to whoever asked to hear them (the streams, the token checks).
+ * every node, each hands them to whoever asked to hear them (the streams, the token checks). A
+ * version that the hub sees go back within its epoch goes to the broker, which moves the topic to a
+ * new epoch (a write lost in a failover).
  *
  * <p>Thread rules: {@link #publish} and {@link #latest} on any thread; {@link #subscribe},
  * {@link #unsubscribe} and {@link #catchUp} on the subscriber's event loop; the listener methods
  * on the broker's threads.
  */
-public final class Topics implements Broker.Listener, TopicHub.Demand {
+public final class Topics implements Broker.Listener, TopicHub.Demand, TopicHub.Regressions {
     private final Broker broker;
     private final TopicHub hub;
     private final List<Consumer<Revocation>> revoked = new CopyOnWriteArrayList<>();
 
     public Topics(Broker broker, LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder recorder) {
         this.broker = broker;
-        this.hub = new TopicHub(loops, alloc, recorder, this);
+        this.hub = new TopicHub(loops, alloc, recorder, this, this);
     }
 
     /** The hub, for its counts (metrics) and for tests. */
@@ -51,7 +54,19 @@ public final class Topics implements Broker.Listener, TopicHub.Demand {
      * is what {@code ifMatch} requires (null: unconditionally); see {@link Broker#publish} for how it fails.
      */
     public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
-        return broker.publish(topic, text, ifMatch);
+        return broker.publish(topic, text, ifMatch).thenApply(published -> {
+            hub.checkPublished(published);
+            return published;
+        });
+    }
+
+    /**
+     * Deletes the stored state of {@code topic} on every node, if it is what {@code ifMatch}
+     * requires; what was deleted, {@code null} inside the stage when there was nothing (see
+     * {@link Broker#delete}). Its streams are told and stay open.
+     */
+    public CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        return broker.delete(topic, ifMatch);
     }
 
     /**
@@ -103,6 +118,11 @@ public final class Topics implements Broker.Listener, TopicHub.Demand {
     }
 
     @Override
+    public void regressed(TopicVersion stale, TopicVersion delivered) {
+        broker.regressed(stale, delivered);
+    }
+
+    @Override
     public void onVersion(TopicVersion version) {
         hub.onVersion(version);
     }
@@ -110,6 +130,11 @@ public final class Topics implements Broker.Listener, TopicHub.Demand {
     @Override
     public void onState(TopicVersion version) {
         hub.onState(version);
+    }
+
+    @Override
+    public void onDeleted(TopicDeletion deletion) {
+        hub.onDeleted(deletion);
     }
 
     @Override

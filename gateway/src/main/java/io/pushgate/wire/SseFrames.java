@@ -28,6 +28,8 @@ public final class SseFrames {
     private static final byte[] RETRY = bytes("retry: ");
     /** The name of the event that says why the node ended a stream. */
     private static final byte[] CLOSED_EVENT = bytes("pushgate.closed");
+    /** The name of the event that says a topic's state was deleted; the stream stays open. */
+    private static final byte[] DELETED_EVENT = bytes("pushgate.deleted");
 
     /** The last chunk of a chunked body. */
     private static final ByteBuf END = constant(bytes("0\r\n\r\n"));
@@ -77,13 +79,27 @@ public final class SseFrames {
      * client's last event id stays). The caller owns the returned buffer.
      */
     public static ByteBuf closed(ByteBufAllocator alloc, String reason) {
-        byte[] data = bytes(reason);
-        int payload = EVENT.length + CLOSED_EVENT.length + 1 + DATA.length + data.length + 2;
+        return control(alloc, CLOSED_EVENT, bytes(reason));
+    }
+
+    /** An event of the gateway's own, {@code event: <name>} with one {@code data:} line, in its chunk. */
+    private static ByteBuf control(ByteBufAllocator alloc, byte[] name, byte[] data) {
+        int payload = EVENT.length + name.length + 1 + DATA.length + data.length + 2;
         ByteBuf buf = alloc.buffer(chunkOverhead(payload) + payload);
         writeChunkHead(buf, payload);
-        buf.writeBytes(EVENT).writeBytes(CLOSED_EVENT).writeByte('\n');
+        buf.writeBytes(EVENT).writeBytes(name).writeByte('\n');
         buf.writeBytes(DATA).writeBytes(data).writeByte('\n').writeByte('\n');
         return buf.writeBytes(CRLF);
+    }
+
+    /**
+     * The event that tells a stream that {@code topic}'s state was deleted ({@code event:
+     * pushgate.deleted}, {@code data: <topic>}, the same on single- and multi-topic streams; no
+     * {@code id:}, so the client's last event id stays, and a later publish of the topic, a new
+     * epoch, reaches it as usual). The caller owns the returned buffer.
+     */
+    public static ByteBuf deleted(ByteBufAllocator alloc, String topic) {
+        return control(alloc, DELETED_EVENT, bytes(topic));
     }
 
     /** A fresh reference to the shared heartbeat chunk; writing it hands it to the channel. */

@@ -93,6 +93,25 @@ class AuthTest {
     }
 
     @Test
+    void aDeleteNeedsAPublishGrantForItsTopic() throws Exception {
+        String topic = "user.alice." + TestNode.topic();
+        String alice = token(Map.of("publish", List.of("user.alice.*"), "subscribe", List.of("*")));
+        assertEquals(200, put(topic, "mine", alice).statusCode());
+        assertEquals(401, delete(topic, null).statusCode());
+        assertEquals(403, delete(topic, token(Map.of("subscribe", List.of("*")))).statusCode(), "reading is not writing");
+        assertEquals(403, delete(topic, token(Map.of("publish", List.of("user.bob.*")))).statusCode());
+        assertEquals(204, delete(topic, alice).statusCode());
+    }
+
+    private static HttpResponse<String> delete(String topic, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.uri("/topics/" + topic)).DELETE();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return TestNode.send(request.build());
+    }
+
+    @Test
     void anExpiredOrForeignTokenIs401() throws Exception {
         String topic = "user.alice." + TestNode.topic();
         String expired = token(Map.of("publish", List.of("*")), Instant.now().minusSeconds(120));

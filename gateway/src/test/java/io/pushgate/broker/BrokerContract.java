@@ -4,6 +4,7 @@ import io.pushgate.model.Epochs;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +30,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,10 +41,16 @@ abstract class BrokerContract {
     protected final Recorder listener = new Recorder();
 
     /** A listener double: serves what the test says, records what it gets. */
-    static final class Recorder implements Broker.Listener {
+    static class Recorder implements Broker.Listener {
         final Set<String> serving = ConcurrentHashMap.newKeySet();
         final List<TopicVersion> got = new CopyOnWriteArrayList<>();
         final List<Revocation> revoked = new CopyOnWriteArrayList<>();
+        final List<TopicDeletion> deletions = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onDeleted(TopicDeletion deletion) {
+            deletions.add(deletion);
+        }
 
         @Override
         public void onRevoked(Revocation revocation) {
@@ -119,6 +127,41 @@ abstract class BrokerContract {
         assertEquals(first.epoch(), second.epoch());
         assertTrue(Epochs.isEpoch(first.epoch()) && first.epoch().length() == 8, first.epoch());
         assertTrue(second.publishedMicros() >= first.publishedMicros());
+    }
+
+    TopicDeletion delete(String topic, IfMatch ifMatch) throws Exception {
+        return broker.delete(topic, ifMatch).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deleteRemovesTheStateTellsTheListenerAndTheNextPublishBeginsANewEpoch() throws Exception {
+        String topic = topic();
+        assertNull(delete(topic, null), "nothing to delete");
+        publish(topic, "a");
+        listener.serving.add(topic);
+        broker.subscribe(topic);
+        // A deletion is not stored: only a subscription in place hears it. The stored state read
+        // back shows it is (a broker reads after its subscription is taken).
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(topic).isEmpty());
+        TopicVersion second = publish(topic, "b");
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> delete(topic, IfMatch.exactly(1, second.epoch())));
+        assertTrue(refused.getCause() instanceof PreconditionFailed, refused.toString());
+        TopicDeletion deleted = delete(topic, IfMatch.exactly(2, second.epoch()));
+        assertEquals(second.epoch(), deleted.epoch());
+        assertEquals(2, deleted.version());
+        assertNull(broker.latest(topic).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.deletions.isEmpty());
+        assertEquals(second.epoch(), listener.deletions.get(0).epoch());
+        assertTrue(listener.deletions.get(0).deletedMicros() >= second.publishedMicros());
+        assertNull(delete(topic, null), "deleted once");
+        TopicVersion reborn = publish(topic, "c");
+        assertEquals(1, reborn.version());
+        assertNotEquals(second.epoch(), reborn.epoch());
+        assertTrue(reborn.publishedMicros() >= listener.deletions.get(0).deletedMicros(),
+                "a later publish time: it supersedes what the hub keeps of the deletion");
+        assertEquals(1, listener.deletions.size());
+        assertEquals(1, broker.deleted());
     }
 
     @Test

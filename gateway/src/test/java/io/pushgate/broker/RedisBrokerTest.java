@@ -1,5 +1,7 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.FollowSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.model.TopicVersion;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.RedisFixture;
@@ -7,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,6 +65,29 @@ class RedisBrokerTest extends BrokerContract {
 
     private long versionsOf(String topic) {
         return listener.of(topic).stream().mapToLong(TopicVersion::version).distinct().count();
+    }
+
+    @Test
+    void withATtlTheHashExpiresWhenNotPublishedAndAPublishAfterBeginsANewEpoch() throws Exception {
+        try (RedisBroker expiring = new RedisBroker(redis.settings(), FollowSettings.NONE,
+                new TopicSettings(Duration.ofMillis(500)))) {
+            expiring.start(new Recorder());
+            await().atMost(Duration.ofSeconds(10)).until(expiring::connected);
+            String topic = topic();
+            String key = redis.prefix + ":{" + topic + "}";
+            TopicVersion first = expiring.publish(topic, utf8("a")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            long ttl = redis.redis().pttl(key);
+            assertTrue(ttl > 0 && ttl <= 500, "PTTL " + ttl);
+            redis.fcall(topic, "b, by an application without the option");
+            assertTrue(redis.redis().pttl(key) > 0, "renewed by any publish");
+            await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis().exists(key) == 0);
+            TopicVersion reborn = expiring.publish(topic, utf8("c")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertEquals(1, reborn.version());
+            assertTrue(!reborn.epoch().equals(first.epoch()), "a new epoch");
+        }
+        String untouched = topic();
+        publish(untouched, "no ttl");
+        assertEquals(-1, redis.redis().pttl(redis.prefix + ":{" + untouched + "}"), "without a TTL nothing expires");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.time.Duration;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two gateway nodes on one Redis, as behind a load balancer. */
 class RedisNodesTest {
@@ -49,6 +50,29 @@ class RedisNodesTest {
             assertEquals(v1, event.version());
             assertEquals(2, a.publish(topic, "via node a"));
             assertEquals("via node a", client.next().data());
+        }
+    }
+
+    @Test
+    void aDeleteThroughOneNodeIsHeardByStreamsOnTheOtherAndTheNextPublishBeginsANewEpoch() {
+        String topic = TestNode.topic();
+        b.publish(topic, "one");
+        try (SseClient client = a.stream(topic)) {
+            Event one = client.next();
+            assertEquals("one", one.data());
+            HttpResponse<String> deleted = TestNode.send(HttpRequest.newBuilder(b.uri("/topics/" + topic)).DELETE().build());
+            assertEquals(204, deleted.statusCode());
+            assertEquals(0, redis.redis().exists(redis.prefix + ":{" + topic + "}"), "the hash is gone");
+            Event told = client.next();
+            assertEquals("pushgate.deleted", told.type());
+            assertEquals(topic, told.data());
+            assertEquals(404, TestNode.send(HttpRequest.newBuilder(a.uri("/topics/" + topic)).build()).statusCode());
+            assertEquals(1, b.publish(topic, "two"));
+            Event two = client.next();
+            assertEquals("two", two.data());
+            assertEquals(1, two.version());
+            assertTrue(!two.id().equals(one.id()), "another epoch");
+            assertEquals(1, b.scrape().value("pushgate_topics_deleted_total"));
         }
     }
 

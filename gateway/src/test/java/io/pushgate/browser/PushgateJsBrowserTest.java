@@ -66,6 +66,7 @@ class PushgateJsBrowserTest {
                 return window.tokens.length > 1 ? window.tokens.shift() : window.tokens[0];
               },
               onMessage: (topic, text) => window.seen.push(topic + '=' + text),
+              onDeleted: (topic) => window.seen.push('deleted ' + topic),
               onState: (state, detail) => {
                 window.states.push(state);
                 if (state === 'waiting') {
@@ -134,6 +135,28 @@ class PushgateJsBrowserTest {
                 "the helper replaced the stream before the node ended it for its token");
         assertEquals(2L, number("asked"), "asked for the first token and one fresh one");
         assertEquals(List.of("connecting", "open", "connecting", "open"), list("states"));
+    }
+
+    @Test
+    void reportsADeletedTopicAndThenItsNextPublish() throws Exception {
+        Node node = startNode(0);
+        String topic = topic();
+        String other = topic();
+        publish(node, topic, "v1");
+        publish(node, other, "o1");
+        openHelper(node);
+        subscribe(List.of(topic, other), token(Instant.now().plusSeconds(600)));
+        awaitSeen(topic + "=v1");
+        awaitSeen(other + "=o1");
+        HttpResponse<String> deleted = HTTP.send(HttpRequest.newBuilder(uri(node, "/topics/" + topic))
+                .timeout(DEADLINE).header("Authorization", "Bearer " + publisherToken()).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, deleted.statusCode(), "DELETE answered " + deleted.body());
+        awaitSeen("deleted " + topic);
+        publish(node, topic, "reborn");
+        awaitSeen(topic + "=reborn");
+        assertEquals(List.of(topic + "=v1", other + "=o1", "deleted " + topic, topic + "=reborn"), list("seen"));
+        assertEquals(List.of("connecting", "open"), list("states"), "one stream throughout");
     }
 
     @Test
@@ -242,10 +265,14 @@ class PushgateJsBrowserTest {
         return jwt.serialize();
     }
 
-    private static void publish(Node node, String topic, String text) throws Exception {
-        String publisher = sign(SECRET, new JWTClaimsSet.Builder().subject("publisher")
+    private static String publisherToken() throws Exception {
+        return sign(SECRET, new JWTClaimsSet.Builder().subject("publisher")
                 .expirationTime(Date.from(Instant.now().plusSeconds(600)))
                 .claim("pushgate", Map.of("publish", List.of("*"))).build());
+    }
+
+    private static void publish(Node node, String topic, String text) throws Exception {
+        String publisher = publisherToken();
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(node, "/topics/" + topic))
                         .timeout(DEADLINE).header("Authorization", "Bearer " + publisher)
                         .PUT(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),

@@ -161,6 +161,31 @@ class TopicHubTest {
     }
 
     @Test
+    void aVersionGoingBackWithinItsEpochIsReportedAndARepeatIsNot() throws Exception {
+        List<String> reported = new ArrayList<>();
+        TopicHub watched = new TopicHub(loops, ByteBufAllocator.DEFAULT, FanOutRecorder.NONE, TopicHub.Demand.NONE,
+                (stale, delivered) -> reported.add(stale.version() + "@" + stale.publishedMicros() + " after "
+                        + delivered.version() + "@" + delivered.publishedMicros()));
+        Recorder r = new Recorder();
+        recorders.add(r);
+        EventLoop loop = loops.loop(0);
+        Subscription sub = on(loop, () -> watched.subscribe(loop, "t", r, false, null, 0));
+        watched.onVersion(new io.pushgate.model.TopicVersion("t", "abcdefgh", 2, 200, utf8("two")));
+        watched.onState(new io.pushgate.model.TopicVersion("t", "abcdefgh", 2, 200, utf8("two")));
+        watched.onState(new io.pushgate.model.TopicVersion("t", "abcdefgh", 1, 100, utf8("one")));
+        watched.onVersion(new io.pushgate.model.TopicVersion("t", "abcdefgh", 2, 300, utf8("two, given twice")));
+        watched.checkPublished(new io.pushgate.model.TopicVersion("t", "abcdefgh", 2, 400, utf8("published")));
+        watched.onVersion(new io.pushgate.model.TopicVersion("t", "otherone", 1, 500, utf8("new epoch")));
+        settle(loops);
+        assertEquals(List.of("1@100 after 2@200", "2@300 after 2@200", "2@400 after 2@200"), reported);
+        assertEquals(2, r.frames.size(), "neither the repeat nor a regression is delivered; the new epoch is");
+        on(loop, () -> {
+            watched.unsubscribe(sub);
+            return null;
+        });
+    }
+
+    @Test
     void olderOrRepeatedVersionsAreDropped() throws Exception {
         Recorder r = new Recorder();
         subscribe(loops.loop(0), "t", r);

@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class BlackholeProxy implements AutoCloseable {
     private final ServerSocket server;
-    private final int targetPort;
+    private volatile int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean blackhole;
     private final Object holding = new Object();
@@ -35,6 +35,16 @@ public final class BlackholeProxy implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /**
+     * Sends new connections to {@code port} from now on and closes the open ones (their peers see
+     * the connection end): a service address that moved to another server, as after a failover.
+     */
+    public void retarget(int port) {
+        targetPort = port;
+        sockets.forEach(BlackholeProxy::closeQuietly);
+        sockets.clear();
     }
 
     /** While on, every connection (old and new) swallows what it gets. */

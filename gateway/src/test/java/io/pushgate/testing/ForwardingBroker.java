@@ -4,6 +4,7 @@ import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.IfMatch;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 
 import java.util.concurrent.CompletionStage;
@@ -24,6 +25,11 @@ public class ForwardingBroker implements Broker {
     @Override
     public CompletionStage<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
         return delegate.publish(topic, text, ifMatch);
+    }
+
+    @Override
+    public CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        return delegate.delete(topic, ifMatch);
     }
 
     @Override

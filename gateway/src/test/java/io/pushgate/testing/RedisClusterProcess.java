@@ -13,20 +13,28 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
-/** A local 3-master Redis Cluster on free loopback ports, started by the test and killed after it. */
+/**
+ * A local 3-master Redis Cluster on free loopback ports, started by the test and killed after it;
+ * optionally with one replica per master and a short node timeout, for failovers.
+ */
 public final class RedisClusterProcess implements AutoCloseable {
     public final List<Integer> ports = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
 
     public RedisClusterProcess() throws Exception {
+        this(false);
+    }
+
+    /** With {@code replicas}: six servers, one replica per master, a master called failed after 1 s. */
+    public RedisClusterProcess(boolean replicas) throws Exception {
         Path root = Files.createTempDirectory("pushgate-cluster");
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < (replicas ? 6 : 3); i++) {
             int port = RedisServerProcess.freePort();
             Path dir = Files.createDirectories(root.resolve(Integer.toString(port)));
             ports.add(port);
             processes.add(new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--save", "",
-                    "--appendonly", "no", "--dir", dir.toString())
+                    "--appendonly", "no", "--dir", dir.toString(), "--cluster-node-timeout", replicas ? "1000" : "15000")
                     .redirectErrorStream(true).redirectOutput(new File(dir.toFile(), "redis.log")).start());
         }
         for (int port : ports) {
@@ -38,6 +46,10 @@ public final class RedisClusterProcess implements AutoCloseable {
         }
         List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         ports.forEach(p -> create.add("127.0.0.1:" + p));
+        if (replicas) {
+            create.add("--cluster-replicas");
+            create.add("1");
+        }
         create.add("--cluster-yes");
         Process creating = new ProcessBuilder(create).redirectErrorStream(true)
                 .redirectOutput(new File(root.toFile(), "create.log")).start();
@@ -57,6 +69,13 @@ public final class RedisClusterProcess implements AutoCloseable {
         String out = new String(info.getInputStream().readAllBytes());
         info.waitFor();
         return out.contains("cluster_state:ok");
+    }
+
+    /** Kills the server on {@code port} at once (SIGKILL), as a crashed host. */
+    public void kill(int port) throws InterruptedException {
+        Process p = processes.get(ports.indexOf(port));
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Comma-separated seed URIs, as --redis-cluster takes them. */

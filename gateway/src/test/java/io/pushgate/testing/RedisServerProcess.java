@@ -7,6 +7,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.awaitility.Awaitility.await;
 
@@ -36,8 +38,15 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     public RedisServerProcess start() throws IOException {
-        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString())
+        return start(new String[0]);
+    }
+
+    /** Starts it with more configuration flags, e.g. {@code --replicaof 127.0.0.1 <port>}. */
+    public RedisServerProcess start(String... more) throws IOException {
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port",
+                Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+        command.addAll(List.of(more));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(new File(dir.toFile(), "redis.log"))
                 .start();

@@ -127,6 +127,7 @@ class SseFramesTest {
         assertEquals("id: 42-k3f9x2ab\ndata: " + big + "\n\n", unchunked(SseFrames.event(ByteBufAllocator.DEFAULT, version(big))));
         assertEquals("retry: 2500\n\n", unchunked(SseFrames.retry(ByteBufAllocator.DEFAULT, 2500)));
         assertEquals("event: pushgate.closed\ndata: revoked\n\n", unchunked(SseFrames.closed(ByteBufAllocator.DEFAULT, "revoked")));
+        assertEquals("event: pushgate.deleted\ndata: news.eu\n\n", unchunked(SseFrames.deleted(ByteBufAllocator.DEFAULT, "news.eu")));
         assertEquals(":\n\n", unchunked(SseFrames.heartbeat()));
         assertEquals("", unchunked(SseFrames.end()), "the last chunk has no bytes of its own");
     }

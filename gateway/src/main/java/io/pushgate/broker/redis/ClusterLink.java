@@ -39,6 +39,9 @@ final class ClusterLink implements RedisLink {
 
     ClusterLink(RedisClusterClient client, Events events) {
         this.events = events;
+        // The client keeps the topology it read at its first connect; a session begins after a
+        // loss, maybe a failover that moved slots to a replica: read it again (any live seed answers).
+        client.refreshPartitions();
         commands = client.connect(ByteArrayCodec.INSTANCE);
         try {
             pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
@@ -72,7 +75,12 @@ final class ClusterLink implements RedisLink {
 
     @Override
     public CompletableFuture<Void> loadFunctions(String library) {
-        return commands.async().masters().commands().functionLoad(library, true).toCompletableFuture()
+        // Masters that serve slots and are not marked failing: a master that a failover replaced
+        // stays in CLUSTER NODES as "master,fail" until it is forgotten, and cannot be reached.
+        return commands.async().nodes(node -> node.is(RedisClusterNode.NodeFlag.UPSTREAM)
+                        && !node.is(RedisClusterNode.NodeFlag.FAIL) && !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL)
+                        && !node.hasNoSlots())
+                .commands().functionLoad(library, true).toCompletableFuture()
                 .thenApply(names -> null);
     }
 

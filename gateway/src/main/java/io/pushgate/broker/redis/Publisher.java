@@ -1,26 +1,29 @@
 package io.pushgate.broker.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.ScriptOutputType;
 import io.pushgate.config.RedisSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.PublishOutcomeUnknown;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The node's publishes: {@code FCALL pushgate_publish_v2} with a deadline, and an {@code IFMATCH}
- * when the publish is conditional (README, "What a failed publish means").
+ * The node's writes of topic states: publishes ({@code FCALL pushgate_publish_v2} with a deadline,
+ * an {@code IFMATCH} when the publish is conditional, a {@code TTL} when topics expire; README,
+ * "What a failed publish means") and deletes ({@code FCALL pushgate_delete}).
  *
  * <p>A timeout does not mean "not done": a call the node stopped waiting for may still be on its
  * way (a black-holed link that comes back, TCP retransmitting it), and Redis would then store it
@@ -37,17 +40,25 @@ final class Publisher {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final byte[] DEADLINE = "DEADLINE".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IFMATCH = "IFMATCH".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TTL = "TTL".getBytes(StandardCharsets.US_ASCII);
+    static final String DELETE_FUNCTION = "pushgate_delete";
     /** The error reply of a condition that did not hold: "PRECONDITION pushgate: current 7-k3f9x2ab". */
     private static final Pattern CURRENT = Pattern.compile("^PRECONDITION .*current (\\d{1,18})-([0-9a-z]{1,16})$");
 
     private final RedisSettings settings;
     private final RedisLayout layout;
     private final SessionKeeper sessions;
+    private final FunctionCalls calls;
+    /** The TTL option of every publish ({@code TTL <ms>}), or null when topics never expire. */
+    private final byte[] ttlMillis;
+    private final LongAdder deleted = new LongAdder();
 
-    Publisher(RedisSettings settings, RedisLayout layout, SessionKeeper sessions) {
+    Publisher(RedisSettings settings, TopicSettings topics, RedisLayout layout, SessionKeeper sessions, FunctionCalls calls) {
         this.settings = settings;
+        this.ttlMillis = topics.expires() ? Long.toString(topics.ttl().toMillis()).getBytes(StandardCharsets.US_ASCII) : null;
         this.layout = layout;
         this.sessions = sessions;
+        this.calls = calls;
     }
 
     CompletableFuture<TopicVersion> publish(String topic, byte[] text, IfMatch ifMatch) {
@@ -58,7 +69,7 @@ final class Publisher {
         long deadline = System.currentTimeMillis() + settings.commandTimeout().toMillis();
         byte[][] args = arguments(text, deadline, ifMatch);
         CompletableFuture<TopicVersion> answer = new CompletableFuture<>();
-        call(link, topic, args, true).whenComplete((reply, failure) -> {
+        calls.call(link, PublishLibrary.NODE_FUNCTION, layout.key(topic), args).whenComplete((reply, failure) -> {
             if (failure == null) {
                 String epoch = new String((byte[]) reply.get(0), StandardCharsets.US_ASCII);
                 answer.complete(new TopicVersion(topic, epoch, (Long) reply.get(1), (Long) reply.get(2), text));
@@ -69,32 +80,57 @@ final class Publisher {
         return answer;
     }
 
-    private static byte[][] arguments(byte[] text, long deadline, IfMatch ifMatch) {
-        byte[] deadlineMillis = Long.toString(deadline).getBytes(StandardCharsets.US_ASCII);
-        if (ifMatch == null) {
-            return new byte[][] {text, DEADLINE, deadlineMillis};
+    private byte[][] arguments(byte[] text, long deadline, IfMatch ifMatch) {
+        List<byte[]> args = new ArrayList<>(7);
+        args.add(text);
+        args.add(DEADLINE);
+        args.add(Long.toString(deadline).getBytes(StandardCharsets.US_ASCII));
+        if (ifMatch != null) {
+            args.add(IFMATCH);
+            args.add(tag(ifMatch));
         }
-        String tag = ifMatch.any() ? "*" : ifMatch.version() + "-" + ifMatch.epoch();
-        return new byte[][] {text, DEADLINE, deadlineMillis, IFMATCH, tag.getBytes(StandardCharsets.US_ASCII)};
+        if (ttlMillis != null) {
+            args.add(TTL);
+            args.add(ttlMillis);
+        }
+        return args.toArray(new byte[0][]);
     }
 
-    /** The FCALL; once more after loading the library again when an older node's library replaced it. */
-    private CompletableFuture<List<Object>> call(RedisLink link, String topic, byte[][] args, boolean mayReload) {
-        CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(PublishLibrary.NODE_FUNCTION,
-                        ScriptOutputType.MULTI, new byte[][] {layout.key(topic)}, args).toCompletableFuture()
-                .orTimeout(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        if (!mayReload) {
-            return call;
+    private static byte[] tag(IfMatch ifMatch) {
+        return (ifMatch.any() ? "*" : ifMatch.version() + "-" + ifMatch.epoch()).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * {@code FCALL pushgate_delete}: what was deleted, {@code null} when there was nothing. A delete
+     * is idempotent, so one left unanswered is reported as a failure to retry, not of unknown outcome.
+     */
+    CompletableFuture<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        RedisLink link = sessions.active();
+        if (link == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
-        return call.exceptionallyCompose(failure -> {
-            Throwable cause = unwrap(failure);
-            // "Function not found" is answered before anything runs: the call is safe to make again.
-            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage()).contains("not found")) {
-                log.info("the publish function was missing (an older node loaded its library?): loading it again");
-                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, topic, args, false));
+        byte[][] args = ifMatch == null ? new byte[0][] : new byte[][] {IFMATCH, tag(ifMatch)};
+        CompletableFuture<TopicDeletion> answer = new CompletableFuture<>();
+        calls.call(link, DELETE_FUNCTION, layout.key(topic), args).whenComplete((reply, failure) -> {
+            if (failure != null) {
+                Throwable cause = unwrap(failure);
+                String message = String.valueOf(cause.getMessage());
+                answer.completeExceptionally(cause instanceof RedisCommandExecutionException && message.startsWith("PRECONDITION")
+                        ? current(message) : cause);
+            } else if (reply.isEmpty()) {
+                answer.complete(null);
+            } else {
+                deleted.increment();
+                answer.complete(new TopicDeletion(topic, new String((byte[]) reply.get(0), StandardCharsets.US_ASCII),
+                        (Long) reply.get(1), (Long) reply.get(2)));
             }
-            return CompletableFuture.failedFuture(cause);
         });
+        return answer;
+    }
+
+    /** Topics this node deleted. */
+    long deleted() {
+        return deleted.sum();
     }
 
     private void fail(CompletableFuture<TopicVersion> answer, Throwable failure, long deadline) {
@@ -125,6 +161,6 @@ final class Publisher {
     }
 
     private static Throwable unwrap(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return FunctionCalls.unwrap(failure);
     }
 }

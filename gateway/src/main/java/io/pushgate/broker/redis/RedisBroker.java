@@ -4,9 +4,11 @@ import io.pushgate.broker.Broker;
 import io.lettuce.core.RedisURI;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PublishRefused;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 
 import java.util.List;
@@ -27,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * (connections, backoff, PING watchdog) up, {@link Demand} makes its subscriptions follow what the
  * node serves, {@link RedisLayout} names the keys and decodes what Redis holds,
  * {@link PublishLibrary} is the publish function the session loads, and {@link Publisher} calls it
- * (with a deadline, so a publish the node stopped waiting for is never stored later).
+ * (with a deadline, so a publish the node stopped waiting for is never stored later);
+ * {@link EpochRenewal} moves a topic whose stored version went back (a write lost in a failover)
+ * to a new epoch.
  * {@link Follower} serves the topics followed from an application's own keys (README, "Following an
  * application's keys"): their versions come from those keys, never from a publish or a channel.
  *
@@ -41,6 +45,7 @@ public final class RedisBroker implements Broker {
     private final SessionKeeper sessions;
     private final Demand demand;
     private final Publisher publisher;
+    private final EpochRenewal renewal;
     private final FollowReads followReads;
     private final Follower follower;
     private volatile Listener listener;
@@ -50,15 +55,22 @@ public final class RedisBroker implements Broker {
         this(settings, FollowSettings.NONE);
     }
 
-    /** Throws when a follow cannot be served (an invalid topic name; keys in two slots of a cluster). */
+    /** Follows {@code follows}; topics never expire. */
     public RedisBroker(RedisSettings settings, FollowSettings follows) {
+        this(settings, follows, TopicSettings.NONE);
+    }
+
+    /** Throws when a follow cannot be served (an invalid topic name; keys in two slots of a cluster). */
+    public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
         // Checked before anything is opened: a refused follow leaves nothing to close.
         List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
         this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
         this.demand = new Demand(sessions, layout, settings.commandTimeout());
-        this.publisher = new Publisher(settings, layout, sessions);
+        FunctionCalls calls = new FunctionCalls(sessions, settings.commandTimeout());
+        this.publisher = new Publisher(settings, topics, layout, sessions, calls);
+        this.renewal = new EpochRenewal(layout, sessions, calls);
         this.followReads = new FollowReads(sessions, settings.commandTimeout(), follows.safetyPoll());
         int db = settings.cluster() ? 0 : RedisURI.create(settings.uri()).getDatabase();
         this.follower = new Follower(sessions, followReads, followed, follows, settings.commandTimeout(), db);
@@ -69,7 +81,18 @@ public final class RedisBroker implements Broker {
         this.listener = listener;
         demand.follow(listener, follower::follows);
         follower.start(listener);
-        sessions.start(demand);
+        sessions.start(new SessionKeeper.Opening() {
+            @Override
+            public CompletableFuture<Void> subscribeAll(SessionKeeper.Session s) {
+                return demand.subscribeAll(s);
+            }
+
+            @Override
+            public void ready() {
+                demand.ready();
+                renewal.sessionReady();
+            }
+        });
     }
 
     @Override
@@ -80,6 +103,16 @@ public final class RedisBroker implements Broker {
                     + followed.textKeyName() + " (text) and " + followed.seqKeyName() + " (counter): change them to publish"));
         }
         return publisher.publish(topic, text, ifMatch);
+    }
+
+    @Override
+    public CompletionStage<TopicDeletion> delete(String topic, IfMatch ifMatch) {
+        FollowedKeys followed = follower.keys(topic);
+        if (followed != null) {
+            return CompletableFuture.failedFuture(new PublishRefused("topic " + topic + " follows the Redis keys "
+                    + followed.textKeyName() + " (text) and " + followed.seqKeyName() + " (counter): delete them instead"));
+        }
+        return publisher.delete(topic, ifMatch);
     }
 
     @Override
@@ -105,6 +138,14 @@ public final class RedisBroker implements Broker {
         return layout.read(link.commands(), topic, settings.commandTimeout());
     }
 
+    @Override
+    public void regressed(TopicVersion stale, TopicVersion delivered) {
+        if (!follower.follows(stale.topic())) {
+            // A followed topic's epoch is pushgate_follow_read's business (it renews on a counter reset).
+            renewal.regressed(stale, delivered);
+        }
+    }
+
     /** A keyspace notification, on a Lettuce I/O thread. */
     private void keyChanged(byte[] channel) {
         follower.keyChanged(channel);
@@ -120,6 +161,13 @@ public final class RedisBroker implements Broker {
             Revocation r = layout.revocation(message);
             if (r != null) {
                 listener.onRevoked(r);
+            }
+            return;
+        }
+        if (RedisLayout.isDeletion(message)) {
+            TopicDeletion d = layout.deletion(message);
+            if (d != null) {
+                listener.onDeleted(d);
             }
             return;
         }
@@ -143,6 +191,16 @@ public final class RedisBroker implements Broker {
         if (!follower.follows(topic)) {
             demand.changed(topic);
         }
+    }
+
+    @Override
+    public long deleted() {
+        return publisher.deleted();
+    }
+
+    @Override
+    public long epochsRenewed() {
+        return renewal.renewed();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.pushgate.model.Epochs;
 import io.pushgate.model.Revocation;
+import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicNames;
 import io.pushgate.model.TopicVersion;
 import org.slf4j.Logger;
@@ -26,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * its channel {@code <prefix>:{t}:ch}, and the message {@code pushgate_publish} puts there,
  * {@code pushgate1 <topic> <epoch> <version> <micros>\n<text>}; and the channel every node hears
  * revocations on, {@code <prefix>:revocations}, with messages
- * {@code pushgate-revoke1 <epoch millis>\n<subject>}; and the state hash of a topic followed from an
+ * {@code pushgate-revoke1 <epoch millis>\n<subject>}; the message of a deleted topic on its channel,
+ * {@code pushgate-deleted1 <topic> <epoch> <micros>}; and the state hash of a topic followed from an
  * application's keys ({@link #followState}). Counts what it finds there that is not in
  * this layout.
  *
@@ -37,6 +39,7 @@ final class RedisLayout {
     // Logged under RedisBroker's name, the one the broker's log lines have always carried.
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final byte[] MAGIC = "pushgate1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DELETED_MAGIC = "pushgate-deleted1 ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] REVOKE_MAGIC = "pushgate-revoke1 ".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_HEADER = 200;
     private static final String KEYSPACE = "__keyspace@";
@@ -89,6 +92,27 @@ final class RedisLayout {
 
     byte[] message(Revocation revocation) {
         return bytes("pushgate-revoke1 " + revocation.at().toEpochMilli() + "\n" + revocation.subject());
+    }
+
+    /** Whether {@code message} is meant as a deletion (parse it with {@link #deletion}). */
+    static boolean isDeletion(byte[] message) {
+        return startsWith(message, DELETED_MAGIC);
+    }
+
+    /**
+     * The deletion in {@code message}, {@code pushgate-deleted1 <topic> <epoch> <micros>} as
+     * {@code pushgate_delete} sends it, or {@code null} (counted) when it is not one. Its version is
+     * not in the message (0): what matters is the epoch that ended and when.
+     */
+    TopicDeletion deletion(byte[] message) {
+        String[] fields = message.length > MAX_HEADER ? new String[0]
+                : new String(message, DELETED_MAGIC.length, message.length - DELETED_MAGIC.length, StandardCharsets.US_ASCII)
+                .split(" ");
+        if (fields.length != 3 || digits(fields[2]) < 0 || !TopicNames.isValid(fields[0]) || !Epochs.isEpoch(fields[1])) {
+            skipped();
+            return null;
+        }
+        return new TopicDeletion(fields[0], fields[1], 0, digits(fields[2]));
     }
 
     /** Whether {@code message} is meant as a revocation (parse it with {@link #revocation}). */

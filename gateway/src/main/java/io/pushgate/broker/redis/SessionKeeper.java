@@ -92,7 +92,9 @@ final class SessionKeeper {
         this.messages = messages;
         this.keyChanges = keyChanges;
         this.uris = new ArrayList<>();
-        for (String one : settings.uri().split(",")) {
+        // A cluster's seeds are a comma-separated list of URIs; a single URI may hold commas itself
+        // (the Sentinels of redis-sentinel://a:26379,b:26379#master), so it is never split.
+        for (String one : settings.cluster() ? settings.uri().split(",") : new String[] {settings.uri()}) {
             RedisURI u = RedisURI.create(one.trim());
             u.setTimeout(settings.commandTimeout());
             uris.add(u);
@@ -224,7 +226,16 @@ final class SessionKeeper {
         }
         session = s;
         boolean reconnect = everConnected;
-        CompletableFuture<Void> resynced = opening.subscribeAll(s);
+        CompletableFuture<Void> resynced;
+        try {
+            resynced = opening.subscribeAll(s);
+        } catch (RuntimeException e) {
+            // Thrown before any stage existed (a cluster whose topology still names a dead master as
+            // a slot's owner: no connection to it): without this the session would stay half-open
+            // and no new one would ever be tried.
+            lost(s, "subscribe failed: " + rootMessage(e));
+            return;
+        }
         int topics = s.subscribed.size();
         resynced.thenRun(resyncs::increment).thenRunAsync(() -> {
             if (session != s) {
@@ -279,6 +290,8 @@ final class SessionKeeper {
         if (downReason == null) {
             log.warn("redis {} unavailable ({}); node not ready, retrying with backoff", where(), reason);
             downReason = reason;
+        } else {
+            log.debug("redis {} still unavailable ({})", where(), reason);
         }
         backoffMillis = backoffMillis == 0 ? 100 : Math.min(5000, backoffMillis * 2);
         long delay = backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1);
@@ -289,7 +302,13 @@ final class SessionKeeper {
     String where() {
         StringJoiner out = new StringJoiner(",", settings.cluster() ? "cluster " : "", "");
         for (RedisURI u : uris) {
-            out.add(u.getHost() + ":" + u.getPort());
+            if (u.getSentinels().isEmpty()) {
+                out.add(u.getHost() + ":" + u.getPort());
+            } else {
+                StringJoiner sentinels = new StringJoiner(",", "master " + u.getSentinelMasterId() + " via sentinels ", "");
+                u.getSentinels().forEach(sentinel -> sentinels.add(sentinel.getHost() + ":" + sentinel.getPort()));
+                out.add(sentinels.toString());
+            }
         }
         return out.toString();
     }

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
@@ -109,6 +110,91 @@ class PublishFunctionTest {
     }
 
     @Test
+    void reepochRenewsOnlyTheStateItNamesAndPublishesIt() throws Exception {
+        String topic = topic();
+        fcall(topic, "one");
+        fcall(topic, "two");
+        java.util.Map<String, String> before = redis.redis().hgetall(key(topic));
+        String epoch = before.get("epoch");
+        String ts = before.get("ts");
+        assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "1", ts).isEmpty(), "another version: nothing");
+        assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", "1").isEmpty(), "another publish time: nothing");
+        assertEquals(before, redis.redis().hgetall(key(topic)));
+        RedisClient client = RedisClient.create(server.url());
+        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
+            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    messages.add(message);
+                }
+            });
+            sub.sync().subscribe(key(topic) + ":ch");
+            List<Object> reply = fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts);
+            String renewed = (String) reply.get(0);
+            assertTrue(!renewed.equals(epoch) && renewed.length() == 8, renewed);
+            assertEquals(2L, reply.get(1), "the version number goes on");
+            java.util.Map<String, String> after = redis.redis().hgetall(key(topic));
+            assertEquals(renewed, after.get("epoch"));
+            assertEquals("two", after.get("text"));
+            assertTrue(Long.parseLong(after.get("ts")) > Long.parseLong(ts), "a later publish time");
+            assertEquals("pushgate1 " + topic + " " + renewed + " 2 " + after.get("ts") + "\ntwo",
+                    messages.poll(5, TimeUnit.SECONDS));
+            assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts).isEmpty(), "done once");
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertEquals(3L, fcall(topic, "three").get(1));
+    }
+
+    @Test
+    void theTtlOptionSetsAnExpiryThatEveryPublishRenewsAndZeroClears() {
+        String topic = topic();
+        fcall(topic, "a", "TTL", "60000");
+        long first = redis.redis().pttl(key(topic));
+        assertTrue(first > 0 && first <= 60_000, "PTTL " + first);
+        redis.redis().persist(key(topic));
+        fcall(topic, "b");
+        assertTrue(redis.redis().pttl(key(topic)) > 0, "a publish without the option renews the stored TTL");
+        fcall(topic, "c", "ttl", "0");
+        assertEquals(-1, redis.redis().pttl(key(topic)));
+        assertNull(redis.redis().hget(key(topic), "ttl"));
+        assertTrue(error(topic, "x", "TTL", "soon").startsWith("ERR pushgate: unknown option or bad value: TTL"));
+        String plain = topic();
+        fcall(plain, "never expires");
+        assertEquals(-1, redis.redis().pttl(key(plain)));
+    }
+
+    @Test
+    void deleteRemovesTheHashAndTellsTheChannel() throws Exception {
+        String topic = topic();
+        assertTrue(fcall(redis.redis(), "pushgate_delete", topic).isEmpty(), "nothing to delete");
+        String epoch = (String) fcall(topic, "one").get(0);
+        String refused = assertThrows(RedisCommandExecutionException.class,
+                () -> fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "2-" + epoch)).getMessage();
+        assertEquals("PRECONDITION pushgate: current 1-" + epoch, refused);
+        RedisClient client = RedisClient.create(server.url());
+        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
+            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    messages.add(message);
+                }
+            });
+            sub.sync().subscribe(key(topic) + ":ch");
+            List<Object> reply = fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "1-" + epoch);
+            assertEquals(epoch, reply.get(0));
+            assertEquals(1L, reply.get(1));
+            assertEquals(0, redis.redis().exists(key(topic)));
+            assertEquals("pushgate-deleted1 " + topic + " " + epoch + " " + reply.get(2), messages.poll(5, TimeUnit.SECONDS));
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertEquals(1L, fcall(topic, "again").get(1));
+    }
+
+    @Test
     void badOptionsAreRefused() {
         String topic = topic();
         assertEquals("ERR pushgate: option DEADLINE needs a value", error(topic, "x", "DEADLINE"));
@@ -171,6 +257,10 @@ class PublishFunctionTest {
         @Override
         public Collection<String> served() {
             return List.of();
+        }
+
+        @Override
+        public void onDeleted(io.pushgate.model.TopicDeletion deletion) {
         }
 
         @Override

@@ -1,0 +1,63 @@
+package io.pushgate.broker.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.ScriptOutputType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * FCALLs of the node's function library, each made once more after loading the library again when
+ * Redis answers that the function is missing: nodes of another release share the Redis and load
+ * their own library over it (the same name, {@code pushgate}), which may lack a function this one has.
+ *
+ * <p>Thread rules: any thread; answers complete on Lettuce's threads.
+ */
+final class FunctionCalls {
+    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
+
+    private final SessionKeeper sessions;
+    private final Duration timeout;
+
+    FunctionCalls(SessionKeeper sessions, Duration timeout) {
+        this.sessions = sessions;
+        this.timeout = timeout;
+    }
+
+    /** {@code FCALL function 1 key args...} with a multi-bulk answer, within the command timeout. */
+    CompletableFuture<List<Object>> call(RedisLink link, String function, byte[] key, byte[][] args) {
+        return call(link, function, key, args, true);
+    }
+
+    private CompletableFuture<List<Object>> call(RedisLink link, String function, byte[] key, byte[][] args,
+                                                 boolean mayReload) {
+        CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(function,
+                        ScriptOutputType.MULTI, new byte[][] {key}, args).toCompletableFuture()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (!mayReload) {
+            return call;
+        }
+        return call.exceptionallyCompose(failure -> {
+            Throwable cause = unwrap(failure);
+            // "Function not found" is answered before anything runs, and so is an option that an older
+            // library does not know (TTL): the call is safe to make again.
+            String message = String.valueOf(cause.getMessage());
+            if (cause instanceof RedisCommandExecutionException
+                    && (message.contains("not found") || message.startsWith("ERR pushgate: unknown option"))) {
+                log.info("the function {} was missing (a node of another release loaded its library?): loading it again",
+                        function);
+                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, function, key, args, false));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+}
