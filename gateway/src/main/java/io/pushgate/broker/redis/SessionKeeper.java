@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -215,7 +216,7 @@ final class SessionKeeper {
         try {
             s.link = settings.cluster()
                     ? new ClusterLink((RedisClusterClient) client, events)
-                    : new StandaloneLink((RedisClient) client, events);
+                    : new StandaloneLink((RedisClient) client, uris.get(0), events);
             s.link.loadFunctions(library).get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             if (s.link != null) {
@@ -254,7 +255,10 @@ final class SessionKeeper {
         }, control);
     }
 
-    /** The PING watchdog: a connection whose peer vanished silently is found within interval + timeout. */
+    /**
+     * The PING watchdog: a connection whose peer vanished silently is found within interval + timeout,
+     * and (one Redis) a server that is no longer the master within the interval.
+     */
     private void ping() {
         Session s = session;
         if (s == null || s.pingInFlight) {
@@ -266,7 +270,10 @@ final class SessionKeeper {
                 .whenCompleteAsync((pong, failure) -> {
                     s.pingInFlight = false;
                     if (failure != null) {
-                        lost(s, "no answer to PING within " + settings.pingTimeout().toMillis() + " ms");
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+                        lost(s, cause instanceof StandaloneLink.NotMaster ? cause.getMessage()
+                                : "no answer to PING within " + settings.pingTimeout().toMillis() + " ms");
                     }
                 }, control);
     }
