@@ -68,7 +68,9 @@ class RedisClusterFailoverTest {
                 String key = prefix + ":{" + topics.get(0) + "}";
                 int victim = redis.getPartitions().getPartitionBySlot(SlotHash.getSlot(key)).getUri().getPort();
                 // Replicated before the kill: this test is about the switch, RedisFailoverTest about a lost write.
-                assertTrue(redis.getConnection("127.0.0.1", victim).sync().waitForReplication(1, 2000) >= 1);
+                // (A replica of a cluster made a moment ago may still be in its first full sync: wait for it.)
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        redis.getConnection("127.0.0.1", victim).sync().waitForReplication(1, 500) >= 1);
                 assertEquals(200, readyz(node));
 
                 long killed = System.nanoTime();
