@@ -7,6 +7,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.testing.RedisClusterProcess;
+import io.pushgate.testing.EpochOrder;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
@@ -113,7 +114,7 @@ class RedisClusterFailoverTest {
                     });
                     List<Event> events = seen.get(topic);
                     assertEquals(latest.get(topic), events.get(events.size() - 1).version());
-                    assertNoRepeatsWithinAnEpoch(events);
+                    EpochOrder.assertVersionsRiseWithinEachEpoch(events);
                     streams.get(topic).close();
                 }
             } finally {
@@ -122,13 +123,4 @@ class RedisClusterFailoverTest {
         }
     }
 
-    private static void assertNoRepeatsWithinAnEpoch(List<Event> events) {
-        Map<String, Long> lastByEpoch = new HashMap<>();
-        for (Event e : events) {
-            String epoch = e.id().substring(e.id().indexOf('-') + 1);
-            Long before = lastByEpoch.put(epoch, e.version());
-            assertTrue(before == null || e.version() > before,
-                    "version " + e.version() + " after " + before + " in epoch " + epoch);
-        }
-    }
 }

@@ -5,6 +5,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.testing.BlackholeProxy;
+import io.pushgate.testing.EpochOrder;
 import io.pushgate.testing.RedisServerProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
@@ -13,9 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -85,7 +84,7 @@ class RedisFailoverTest {
                     return seen.get(seen.size() - 1).data().equals("four");
                 });
                 assertEquals(next, seen.get(seen.size() - 1).version());
-                assertNoRepeatsWithinAnEpoch(seen);
+                EpochOrder.assertVersionsRiseWithinEachEpoch(seen);
                 assertEquals(List.of("one", "two", "three", "two", "four"), seen.stream().map(Event::data).toList(),
                         "the lost text, then the latest again in the new epoch, then what follows");
             } finally {
@@ -95,13 +94,4 @@ class RedisFailoverTest {
         }
     }
 
-    private static void assertNoRepeatsWithinAnEpoch(List<Event> events) {
-        Map<String, Long> lastByEpoch = new HashMap<>();
-        for (Event e : events) {
-            String epoch = e.id().substring(e.id().indexOf('-') + 1);
-            Long before = lastByEpoch.put(epoch, e.version());
-            assertTrue(before == null || e.version() > before,
-                    "version " + e.version() + " after " + before + " in epoch " + epoch);
-        }
-    }
 }

@@ -4,6 +4,7 @@ import io.pushgate.config.RedisSettings;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.BlackholeProxy;
 import io.pushgate.testing.RedisFixture;
+import io.pushgate.testing.EpochOrder;
 import io.pushgate.testing.RedisServerProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
@@ -61,13 +62,7 @@ class RedisFaultTest {
 
     /** Versions within one epoch only go up; returns the last event. */
     private static Event assertInOrderWithoutRepeats(List<Event> events) {
-        Map<String, Long> lastByEpoch = new HashMap<>();
-        for (Event e : events) {
-            String epoch = e.id().substring(e.id().indexOf('-') + 1);
-            Long before = lastByEpoch.put(epoch, e.version());
-            assertTrue(before == null || e.version() > before,
-                    "version " + e.version() + " after " + before + " in epoch " + epoch);
-        }
+        EpochOrder.assertVersionsRiseWithinEachEpoch(events);
         return events.get(events.size() - 1);
     }
 

@@ -5,6 +5,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.RedisSettings;
+import io.pushgate.testing.EpochOrder;
 import io.pushgate.testing.RedisServerProcess;
 import io.pushgate.testing.SentinelProcess;
 import io.pushgate.testing.SseClient;
@@ -20,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -133,7 +133,7 @@ class RedisSentinelTest {
                                     watchA.refusedMillis(), watchB.refusedMillis());
                         }
                         for (List<Event> events : seen) {
-                            assertNoRepeatsWithinAnEpoch(events);
+                            EpochOrder.assertVersionsRiseWithinEachEpoch(events);
                         }
                     } finally {
                         streams.forEach(SseClient::close);
@@ -169,14 +169,6 @@ class RedisSentinelTest {
         });
     }
 
-    private static void assertNoRepeatsWithinAnEpoch(List<Event> events) {
-        Map<String, Long> lastByEpoch = new HashMap<>();
-        for (Event e : events) {
-            String epoch = e.id().substring(e.id().indexOf('-') + 1);
-            Long before = lastByEpoch.put(epoch, e.version());
-            assertTrue(before == null || e.version() > before, "version " + e.version() + " after " + before + " in epoch " + epoch);
-        }
-    }
 
     /** Polls a node's /readyz every 20 ms on a thread of its own, noting how long it answered 503. */
     private static final class ReadinessWatch implements AutoCloseable {
