@@ -4,6 +4,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.testing.RedisClusterProcess;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,9 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A Redis Cluster failover with real processes: three masters with a replica each (node timeout
- * 1 s); the master owning a served topic's slot is killed. The node must be not ready while the
- * slot has no master, ready again once its replica took over, and every stream (on every shard)
- * must hold the latest version afterwards, nothing twice within an epoch. Logs the switch time,
+ * 1 s). Killed: the master owning a served topic's slot is killed; the node must be not ready while
+ * the slot has no master, ready again once its replica took over, and every stream (on every shard)
+ * must hold the latest version afterwards, nothing twice within an epoch. Asked for: the replica
+ * takes over with {@code CLUSTER FAILOVER} (the old master lives on as its replica) under two nodes
+ * holding 200 streams; both must serve every topic from the new master. Logs the switch times,
  * recorded in bench/RESULTS.md, "Failover".
  */
 class RedisClusterFailoverTest {
@@ -123,4 +127,95 @@ class RedisClusterFailoverTest {
         }
     }
 
+
+    @Test
+    void clusterFailoverOfAShardMovesBothNodesAndEveryStreamGetsTheLatest() throws Exception {
+        try (RedisClusterProcess cluster = new RedisClusterProcess(true)) {
+            String prefix = "pgtest-cfo";
+            List<RedisURI> seeds = new ArrayList<>();
+            cluster.ports.forEach(p -> seeds.add(RedisURI.create("127.0.0.1", p)));
+            RedisClusterClient plain = RedisClusterClient.create(seeds);
+            RedisSettings settings = new RedisSettings(cluster.seeds(), true, prefix, Duration.ofSeconds(1),
+                    Duration.ofMillis(300), Duration.ofMillis(300));
+            RedisBroker brokerA = new RedisBroker(settings);
+            RedisBroker brokerB = new RedisBroker(settings);
+            List<SseClient> streams = new ArrayList<>();
+            try (StatefulRedisClusterConnection<String, String> redis = plain.connect();
+                 TestNode a = TestNode.start(brokerA); TestNode b = TestNode.start(brokerB)) {
+                await().atMost(Duration.ofSeconds(15)).until(() -> brokerA.connected() && brokerB.connected());
+                List<String> topics = new ArrayList<>();
+                for (int i = 0; i < 9; i++) {
+                    topics.add(TestNode.topic());
+                    a.publish(topics.get(i), "before");
+                }
+                List<List<Event>> seen = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    streams.add((i % 2 == 0 ? a : b).stream(topics.get(i % topics.size())));
+                    seen.add(new ArrayList<>());
+                }
+                awaitAll(streams, seen, "before");
+
+                // The shard of the first topic: its master, and the replica that will take over.
+                int slot = SlotHash.getSlot(prefix + ":{" + topics.get(0) + "}");
+                int[] replica = new int[1];
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    plain.refreshPartitions();
+                    RedisClusterNode master = redis.getPartitions().getPartitionBySlot(slot);
+                    for (RedisClusterNode n : redis.getPartitions()) {
+                        if (master.getNodeId().equals(n.getSlaveOf())) {
+                            replica[0] = n.getUri().getPort();
+                        }
+                    }
+                    return replica[0] != 0 && redis.getConnection("127.0.0.1", master.getUri().getPort()).sync()
+                            .waitForReplication(1, 500) >= 1;
+                });
+                long start = System.nanoTime();
+                assertEquals("OK", redis.getConnection("127.0.0.1", replica[0]).sync().clusterFailover(false));
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() ->
+                        redis.getConnection("127.0.0.1", replica[0]).sync().role().get(0).toString().equals("master"));
+                long switched = System.nanoTime();
+                for (int t = 0; t < topics.size(); t++) {
+                    publishUntilTaken(t % 2 == 0 ? a : b, topics.get(t), "after");
+                }
+                long published = System.nanoTime();
+                awaitAll(streams, seen, "after");
+                long current = System.nanoTime();
+                log.info("cluster failover (asked for): the replica master after {} ms; a publish on each of {} topics "
+                                + "taken by {} ms; every one of {} streams on those versions by {} ms (from CLUSTER FAILOVER)",
+                        (switched - start) / 1_000_000, topics.size(), (published - start) / 1_000_000, streams.size(),
+                        (current - start) / 1_000_000);
+                for (List<Event> events : seen) {
+                    EpochOrder.assertVersionsRiseWithinEachEpoch(events);
+                }
+                assertEquals("after", redis.sync().hget(prefix + ":{" + topics.get(0) + "}", "text"),
+                        "stored on the new master");
+            } finally {
+                streams.forEach(SseClient::close);
+                plain.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** PUTs until the node takes it: 503 (no broker now) and 504 (no answer in time) are tried again. */
+    private static void publishUntilTaken(TestNode node, String topic, String text) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            HttpResponse<String> answer = TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
+                    .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
+            assertTrue(answer.statusCode() == 200 || answer.statusCode() == 503 || answer.statusCode() == 504,
+                    answer.statusCode() + " " + answer.body());
+            return answer.statusCode() == 200;
+        });
+    }
+
+    private static void awaitAll(List<SseClient> streams, List<List<Event>> seen, String text) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            boolean all = true;
+            for (int i = 0; i < streams.size(); i++) {
+                List<Event> events = seen.get(i);
+                events.addAll(streams.get(i).drain());
+                all &= !events.isEmpty() && events.get(events.size() - 1).data().equals(text);
+            }
+            return all;
+        });
+    }
 }
