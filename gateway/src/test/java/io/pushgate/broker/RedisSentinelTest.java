@@ -24,6 +24,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -170,33 +173,27 @@ class RedisSentinelTest {
     }
 
 
-    /** Polls a node's /readyz every 20 ms on a thread of its own, noting how long it answered 503. */
+    /** Polls a node's /readyz every 20 ms on a scheduler of its own, noting how long it answered 503. */
     private static final class ReadinessWatch implements AutoCloseable {
         final AtomicBoolean refused = new AtomicBoolean();
         private final AtomicLong refusedNanos = new AtomicLong();
-        private final Thread thread;
-        private volatile boolean running = true;
+        private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "readyz-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        private long last = System.nanoTime();
 
         ReadinessWatch(TestNode node) {
-            thread = new Thread(() -> {
-                long last = System.nanoTime();
-                while (running) {
-                    int status = TestNode.send(HttpRequest.newBuilder(node.adminUri("/readyz")).build()).statusCode();
-                    long now = System.nanoTime();
-                    if (status == 503) {
-                        refused.set(true);
-                        refusedNanos.addAndGet(now - last);
-                    }
-                    last = now;
-                    try {
-                        Thread.sleep(20); // a polling period, not a wait for a condition
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+            poller.scheduleWithFixedDelay(() -> {
+                int status = TestNode.send(HttpRequest.newBuilder(node.adminUri("/readyz")).build()).statusCode();
+                long now = System.nanoTime();
+                if (status == 503) {
+                    refused.set(true);
+                    refusedNanos.addAndGet(now - last);
                 }
-            }, "readyz-watch");
-            thread.setDaemon(true);
-            thread.start();
+                last = now;
+            }, 0, 20, TimeUnit.MILLISECONDS);
         }
 
         long refusedMillis() {
@@ -205,9 +202,8 @@ class RedisSentinelTest {
 
         @Override
         public void close() throws InterruptedException {
-            running = false;
-            thread.interrupt();
-            thread.join(2000);
+            poller.shutdownNow();
+            poller.awaitTermination(2, TimeUnit.SECONDS);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.Revocation;
@@ -21,6 +22,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -120,16 +123,7 @@ class PublishFunctionTest {
         assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "1", ts).isEmpty(), "another version: nothing");
         assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", "1").isEmpty(), "another publish time: nothing");
         assertEquals(before, redis.redis().hgetall(key(topic)));
-        RedisClient client = RedisClient.create(server.url());
-        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
-            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
-            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, String message) {
-                    messages.add(message);
-                }
-            });
-            sub.sync().subscribe(key(topic) + ":ch");
+        try (Channel channel = new Channel(key(topic) + ":ch")) {
             List<Object> reply = fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts);
             String renewed = (String) reply.get(0);
             assertTrue(!renewed.equals(epoch) && renewed.length() == 8, renewed);
@@ -139,10 +133,8 @@ class PublishFunctionTest {
             assertEquals("two", after.get("text"));
             assertTrue(Long.parseLong(after.get("ts")) > Long.parseLong(ts), "a later publish time");
             assertEquals("pushgate1 " + topic + " " + renewed + " 2 " + after.get("ts") + "\ntwo",
-                    messages.poll(5, TimeUnit.SECONDS));
+                    channel.next());
             assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts).isEmpty(), "done once");
-        } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
         }
         assertEquals(3L, fcall(topic, "three").get(1));
     }
@@ -173,23 +165,12 @@ class PublishFunctionTest {
         String refused = assertThrows(RedisCommandExecutionException.class,
                 () -> fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "2-" + epoch)).getMessage();
         assertEquals("PRECONDITION pushgate: current 1-" + epoch, refused);
-        RedisClient client = RedisClient.create(server.url());
-        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub()) {
-            java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
-            sub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, String message) {
-                    messages.add(message);
-                }
-            });
-            sub.sync().subscribe(key(topic) + ":ch");
+        try (Channel channel = new Channel(key(topic) + ":ch")) {
             List<Object> reply = fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "1-" + epoch);
             assertEquals(epoch, reply.get(0));
             assertEquals(1L, reply.get(1));
             assertEquals(0, redis.redis().exists(key(topic)));
-            assertEquals("pushgate-deleted1 " + topic + " " + epoch + " " + reply.get(2), messages.poll(5, TimeUnit.SECONDS));
-        } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            assertEquals("pushgate-deleted1 " + topic + " " + epoch + " " + reply.get(2), channel.next());
         }
         assertEquals(1L, fcall(topic, "again").get(1));
     }
@@ -265,6 +246,34 @@ class PublishFunctionTest {
 
         @Override
         public void onRevoked(Revocation revocation) {
+        }
+    }
+
+    /** A subscription to one channel of the test's server, collecting its messages. */
+    private static final class Channel implements AutoCloseable {
+        private final RedisClient client = RedisClient.create(server.url());
+        private final StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
+        private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+
+        Channel(String name) {
+            connection.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    messages.add(message);
+                }
+            });
+            connection.sync().subscribe(name);
+        }
+
+        /** The next message, or null after 5 s without one. */
+        String next() throws InterruptedException {
+            return messages.poll(5, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
         }
     }
 }
