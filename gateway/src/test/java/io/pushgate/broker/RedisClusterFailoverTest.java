@@ -16,8 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,10 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RedisClusterFailoverTest {
     private static final Logger log = LoggerFactory.getLogger(RedisClusterFailoverTest.class);
-
-    private static int readyz(TestNode node) {
-        return TestNode.send(HttpRequest.newBuilder(node.adminUri("/readyz")).build()).statusCode();
-    }
 
     @Test
     void aClusterFailoverIsNotReadyMeanwhileThenEveryStreamGetsTheLatest() throws Exception {
@@ -76,14 +70,14 @@ class RedisClusterFailoverTest {
                 // (A replica of a cluster made a moment ago may still be in its first full sync: wait for it.)
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         redis.getConnection("127.0.0.1", victim).sync().waitForReplication(1, 500) >= 1);
-                assertEquals(200, readyz(node));
+                assertEquals(200, node.readyz());
 
                 long killed = System.nanoTime();
                 cluster.kill(victim);
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> readyz(node) == 503);
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> node.readyz() == 503);
                 long notReady = System.nanoTime();
                 try {
-                    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(50)).until(() -> readyz(node) == 200);
+                    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(50)).until(() -> node.readyz() == 200);
                 } catch (AssertionError | RuntimeException e) {
                     for (int port : cluster.ports) {
                         if (port != victim) {
@@ -153,7 +147,7 @@ class RedisClusterFailoverTest {
                     streams.add((i % 2 == 0 ? a : b).stream(topics.get(i % topics.size())));
                     seen.add(new ArrayList<>());
                 }
-                awaitAll(streams, seen, "before");
+                SseClient.awaitAllEndOn(streams, seen, "before", Duration.ofSeconds(30));
 
                 // The shard of the first topic: its master, and the replica that will take over.
                 int slot = SlotHash.getSlot(prefix + ":{" + topics.get(0) + "}");
@@ -175,10 +169,10 @@ class RedisClusterFailoverTest {
                         redis.getConnection("127.0.0.1", replica[0]).sync().role().get(0).toString().equals("master"));
                 long switched = System.nanoTime();
                 for (int t = 0; t < topics.size(); t++) {
-                    publishUntilTaken(t % 2 == 0 ? a : b, topics.get(t), "after");
+                    (t % 2 == 0 ? a : b).publishUntilTaken(topics.get(t), "after", Duration.ofSeconds(30));
                 }
                 long published = System.nanoTime();
-                awaitAll(streams, seen, "after");
+                SseClient.awaitAllEndOn(streams, seen, "after", Duration.ofSeconds(30));
                 long current = System.nanoTime();
                 log.info("cluster failover (asked for): the replica master after {} ms; a publish on each of {} topics "
                                 + "taken by {} ms; every one of {} streams on those versions by {} ms (from CLUSTER FAILOVER)",
@@ -194,28 +188,5 @@ class RedisClusterFailoverTest {
                 plain.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             }
         }
-    }
-
-    /** PUTs until the node takes it: 503 (no broker now) and 504 (no answer in time) are tried again. */
-    private static void publishUntilTaken(TestNode node, String topic, String text) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            HttpResponse<String> answer = TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
-                    .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
-            assertTrue(answer.statusCode() == 200 || answer.statusCode() == 503 || answer.statusCode() == 504,
-                    answer.statusCode() + " " + answer.body());
-            return answer.statusCode() == 200;
-        });
-    }
-
-    private static void awaitAll(List<SseClient> streams, List<List<Event>> seen, String text) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            boolean all = true;
-            for (int i = 0; i < streams.size(); i++) {
-                List<Event> events = seen.get(i);
-                events.addAll(streams.get(i).drain());
-                all &= !events.isEmpty() && events.get(events.size() - 1).data().equals(text);
-            }
-            return all;
-        });
     }
 }

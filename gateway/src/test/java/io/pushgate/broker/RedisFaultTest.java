@@ -71,10 +71,6 @@ class RedisFaultTest {
         return hash.get("version") + "-" + hash.get("epoch");
     }
 
-    private static int readyz(TestNode node) {
-        return TestNode.send(HttpRequest.newBuilder(node.adminUri("/readyz")).build()).statusCode();
-    }
-
     @Test
     void killedPubSubConnectionAndRedisRestartLoseNoUpdate() throws Exception {
         try (RedisServerProcess server = new RedisServerProcess().start()) {
@@ -179,7 +175,7 @@ class RedisFaultTest {
                 Duration.ofMillis(500), Duration.ofMillis(500)));
         try (TestNode node = TestNode.start(broker)) {
             assertTrue(!broker.connected());
-            assertEquals(503, readyz(node), "not ready while Redis is down");
+            assertEquals(503, node.readyz(), "not ready while Redis is down");
             String topic = TestNode.topic();
             SseClient client = node.stream(topic);
             assertEquals(200, client.status());
@@ -191,7 +187,7 @@ class RedisFaultTest {
             assertTrue(System.nanoTime() - start < Duration.ofMillis(500).toNanos(), "503 comes fast");
             server.start();
             await().atMost(Duration.ofSeconds(15)).until(broker::connected);
-            assertEquals(200, readyz(node), "ready once subscribed");
+            assertEquals(200, node.readyz(), "ready once subscribed");
             node.publish(topic, "now it works");
             assertEquals("now it works", client.next().data());
             client.close();
@@ -222,7 +218,7 @@ class RedisFaultTest {
                     long start = System.nanoTime();
                     await().atMost(Duration.ofSeconds(3)).until(() -> !broker.connected());
                     long noticed = (System.nanoTime() - start) / 1_000_000;
-                    assertEquals(503, readyz(node), "not ready while the connection is dead");
+                    assertEquals(503, node.readyz(), "not ready while the connection is dead");
                     assertTrue(noticed <= 2500, "noticed after " + noticed + " ms");
                     direct.fcall(topic, "published while the node was cut off");
 

@@ -17,8 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +87,7 @@ class RedisSentinelTest {
                             streams.add((i % 2 == 0 ? a : b).stream(topics.get(i % TOPICS)));
                             seen.add(new ArrayList<>());
                         }
-                        awaitAll(streams, seen, "before");
+                        SseClient.awaitAllEndOn(streams, seen, "before", DEADLINE);
                         long reconnectsA = brokerA.reconnects();
                         long reconnectsB = brokerB.reconnects();
 
@@ -111,10 +109,10 @@ class RedisSentinelTest {
                             long reconnected = System.nanoTime();
                             // A publisher retries what is refused while there is no master (503).
                             for (int t = 0; t < TOPICS; t++) {
-                                publishUntilTaken(t % 2 == 0 ? a : b, topics.get(t), "after");
+                                (t % 2 == 0 ? a : b).publishUntilTaken(topics.get(t), "after", DEADLINE);
                             }
                             long published = System.nanoTime();
-                            awaitAll(streams, seen, "after");
+                            SseClient.awaitAllEndOn(streams, seen, "after", DEADLINE);
                             long current = System.nanoTime();
 
                             try (StatefulRedisConnection<String, String> newMaster =
@@ -149,29 +147,6 @@ class RedisSentinelTest {
         }
     }
 
-    /** PUTs until the node takes it: 503 (no broker now) and 504 (no answer in time) are tried again. */
-    private static void publishUntilTaken(TestNode node, String topic, String text) {
-        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
-            HttpResponse<String> answer = TestNode.send(HttpRequest.newBuilder(node.uri("/topics/" + topic))
-                    .PUT(HttpRequest.BodyPublishers.ofString(text)).build());
-            assertTrue(answer.statusCode() == 200 || answer.statusCode() == 503 || answer.statusCode() == 504,
-                    answer.statusCode() + " " + answer.body());
-            return answer.statusCode() == 200;
-        });
-    }
-
-    private static void awaitAll(List<SseClient> streams, List<List<Event>> seen, String text) {
-        await().atMost(DEADLINE).until(() -> {
-            boolean all = true;
-            for (int i = 0; i < streams.size(); i++) {
-                List<Event> events = seen.get(i);
-                events.addAll(streams.get(i).drain());
-                all &= !events.isEmpty() && events.get(events.size() - 1).data().equals(text);
-            }
-            return all;
-        });
-    }
-
 
     /** Polls a node's /readyz every 20 ms on a scheduler of its own, noting how long it answered 503. */
     private static final class ReadinessWatch implements AutoCloseable {
@@ -186,7 +161,7 @@ class RedisSentinelTest {
 
         ReadinessWatch(TestNode node) {
             poller.scheduleWithFixedDelay(() -> {
-                int status = TestNode.send(HttpRequest.newBuilder(node.adminUri("/readyz")).build()).statusCode();
+                int status = node.readyz();
                 long now = System.nanoTime();
                 if (status == 503) {
                     refused.set(true);

@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -126,6 +127,22 @@ public final class SseClient implements AutoCloseable {
     }
 
     /** Events received so far and not yet taken. */
+    /**
+     * Waits up to {@code deadline} until the last event of every one of {@code streams} carries
+     * {@code data}, adding what each receives to its list in {@code seen} (same order).
+     */
+    public static void awaitAllEndOn(List<SseClient> streams, List<List<Event>> seen, String data, Duration deadline) {
+        await().atMost(deadline).until(() -> {
+            boolean all = true;
+            for (int i = 0; i < streams.size(); i++) {
+                List<Event> events = seen.get(i);
+                events.addAll(streams.get(i).drain());
+                all &= !events.isEmpty() && events.get(events.size() - 1).data().equals(data);
+            }
+            return all;
+        });
+    }
+
     public List<Event> drain() {
         List<Event> out = new ArrayList<>();
         events.drainTo(out);

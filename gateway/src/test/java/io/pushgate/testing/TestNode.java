@@ -9,12 +9,16 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A real node on a free loopback port, for tests; flags as on the command line. */
 public final class TestNode implements AutoCloseable {
@@ -83,6 +87,25 @@ public final class TestNode implements AutoCloseable {
             throw new AssertionError("no version in " + response.body());
         }
         return Long.parseLong(m.group(1));
+    }
+
+    /** What {@code GET /readyz} on the admin port answers now. */
+    public int readyz() {
+        return send(HttpRequest.newBuilder(adminUri("/readyz")).build()).statusCode();
+    }
+
+    /**
+     * PUTs {@code text} until the node takes it, up to {@code deadline}: 503 (no broker now) and 504
+     * (no answer in time) are tried again, anything else fails.
+     */
+    public void publishUntilTaken(String topic, String text, Duration deadline) {
+        await().atMost(deadline).pollInterval(Duration.ofMillis(50)).until(() -> {
+            HttpResponse<String> answer = send(HttpRequest.newBuilder(uri("/topics/" + topic))
+                    .PUT(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
+            assertTrue(answer.statusCode() == 200 || answer.statusCode() == 503 || answer.statusCode() == 504,
+                    answer.statusCode() + " " + answer.body());
+            return answer.statusCode() == 200;
+        });
     }
 
     public static HttpResponse<String> send(HttpRequest request) {
