@@ -2,12 +2,9 @@ package io.pushgate.broker.redis;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
-import io.pushgate.testing.RedisFixture;
-import io.pushgate.testing.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
@@ -23,24 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * redis-server of this test's own (the shared one may hold the library of another checkout).
  */
 class FollowReadFunctionTest {
-    private static RedisServerProcess server;
-    private static RedisFixture redis;
+    @RegisterExtension
+    static final LibraryServer library = new LibraryServer();
     private String text;
     private String seq;
     private String state;
-
-    @BeforeAll
-    static void load() throws Exception {
-        server = new RedisServerProcess().start();
-        redis = new RedisFixture(server.url());
-        redis.redis().functionLoad(PublishLibrary.source(redis.settings()), true);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        redis.close();
-        server.close();
-    }
 
     @BeforeEach
     void keys() {
@@ -54,34 +38,34 @@ class FollowReadFunctionTest {
         String[] args = new String[1 + known.length];
         args[0] = Long.toString(graceMillis);
         System.arraycopy(known, 0, args, 1, known.length);
-        return redis.redis().fcall(FollowReads.FUNCTION, ScriptOutputType.MULTI, new String[] {text, seq, state}, args);
+        return library.commands().fcall(FollowReads.FUNCTION, ScriptOutputType.MULTI, new String[] {text, seq, state}, args);
     }
 
     @Test
     void theCounterIsTheVersionAndTheAppsKeysAreOnlyRead() {
-        redis.redis().set(text, "hello");
-        redis.redis().set(seq, "5");
+        library.commands().set(text, "hello");
+        library.commands().set(seq, "5");
         List<Object> first = read(1000);
         assertEquals(5, first.size());
         assertEquals("5", first.get(1));
         assertEquals("hello", first.get(3));
         assertEquals(0L, first.get(4));
-        Map<String, String> hash = redis.redis().hgetall(state);
+        Map<String, String> hash = library.commands().hgetall(state);
         assertEquals(first.get(0), hash.get("epoch"));
         assertEquals("5", hash.get("seen"));
         assertEquals(first.get(2), hash.get("ts"));
-        assertEquals("hello", redis.redis().get(text));
-        assertEquals("5", redis.redis().get(seq));
+        assertEquals("hello", library.commands().get(text));
+        assertEquals("5", library.commands().get(seq));
         assertEquals(first.subList(0, 4), read(1000).subList(0, 4), "a second read agrees: same epoch and time");
     }
 
     @Test
     void aCallerThatHoldsTheStateGetsItWithoutTheText() {
-        redis.redis().set(text, "hello");
-        redis.redis().set(seq, "1");
+        library.commands().set(text, "hello");
+        library.commands().set(seq, "1");
         List<Object> first = read(1000);
         assertEquals(first.subList(0, 3), read(1000, (String) first.get(0), "1"));
-        redis.redis().incr(seq);
+        library.commands().incr(seq);
         List<Object> moved = read(1000, (String) first.get(0), "1");
         assertEquals(5, moved.size(), "a newer version comes with its text");
         assertEquals("2", moved.get(1));
@@ -89,10 +73,10 @@ class FollowReadFunctionTest {
 
     @Test
     void aCounterBelowTheHighestReadRenewsTheEpoch() {
-        redis.redis().set(text, "a");
-        redis.redis().set(seq, "3");
+        library.commands().set(text, "a");
+        library.commands().set(seq, "3");
         String before = (String) read(1000).get(0);
-        redis.redis().set(seq, "1");
+        library.commands().set(seq, "1");
         List<Object> after = read(1000);
         assertNotEquals(before, after.get(0));
         assertEquals("1", after.get(1));
@@ -101,14 +85,14 @@ class FollowReadFunctionTest {
 
     @Test
     void missingKeysAnswerNothingAndTheirReturnRenewsTheEpoch() {
-        redis.redis().set(text, "a");
-        redis.redis().set(seq, "1");
+        library.commands().set(text, "a");
+        library.commands().set(seq, "1");
         String before = (String) read(1000).get(0);
-        redis.redis().del(text, seq);
+        library.commands().del(text, seq);
         assertEquals(List.of(), read(1000));
-        assertEquals("0", redis.redis().hget(state, "seen"));
-        redis.redis().set(text, "b");
-        redis.redis().set(seq, "1");
+        assertEquals("0", library.commands().hget(state, "seen"));
+        library.commands().set(text, "b");
+        library.commands().set(seq, "1");
         List<Object> back = read(1000);
         assertNotEquals(before, back.get(0), "the same counter, in a new epoch");
         assertEquals("b", back.get(3));
@@ -116,10 +100,10 @@ class FollowReadFunctionTest {
 
     @Test
     void aTextChangedAtTheSameCounterRenewsTheEpochOnlyOnceItLastsPastTheGrace() {
-        redis.redis().set(text, "a");
-        redis.redis().set(seq, "1");
+        library.commands().set(text, "a");
+        library.commands().set(seq, "1");
         String before = (String) read(60_000).get(0);
-        redis.redis().set(text, "b");
+        library.commands().set(text, "b");
         List<Object> unsettled = read(60_000);
         assertEquals(before, unsettled.get(0), "within the grace: a writer between SET and INCR");
         assertEquals(1L, unsettled.get(4));
@@ -133,8 +117,8 @@ class FollowReadFunctionTest {
 
     @Test
     void aCounterThatHoldsNoIntegerIsAnError() {
-        redis.redis().set(text, "a");
-        redis.redis().set(seq, "many");
+        library.commands().set(text, "a");
+        library.commands().set(seq, "many");
         RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class, () -> read(1000));
         assertTrue(e.getMessage().contains("does not hold an integer"), e.getMessage());
     }

@@ -11,11 +11,8 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.pushgate.broker.Broker;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicVersion;
-import io.pushgate.testing.RedisFixture;
-import io.pushgate.testing.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,24 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * another checkout.
  */
 class PublishFunctionTest {
-    private static RedisServerProcess server;
-    private static RedisFixture redis;
-
-    @BeforeAll
-    static void load() throws Exception {
-        server = new RedisServerProcess().start();
-        redis = new RedisFixture(server.url());
-        redis.redis().functionLoad(PublishLibrary.source(redis.settings()), true);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        redis.close();
-        server.close();
-    }
+    @RegisterExtension
+    static final LibraryServer library = new LibraryServer();
 
     private static String key(String topic) {
-        return redis.prefix + ":{" + topic + "}";
+        return library.fixture().prefix + ":{" + topic + "}";
     }
 
     private static List<Object> fcall(RedisCommands<String, String> as, String function, String topic, String... args) {
@@ -63,7 +47,7 @@ class PublishFunctionTest {
     }
 
     private static List<Object> fcall(String topic, String... args) {
-        return fcall(redis.redis(), "pushgate_publish", topic, args);
+        return fcall(library.commands(), "pushgate_publish", topic, args);
     }
 
     private static String error(String topic, String... args) {
@@ -83,8 +67,8 @@ class PublishFunctionTest {
         String topic = topic();
         List<Object> reply = fcall(topic, "plain");
         assertEquals(1L, reply.get(1));
-        assertEquals(reply.get(0), redis.redis().hget(key(topic), "epoch"));
-        assertEquals("plain", redis.redis().hget(key(topic), "text"));
+        assertEquals(reply.get(0), library.commands().hget(key(topic), "epoch"));
+        assertEquals("plain", library.commands().hget(key(topic), "text"));
     }
 
     @Test
@@ -92,9 +76,9 @@ class PublishFunctionTest {
         String topic = topic();
         String late = error(topic, "late", "DEADLINE", now(-1000));
         assertTrue(late.startsWith("DEADLINE pushgate: the deadline passed "), late);
-        assertNull(redis.redis().hget(key(topic), "version"), "nothing stored");
+        assertNull(library.commands().hget(key(topic), "version"), "nothing stored");
         assertEquals(1L, fcall(topic, "in time", "deadline", now(5000)).get(1), "names in any case");
-        assertEquals("in time", redis.redis().hget(key(topic), "text"));
+        assertEquals("in time", library.commands().hget(key(topic), "text"));
     }
 
     @Test
@@ -109,7 +93,7 @@ class PublishFunctionTest {
         assertEquals(current, error(topic, "x", "IFMATCH", "2-" + (epoch.equals("abcdefgh") ? "hgfedcba" : "abcdefgh")));
         assertEquals(current, error(topic, "x", "IFMATCH", "W/\"2-" + epoch + "\""));
         assertEquals(3L, fcall(topic, "three", "IFMATCH", "*").get(1));
-        assertEquals("three", redis.redis().hget(key(topic), "text"));
+        assertEquals("three", library.commands().hget(key(topic), "text"));
     }
 
     @Test
@@ -117,24 +101,24 @@ class PublishFunctionTest {
         String topic = topic();
         fcall(topic, "one");
         fcall(topic, "two");
-        java.util.Map<String, String> before = redis.redis().hgetall(key(topic));
+        java.util.Map<String, String> before = library.commands().hgetall(key(topic));
         String epoch = before.get("epoch");
         String ts = before.get("ts");
-        assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "1", ts).isEmpty(), "another version: nothing");
-        assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", "1").isEmpty(), "another publish time: nothing");
-        assertEquals(before, redis.redis().hgetall(key(topic)));
+        assertTrue(fcall(library.commands(), "pushgate_reepoch", topic, epoch, "1", ts).isEmpty(), "another version: nothing");
+        assertTrue(fcall(library.commands(), "pushgate_reepoch", topic, epoch, "2", "1").isEmpty(), "another publish time: nothing");
+        assertEquals(before, library.commands().hgetall(key(topic)));
         try (Channel channel = new Channel(key(topic) + ":ch")) {
-            List<Object> reply = fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts);
+            List<Object> reply = fcall(library.commands(), "pushgate_reepoch", topic, epoch, "2", ts);
             String renewed = (String) reply.get(0);
             assertTrue(!renewed.equals(epoch) && renewed.length() == 8, renewed);
             assertEquals(2L, reply.get(1), "the version number goes on");
-            java.util.Map<String, String> after = redis.redis().hgetall(key(topic));
+            java.util.Map<String, String> after = library.commands().hgetall(key(topic));
             assertEquals(renewed, after.get("epoch"));
             assertEquals("two", after.get("text"));
             assertTrue(Long.parseLong(after.get("ts")) > Long.parseLong(ts), "a later publish time");
             assertEquals("pushgate1 " + topic + " " + renewed + " 2 " + after.get("ts") + "\ntwo",
                     channel.next());
-            assertTrue(fcall(redis.redis(), "pushgate_reepoch", topic, epoch, "2", ts).isEmpty(), "done once");
+            assertTrue(fcall(library.commands(), "pushgate_reepoch", topic, epoch, "2", ts).isEmpty(), "done once");
         }
         assertEquals(3L, fcall(topic, "three").get(1));
     }
@@ -143,33 +127,33 @@ class PublishFunctionTest {
     void theTtlOptionSetsAnExpiryThatEveryPublishRenewsAndZeroClears() {
         String topic = topic();
         fcall(topic, "a", "TTL", "60000");
-        long first = redis.redis().pttl(key(topic));
+        long first = library.commands().pttl(key(topic));
         assertTrue(first > 0 && first <= 60_000, "PTTL " + first);
-        redis.redis().persist(key(topic));
+        library.commands().persist(key(topic));
         fcall(topic, "b");
-        assertTrue(redis.redis().pttl(key(topic)) > 0, "a publish without the option renews the stored TTL");
+        assertTrue(library.commands().pttl(key(topic)) > 0, "a publish without the option renews the stored TTL");
         fcall(topic, "c", "ttl", "0");
-        assertEquals(-1, redis.redis().pttl(key(topic)));
-        assertNull(redis.redis().hget(key(topic), "ttl"));
+        assertEquals(-1, library.commands().pttl(key(topic)));
+        assertNull(library.commands().hget(key(topic), "ttl"));
         assertTrue(error(topic, "x", "TTL", "soon").startsWith("ERR pushgate: unknown option or bad value: TTL"));
         String plain = topic();
         fcall(plain, "never expires");
-        assertEquals(-1, redis.redis().pttl(key(plain)));
+        assertEquals(-1, library.commands().pttl(key(plain)));
     }
 
     @Test
     void deleteRemovesTheHashAndTellsTheChannel() throws Exception {
         String topic = topic();
-        assertTrue(fcall(redis.redis(), "pushgate_delete", topic).isEmpty(), "nothing to delete");
+        assertTrue(fcall(library.commands(), "pushgate_delete", topic).isEmpty(), "nothing to delete");
         String epoch = (String) fcall(topic, "one").get(0);
         String refused = assertThrows(RedisCommandExecutionException.class,
-                () -> fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "2-" + epoch)).getMessage();
+                () -> fcall(library.commands(), "pushgate_delete", topic, "IFMATCH", "2-" + epoch)).getMessage();
         assertEquals("PRECONDITION pushgate: current 1-" + epoch, refused);
         try (Channel channel = new Channel(key(topic) + ":ch")) {
-            List<Object> reply = fcall(redis.redis(), "pushgate_delete", topic, "IFMATCH", "1-" + epoch);
+            List<Object> reply = fcall(library.commands(), "pushgate_delete", topic, "IFMATCH", "1-" + epoch);
             assertEquals(epoch, reply.get(0));
             assertEquals(1L, reply.get(1));
-            assertEquals(0, redis.redis().exists(key(topic)));
+            assertEquals(0, library.commands().exists(key(topic)));
             assertEquals("pushgate-deleted1 " + topic + " " + epoch + " " + reply.get(2), channel.next());
         }
         assertEquals(1L, fcall(topic, "again").get(1));
@@ -181,15 +165,15 @@ class PublishFunctionTest {
         assertEquals("ERR pushgate: option DEADLINE needs a value", error(topic, "x", "DEADLINE"));
         assertEquals("ERR pushgate: unknown option or bad value: DEADLINE", error(topic, "x", "DEADLINE", "soon"));
         assertEquals("ERR pushgate: unknown option or bad value: FORCE", error(topic, "x", "FORCE", "1"));
-        assertNull(redis.redis().hget(key(topic), "version"), "nothing stored");
+        assertNull(library.commands().hget(key(topic), "version"), "nothing stored");
     }
 
     @Test
     void theReadmeAclUserMayUseTheOptions() {
         String user = "pgacl-" + UUID.randomUUID().toString().substring(0, 8);
         String password = UUID.randomUUID().toString();
-        redis.createPublisherUser(user, password); // README's, the same commands as before the options
-        RedisClient client = RedisClient.create(RedisURI.Builder.redis("127.0.0.1", server.port)
+        library.fixture().createPublisherUser(user, password); // README's, the same commands as before the options
+        RedisClient client = RedisClient.create(RedisURI.Builder.redis("127.0.0.1", library.server().port)
                 .withAuthentication(user, password.toCharArray()).build());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             String topic = topic();
@@ -198,25 +182,25 @@ class PublishFunctionTest {
                     "DEADLINE", now(5000)).get(1));
         } finally {
             client.shutdown();
-            redis.redis().aclDeluser(user);
+            library.commands().aclDeluser(user);
         }
     }
 
     @Test
     void aNodeLoadsItsLibraryAgainWhenAnOlderOneReplacedIt() throws Exception {
         String registration = "redis.register_function('" + PublishLibrary.NODE_FUNCTION + "', publish)";
-        String older = PublishLibrary.source(redis.settings()).replace(registration, "");
+        String older = PublishLibrary.source(library.fixture().settings()).replace(registration, "");
         assertTrue(!older.contains(registration), "the older library lacks the node's function");
-        try (RedisBroker broker = new RedisBroker(redis.settings())) {
+        try (RedisBroker broker = new RedisBroker(library.fixture().settings())) {
             broker.start(new QuietListener());
             await().atMost(Duration.ofSeconds(10)).until(broker::connected);
-            redis.redis().functionLoad(older, true);
+            library.commands().functionLoad(older, true);
             String topic = topic();
             TopicVersion published = broker.publish(topic, "after the older library".getBytes(StandardCharsets.UTF_8))
                     .toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(1, published.version());
         } finally {
-            redis.redis().functionLoad(PublishLibrary.source(redis.settings()), true);
+            library.commands().functionLoad(PublishLibrary.source(library.fixture().settings()), true);
         }
     }
 
@@ -251,7 +235,7 @@ class PublishFunctionTest {
 
     /** A subscription to one channel of the test's server, collecting its messages. */
     private static final class Channel implements AutoCloseable {
-        private final RedisClient client = RedisClient.create(server.url());
+        private final RedisClient client = RedisClient.create(library.server().url());
         private final StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
         private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
 
