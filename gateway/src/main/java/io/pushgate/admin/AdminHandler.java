@@ -53,7 +53,6 @@ import java.util.Set;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String TEXT = "text/plain; charset=utf-8";
-    private static final String BEARER = "Bearer ";
 
     private static final Set<HttpMethod> READ = Set.of(HttpMethod.GET, HttpMethod.HEAD);
     private static final Map<String, Set<HttpMethod>> PATHS = Map.of("/metrics", READ, "/healthz", READ,
@@ -115,7 +114,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Revokes the one {@code subjects} named, answering once the broker has handed it to the nodes. */
     private void revoke(ChannelHandlerContext ctx, FullHttpRequest request, List<String> subjects) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        Access.Decision decision = access.revoke(bearer(request));
+        // The admin port takes a token from the Authorization header only (no query, no cookie).
+        Access.Decision decision = access.revoke(Access.bearerToken(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
         if (!decision.allowed()) {
             FullHttpResponse refused = text(HttpResponseStatus.valueOf(decision.status()), decision.reason());
             if (decision.status() == 401) {
@@ -150,13 +150,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             respond(ctx, method, version, response, keepAlive);
         });
-    }
-
-    /** The token of {@code Authorization: Bearer …}, the only place the admin port takes one from; null without. */
-    private static String bearer(FullHttpRequest request) {
-        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        return authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
-                ? authorization.substring(BEARER.length()).trim() : null;
     }
 
     private FullHttpResponse scrape(ChannelHandlerContext ctx, String accept) {

@@ -20,6 +20,7 @@ import java.util.List;
  * <p>Thread rules: any thread.
  */
 public final class Access {
+    private static final String BEARER = "Bearer ";
     /**
      * The outcome: allowed, or refused with its status (401 for the token, 403 for the topic) and a
      * one-line reason. For an allowed read with a token: {@code subject}, whom a revocation ends
@@ -62,6 +63,12 @@ public final class Access {
         return new Access(new TokenVerifier(settings.secretFile().orElse(null), settings.jwksFile().orElse(null),
                 settings.audience().orElse(null), settings.issuer().orElse(null), settings.leeway(), Clock.systemUTC()),
                 publicTopics, settings);
+    }
+
+    /** The token of an {@code Authorization: Bearer <token>} header value, or null for any other (or none). */
+    public static String bearerToken(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                ? authorization.substring(BEARER.length()).trim() : null;
     }
 
     /** From now on, refuses the tokens of the revoked subject issued before {@code revocation}. */

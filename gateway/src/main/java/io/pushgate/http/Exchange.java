@@ -35,7 +35,6 @@ final class Exchange {
     /** A broker outage fails every request that needs it: one line per 10 s, not one per request. */
     private static final ThrottledWarning BROKER_FAILED = new ThrottledWarning(log, 10, TimeUnit.SECONDS);
     private static final ThrottledWarning BROKER_SILENT = new ThrottledWarning(log, 10, TimeUnit.SECONDS);
-    private static final String BEARER = "Bearer ";
     private static final String TOKEN_COOKIE = "pushgate_token";
 
     private final HttpRouter router;
@@ -134,9 +133,9 @@ final class Exchange {
      * cookie; null when it has none.
      */
     String token() {
-        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return authorization.substring(BEARER.length()).trim();
+        String bearer = Access.bearerToken(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (bearer != null) {
+            return bearer;
         }
         List<String> fromQuery = query("access_token");
         if (!fromQuery.isEmpty()) {
