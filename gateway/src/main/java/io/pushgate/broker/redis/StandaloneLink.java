@@ -110,7 +110,7 @@ final class StandaloneLink implements RedisLink {
         CompletableFuture<Void> master = commands.async().role().toCompletableFuture().handle((role, failure) -> {
             if (failure != null) {
                 if (String.valueOf(failure.getMessage()).contains("NOPERM")) {
-                    // An ACL user without +role: the check is off for this connection, said once per node.
+                    // An ACL user without +role: the check is off for this connection, said once per process.
                     roleRefused = true;
                     if (!ROLE_REFUSAL_SAID.getAndSet(true)) {
                         log.warn("Redis refuses ROLE to this user (NOPERM): a failover that turns the master into a "
