@@ -1,6 +1,8 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.config.RedisSettings;
 import io.lettuce.core.cluster.SlotHash;
 import io.pushgate.broker.redis.RedisBroker;
@@ -65,6 +67,27 @@ class RedisClusterTest {
         }
     }
 
+    @Nested
+    class FeedContract extends FeedBrokerContract {
+        @Override
+        protected FeedBroker feedBroker() {
+            return new RedisBroker(settings("pgc-" + UUID.randomUUID().toString().substring(0, 8)), FollowSettings.NONE,
+                    TopicSettings.NONE, new FeedSettings(CAP));
+        }
+
+        @Override
+        protected void connect(FeedBroker broker) {
+            RedisBroker redisBroker = (RedisBroker) broker;
+            redisBroker.start(new BrokerContract.Recorder());
+            await().atMost(Duration.ofSeconds(15)).until(redisBroker::connected);
+        }
+
+        @Override
+        protected void close(FeedBroker broker) {
+            ((RedisBroker) broker).close();
+        }
+    }
+
     @Test
     void twoNodesShareTopicsOverShardedPubSub() {
         String prefix = "pgc-" + UUID.randomUUID().toString().substring(0, 8);
@@ -122,13 +145,13 @@ class RedisClusterTest {
         List<RedisURI> seeds = new ArrayList<>();
         cluster.ports.forEach(p -> seeds.add(RedisURI.create("127.0.0.1", p)));
         RedisClusterClient plain = RedisClusterClient.create(seeds);
-        RedisFeedTest.FeedRecorder heard = new RedisFeedTest.FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         try (RedisBroker a = new RedisBroker(settings(prefix));
              RedisBroker b = new RedisBroker(settings(prefix));
              StatefulRedisClusterConnection<String, String> redis = plain.connect()) {
             a.startFeeds(heard);
             a.start(new BrokerContract.Recorder());
-            b.startFeeds(new RedisFeedTest.FeedRecorder());
+            b.startFeeds(new FeedBrokerContract.Recorder());
             b.start(new BrokerContract.Recorder());
             await().atMost(Duration.ofSeconds(15)).until(() -> a.connected() && b.connected());
             // Enough feeds that every shard owns some.

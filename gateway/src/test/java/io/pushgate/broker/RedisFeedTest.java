@@ -3,6 +3,7 @@ package io.pushgate.broker;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.pushgate.broker.redis.RedisBroker;
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.config.TopicSettings;
@@ -18,13 +19,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -54,34 +55,24 @@ class RedisFeedTest {
     private RedisFixture redis;
     private final List<RedisBroker> brokers = new ArrayList<>();
 
-    /** A feed listener double: serves what the test says, records what it gets. */
-    static final class FeedRecorder implements FeedBroker.Listener {
-        final Set<String> serving = ConcurrentHashMap.newKeySet();
-        final List<FeedEvent> events = new CopyOnWriteArrayList<>();
-        final List<FeedState> states = new CopyOnWriteArrayList<>();
-
+    /** The contract of every feed broker, on this class's redis-server. */
+    @Nested
+    class Contract extends FeedBrokerContract {
         @Override
-        public void onFeedEvent(FeedEvent event) {
-            events.add(event);
+        protected FeedBroker feedBroker() {
+            return new RedisBroker(settings(), FollowSettings.NONE, TopicSettings.NONE, new FeedSettings(CAP));
         }
 
         @Override
-        public void onFeedState(FeedState state) {
-            states.add(state);
+        protected void connect(FeedBroker broker) {
+            RedisBroker redisBroker = (RedisBroker) broker;
+            redisBroker.start(new BrokerContract.Recorder());
+            await().atMost(Duration.ofSeconds(10)).until(redisBroker::connected);
         }
 
         @Override
-        public boolean servesFeed(String feed) {
-            return serving.contains(feed);
-        }
-
-        @Override
-        public Collection<String> servedFeeds() {
-            return new ArrayList<>(serving);
-        }
-
-        List<Long> seqsOf(String feed) {
-            return events.stream().filter(e -> e.feed().equals(feed)).map(FeedEvent::seq).toList();
+        protected void close(FeedBroker broker) {
+            ((RedisBroker) broker).close();
         }
     }
 
@@ -106,8 +97,8 @@ class RedisFeedTest {
         redis.close();
     }
 
-    private RedisBroker node(FeedRecorder feeds) {
-        return node(settings(), feeds, RedisBroker.DEFAULT_FEED_CAP);
+    private RedisBroker node(FeedBrokerContract.Recorder feeds) {
+        return node(settings(), feeds, FeedSettings.DEFAULT.cap());
     }
 
     /** The fixture's, with room for a busy test machine: hundreds of appends in flight at once. */
@@ -117,8 +108,8 @@ class RedisFeedTest {
     }
 
     /** A started broker (a node) whose feeds keep {@code cap} events, connected. */
-    private RedisBroker node(RedisSettings settings, FeedRecorder feeds, int cap) {
-        RedisBroker broker = new RedisBroker(settings, FollowSettings.NONE, TopicSettings.NONE, cap);
+    private RedisBroker node(RedisSettings settings, FeedBrokerContract.Recorder feeds, int cap) {
+        RedisBroker broker = new RedisBroker(settings, FollowSettings.NONE, TopicSettings.NONE, new FeedSettings(cap));
         brokers.add(broker);
         broker.startFeeds(feeds);
         broker.start(new BrokerContract.Recorder());
@@ -147,49 +138,34 @@ class RedisFeedTest {
     }
 
     /** Serves {@code feed} on {@code broker} and waits until its channel is subscribed and its state handed over. */
-    private void serve(RedisBroker broker, FeedRecorder feeds, String feed) {
+    private void serve(RedisBroker broker, FeedBrokerContract.Recorder feeds, String feed) {
         int before = feeds.states.size();
         feeds.serving.add(feed);
         broker.subscribeFeed(feed);
         await().atMost(Duration.ofSeconds(5)).until(() -> feeds.states.size() > before);
     }
 
+    /** What the contract does not check: any bytes round trip, and the stream's entry ids carry seq and epoch. */
     @Test
-    void appendsGetContiguousSeqsOfOneEpochAndHistoryReadsThemBack() throws Exception {
-        RedisBroker broker = node(new FeedRecorder());
+    void eventsAreKeptByteForByteUnderEntryIdsOfSeqAndEpoch() throws Exception {
+        RedisBroker broker = node(new FeedBrokerContract.Recorder());
         String feed = feed();
         byte[] odd = {'a', '\n', 'b', '\r', '\n', (byte) 0xc3, (byte) 0xbc, 0, (byte) 0xff};
         FeedEvent first = get(broker.append(feed, utf8("one")));
         FeedEvent second = get(broker.append(feed, odd));
-        FeedEvent third = get(broker.append(feed, utf8("three")));
-        assertEquals(List.of(1L, 2L, 3L), List.of(first.seq(), second.seq(), third.seq()));
-        assertTrue(Epochs.isEpoch(first.epoch()) && first.epoch().length() == 8, first.epoch());
-        assertEquals(first.epoch(), third.epoch());
-        assertTrue(third.publishedMicros() >= first.publishedMicros());
-
         FeedHistory after1 = get(broker.history(feed, 1, 10));
-        assertEquals(new FeedState(feed, first.epoch(), 1, 3), after1.state());
-        assertEquals(List.of(2L, 3L), after1.events().stream().map(FeedEvent::seq).toList());
         assertArrayEquals(odd, after1.events().get(0).text(), "any bytes, kept as they are");
         assertEquals(second.publishedMicros(), after1.events().get(0).publishedMicros());
-        assertEquals(first.epoch(), after1.events().get(1).epoch());
-
-        assertEquals(List.of(1L, 2L), get(broker.history(feed, 0, 2)).events().stream().map(FeedEvent::seq).toList());
-        assertTrue(get(broker.history(feed, 3, 10)).events().isEmpty());
-        assertEquals(new FeedState(feed, first.epoch(), 1, 3), get(broker.state(feed)));
-        assertEquals("3-" + Long.parseLong(first.epoch(), 36), redis.redis().xrevrange(logKey(feed),
-                io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(1)).get(0).getId(),
-                "the entry id is <seq>-<epoch as a base-36 number>");
-
-        FeedHistory none = get(broker.history(feed(), 0, 10));
-        assertEquals(false, none.state().exists());
-        assertTrue(none.events().isEmpty());
+        List<String> ids = redis.redis().xrange(logKey(feed), io.lettuce.core.Range.create("-", "+")).stream()
+                .map(io.lettuce.core.StreamMessage::getId).toList();
+        long n = Long.parseLong(first.epoch(), 36);
+        assertEquals(List.of("1-" + n, "2-" + n), ids, "<seq>-<epoch as a base-36 number>");
     }
 
     @Test
     void aFeedIsTrimmedToAboutItsCap() throws Exception {
         int cap = 50;
-        RedisBroker broker = node(settings(), new FeedRecorder(), cap);
+        RedisBroker broker = node(settings(), new FeedBrokerContract.Recorder(), cap);
         String feed = feed();
         List<CompletableFuture<FeedEvent>> appends = new ArrayList<>();
         for (int i = 1; i <= 500; i++) {
@@ -211,9 +187,9 @@ class RedisFeedTest {
 
     @Test
     void twoNodesAppendingConcurrentlyGetContiguousSeqsAndEveryEventIsHeard() throws Exception {
-        FeedRecorder heard = new FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         RedisBroker a = node(heard);
-        RedisBroker b = node(new FeedRecorder());
+        RedisBroker b = node(new FeedBrokerContract.Recorder());
         String feed = feed();
         serve(a, heard, feed);
         int each = 200;
@@ -245,7 +221,7 @@ class RedisFeedTest {
 
     @Test
     void anAppendPastItsDeadlineAppendsNothing() throws Exception {
-        RedisBroker broker = node(new FeedRecorder());
+        RedisBroker broker = node(new FeedBrokerContract.Recorder());
         String feed = feed();
         get(broker.append(feed, utf8("one")));
         RedisCommandExecutionException late = assertThrows(RedisCommandExecutionException.class,
@@ -272,9 +248,9 @@ class RedisFeedTest {
         try (BlackholeProxy proxy = new BlackholeProxy(server.port)) {
             // The watchdog waits 10 s for a PING, well past the append's answer (1 s + the clock skew).
             RedisBroker cutOff = node(new RedisSettings("redis://127.0.0.1:" + proxy.port(), false, redis.prefix,
-                    Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)), new FeedRecorder(),
-                    RedisBroker.DEFAULT_FEED_CAP);
-            RedisBroker direct = node(new FeedRecorder());
+                    Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)), new FeedBrokerContract.Recorder(),
+                    FeedSettings.DEFAULT.cap());
+            RedisBroker direct = node(new FeedBrokerContract.Recorder());
             String feed = feed();
             get(direct.append(feed, utf8("first")));
             proxy.hold(true);
@@ -294,7 +270,7 @@ class RedisFeedTest {
 
     @Test
     void aLostLogBeginsANewEpochAtSeqOneAndTheStateSaysSo() throws Exception {
-        RedisBroker broker = node(new FeedRecorder());
+        RedisBroker broker = node(new FeedBrokerContract.Recorder());
         String feed = feed();
         get(broker.append(feed, utf8("one")));
         FeedEvent before = get(broker.append(feed, utf8("two")));
@@ -308,9 +284,9 @@ class RedisFeedTest {
 
     @Test
     void anEventAppendedOnOneNodeReachesTheListenerOfAnother() throws Exception {
-        FeedRecorder heard = new FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         RedisBroker a = node(heard);
-        RedisBroker b = node(new FeedRecorder());
+        RedisBroker b = node(new FeedBrokerContract.Recorder());
         String feed = feed();
         serve(a, heard, feed);
         assertEquals(List.of(FeedState.none(feed)), heard.states, "subscribed: the state, none yet");
@@ -326,7 +302,7 @@ class RedisFeedTest {
 
     @Test
     void aFeedNoLongerServedIsUnsubscribed() {
-        FeedRecorder heard = new FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         RedisBroker a = node(heard);
         String feed = feed();
         serve(a, heard, feed);
@@ -344,7 +320,7 @@ class RedisFeedTest {
      */
     @Test
     void afterAReconnectTheListenerGetsTheStateOfWhatWasAppendedWhileAway() throws Exception {
-        FeedRecorder heard = new FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         RedisBroker a = node(heard);
         String feed = feed();
         String key = redis.prefix + ":{" + feed + "}";
@@ -375,7 +351,7 @@ class RedisFeedTest {
 
     @Test
     void malformedFeedMessagesAreCountedAndSkipped() throws Exception {
-        FeedRecorder heard = new FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         RedisBroker a = node(heard);
         String feed = feed();
         serve(a, heard, feed);
@@ -392,7 +368,7 @@ class RedisFeedTest {
 
     @Test
     void fcallFromRedisCliAppendsAndIsHeard() throws Exception {
-        FeedRecorder heard = new FeedRecorder();
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
         RedisBroker a = node(heard);
         String feed = feed();
         serve(a, heard, feed);

@@ -1,5 +1,6 @@
 package io.pushgate.broker.redis;
 
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.RedisSettings;
 
 import java.io.IOException;
@@ -35,7 +36,7 @@ final class PublishLibrary {
 
     /** The library's source for the topology {@code settings} name, with the default feed cap. */
     static String source(RedisSettings settings) {
-        return source(settings, RedisBroker.DEFAULT_FEED_CAP);
+        return source(settings, FeedSettings.DEFAULT.cap());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.pushgate.broker.redis;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.FeedBroker;
 import io.lettuce.core.RedisURI;
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.config.TopicSettings;
@@ -50,12 +51,6 @@ import java.util.concurrent.TimeUnit;
  * any thread.
  */
 public final class RedisBroker implements Broker, FeedBroker {
-    /**
-     * How many events a feed keeps when the constructor is given no cap (about: {@code MAXLEN ~}
-     * trims whole stream nodes, so a feed keeps this many and up to a node's worth more).
-     */
-    public static final int DEFAULT_FEED_CAP = 1000;
-
     private final RedisSettings settings;
     private final RedisLayout layout;
     private final SessionKeeper sessions;
@@ -81,22 +76,23 @@ public final class RedisBroker implements Broker, FeedBroker {
         this(settings, follows, TopicSettings.NONE);
     }
 
-    /** Feeds keep {@value #DEFAULT_FEED_CAP} events. */
+    /** Feeds keep the default number of events ({@link FeedSettings#DEFAULT}). */
     public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics) {
-        this(settings, follows, topics, DEFAULT_FEED_CAP);
+        this(settings, follows, topics, FeedSettings.DEFAULT);
     }
 
     /**
-     * Feeds keep {@code feedCap} events: the cap is part of the function library, one per Redis, so
-     * every node of a deployment must give the same. Throws when a follow cannot be served (an
-     * invalid topic name; keys in two slots of a cluster) or the cap is below 1.
+     * Feeds keep about {@code feeds.cap()} events ({@code MAXLEN ~}: at least that many, and up to a
+     * stream node more): the cap is part of the function library, one per Redis, so every node of a
+     * deployment must give the same. Throws when a follow cannot be served (an invalid topic name;
+     * keys in two slots of a cluster).
      */
-    public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics, int feedCap) {
+    public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics, FeedSettings feeds) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
         // Checked before anything is opened: a refused follow leaves nothing to close.
         List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
-        this.sessions = new SessionKeeper(settings, PublishLibrary.source(settings, feedCap), this::deliver, this::keyChanged);
+        this.sessions = new SessionKeeper(settings, PublishLibrary.source(settings, feeds.cap()), this::deliver, this::keyChanged);
         this.topicChannels = new TopicChannels(layout, settings.commandTimeout());
         // Revocations are heard by every node, whatever it serves, for the whole session.
         this.topicDemand = new Demand(sessions, topicChannels, List.of(layout.revocations()), settings.commandTimeout());
