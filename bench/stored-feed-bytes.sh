@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Bytes per kept feed event in a node: the embedded broker's rings and a node's windows of served
 # feeds (bench/stored-feed/StoredFeedHeap.java, run against the built jar). Redis' side (MEMORY USAGE
-# of a feed's stream) is measured with the Redis broker's feeds. Recorded in bench/RESULTS.md,
-# "Bytes per kept feed event".
+# of a feed's stream) is bench/feed-bytes.sh. Recorded in bench/RESULTS.md, "Bytes per kept feed event".
 #
 # Usage (after `mvn -q -DskipTests package`; builds nothing):
 #   bench/stored-feed-bytes.sh [feeds, default 100] [events per feed = cap, default 1000] [text bytes, default 32]
