@@ -13,12 +13,13 @@ import java.util.concurrent.CompletionStage;
  * Where versions of topics come from and where publishes go.
  *
  * <p>Two implementations: {@link InMemoryBroker} for a single node, and a Redis broker for many nodes.
+ * Each keeps feeds too ({@link FeedBroker}), on the same connections.
  * Every method may be called from any thread and must not block; results arrive through the
  * returned stages and the {@link Listener}. Its health ({@link BrokerStats}: connected, reconnects,
  * resyncs, malformed messages) is what {@code /readyz} and the metrics read; a node is not ready
  * while {@link #connected()} is false (the embedded broker always is connected).
  */
-public interface Broker extends BrokerStats, AutoCloseable {
+public interface Broker extends BrokerStats, FeedBroker, AutoCloseable {
 
     /** Receives every version the broker learns of, for topics this node subscribed to. */
     interface Listener {

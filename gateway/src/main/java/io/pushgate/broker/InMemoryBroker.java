@@ -42,7 +42,7 @@ import java.util.function.LongSupplier;
  * append is handed to the feed listener under the feed's lock, so it sees each feed's events in
  * order (the hub keeps order anyway). Feeds never expire.
  */
-public final class InMemoryBroker implements Broker, FeedBroker {
+public final class InMemoryBroker implements Broker {
     private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
     private static final Duration MIN_SWEEP = Duration.ofMillis(10);
 

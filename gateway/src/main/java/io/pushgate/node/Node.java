@@ -8,7 +8,6 @@ import io.pushgate.admin.AdminServer;
 import io.pushgate.auth.Access;
 import io.pushgate.auth.TokenVerifier;
 import io.pushgate.broker.Broker;
-import io.pushgate.broker.FeedBroker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.NodeConfig;
@@ -117,9 +116,7 @@ public final class Node {
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
         // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
-        // Broker will extend FeedBroker once both brokers implement it (issue 14); until then, the one cast.
-        FeedBroker feedBroker = (FeedBroker) broker;
-        feeds = new Feeds(feedBroker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
+        feeds = new Feeds(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
         StreamCap cap = StreamCap.of(config.streams().maxStreams(), StreamCap.ofThisProcess());
         if (cap.lowered()) {
             log.warn(cap.describe(config.streams().maxStreams()));
@@ -151,7 +148,7 @@ public final class Node {
         for (LoopTicker ticker : tickers) {
             ticker.loop().execute(ticker::start);
         }
-        feedBroker.startFeeds(feeds);
+        broker.startFeeds(feeds);
         broker.start(topics);
         watchBroker();
         boss.scheduleAtFixedRate(new RefusalReport(errors, "minute"), 1, 1, TimeUnit.MINUTES);

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletionStage;
  * overrides the one behaviour it changes (a publish that waits, a connection state, a close it
  * records). Thread rules: those of the embedded broker.
  */
-public class ForwardingBroker implements Broker, FeedBroker {
+public class ForwardingBroker implements Broker {
     protected final InMemoryBroker delegate = new InMemoryBroker();
 
     @Override

@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #latest}, {@link #subscribe}, {@link #unsubscribe} and the feed methods may be called from
  * any thread.
  */
-public final class RedisBroker implements Broker, FeedBroker {
+public final class RedisBroker implements Broker {
     private final RedisSettings settings;
     private final RedisLayout layout;
     private final SessionKeeper sessions;
