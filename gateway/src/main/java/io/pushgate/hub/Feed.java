@@ -53,7 +53,6 @@ final class Feed {
     private final FeedWindow window;
     private final TreeMap<Long, FeedEvent> pending = new TreeMap<>();
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
-    private final ByteBuf resetFrame;
     /** The epoch of the window; null while unknown or when the feed has no state. */
     private String epoch;
     /** Whether a state was heard: the epoch (or that there is none) and the window's place are known. */
@@ -79,7 +78,6 @@ final class Feed {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = new FeedSlot(this, loops.loop(i), metrics, counts);
         }
-        this.resetFrame = SseFrames.reset(alloc, name);
     }
 
     void onEvent(FeedEvent event, long fanOutStart) {
@@ -102,7 +100,6 @@ final class Feed {
             window.clear(0);
             pending.clear();
             waiting.clear();
-            resetFrame.release();
         });
     }
 
@@ -370,10 +367,13 @@ final class Feed {
         });
     }
 
-    /** A reset, then every event the window holds. */
+    /**
+     * A reset, then every event the window holds. The reset's frame is encoded per answer: resets
+     * are rare, and a frame kept by the feed would outlive it when the loops stop before its close runs.
+     */
     private void answerReset(FeedSubscription sub) {
         long base = epoch == null ? 0 : window.first() - 1;
-        answer(sub, resetFrame.retainedDuplicate(), base, window.last());
+        answer(sub, SseFrames.reset(alloc, name), base, window.last());
     }
 
     private void answer(FeedSubscription sub, long base, long last) {
