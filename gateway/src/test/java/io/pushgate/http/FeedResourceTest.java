@@ -165,6 +165,8 @@ class FeedResourceTest {
                 reset.next();
                 reset.next();
             }
+            // A loop counts what it wrote after the flush that the client may read first.
+            await().until(() -> node.scrape().value("pushgate_deliveries_total") >= before.value("pushgate_deliveries_total") + 5);
             PrometheusText after = node.scrape();
             assertEquals(before.value("pushgate_feed_appends_total") + 3, after.value("pushgate_feed_appends_total"));
             assertEquals(before.value("pushgate_feed_resets_total") + 1, after.value("pushgate_feed_resets_total"));

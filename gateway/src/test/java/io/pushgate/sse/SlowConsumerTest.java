@@ -95,8 +95,11 @@ class SlowConsumerTest {
         try (TestNode node = TestNode.start("--send-buffer", "32KiB");
              RawHttp raw = stalledStream(node, topic)) {
             await().atMost(Duration.ofSeconds(5)).until(() -> node.server.streams().count() == 1);
-            // Linux doubles what SO_SNDBUF asks for; ss shows the socket's limit as tb in skmem.
-            Process ss = new ProcessBuilder("ss", "-tmnH", "state", "established", "sport", "=", ":" + node.port())
+            // Linux doubles what SO_SNDBUF asks for; ss shows the socket's limit as tb in skmem. The
+            // node's end of this very connection only: another process may hold a socket on the same
+            // port number of another loopback address.
+            Process ss = new ProcessBuilder("ss", "-tmnH", "state", "established",
+                    "( sport = :" + node.port() + " and dport = :" + raw.socket.getLocalPort() + " )")
                     .redirectErrorStream(true).start();
             String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertEquals(0, ss.waitFor());
