@@ -2,6 +2,7 @@ package io.pushgate.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -208,6 +209,12 @@ final class LoadClient implements AutoCloseable {
         if (!streams.close().awaitUninterruptibly(timeout.toMillis())) {
             log.warn("streams not all closed within {}", timeout);
         }
+    }
+
+    /** Closes one stream (not counted as lost); the future completes once it is closed. */
+    ChannelFuture close(Channel channel) {
+        channel.attr(CLOSED_HERE).set(Boolean.TRUE);
+        return channel.close();
     }
 
     /** Streams open now. */
