@@ -22,7 +22,8 @@ import java.util.function.IntFunction;
 
 /**
  * {@code feed}: the exactly-once check of feeds across forced reconnects, and the appends/s
- * ceiling. Opens N streams over F fresh feeds (stream i reads feed i % F), appends at a rate (or
+ * ceiling. Appends one event to each of F fresh feeds and opens N streams after it (stream i reads
+ * feed i % F, with its first event's id as {@code Last-Event-ID}), appends at a rate (or
  * as fast as 64 appends in flight allow: {@code --rate max}) while cutting streams at random and
  * reopening each at once with the last event id it saw, as a browser's {@code EventSource} does
  * after a network drop; streams the server ends are reopened the same way. Then every stream must
@@ -87,7 +88,7 @@ final class FeedCommand implements Callable<Integer> {
     @Option(names = "--server-pid", description = "Process id of the server, for its CPU time while appending.")
     Long serverPid;
 
-    @Option(names = "--feed-prefix", description = "Feed names are <prefix><i> (default: a random prefix per run, so feeds start fresh).")
+    @Option(names = "--feed-prefix", description = "Feed names are <prefix><i>, feeds never appended to (default: a random prefix per run).")
     String feedPrefix;
 
     @Option(names = "--seed", description = "Seed of the choice of streams to cut (default: random).")
@@ -136,18 +137,24 @@ final class FeedCommand implements Callable<Integer> {
         Recorder latency = new Recorder(3);
         LongAdder deliveries = new LongAdder();
         List<FeedStream> all = new ArrayList<>(streams);
-        for (int i = 0; i < streams; i++) {
-            all.add(new FeedStream(i % feeds, 0, "", latency, deliveries));
-        }
         Random random = seed == null ? new Random() : new Random(seed);
         // Every cut opens a connection on a new port; the ports of cut ones wait in TIME_WAIT.
         long connections = streams + (long) Math.ceil(reconnects * (duration.toSeconds() + drain.toSeconds() + 1)) + streams;
         try (Publisher appender = new Publisher(Publisher.Kind.FEED, appendTarget, names,
                      tokens.publisherAuthorization(prefix + "*"), textSize);
              LoadClient client = connect.client(target, (int) Math.min(Integer.MAX_VALUE, connections))) {
+            // Each feed's first event, and every stream opened after it with its id: the stream must
+            // then get every later one, however late its subscription takes hold on the server.
+            String[] first = FeedStream.firstEvents(appender, names);
+            for (int i = 0; i < streams; i++) {
+                all.add(new FeedStream(i % feeds, 1, first[i % feeds], latency, deliveries));
+            }
             long openStart = System.nanoTime();
-            int opened = client.openStreams(streams, i -> new LoadClient.StreamSpec(path.apply(i), null, all.get(i).connect()),
-                    openStart + timeout.toNanos());
+            int opened = client.openStreams(streams, i -> {
+                FeedStream s = all.get(i);
+                StreamBody body = s.connect();
+                return new LoadClient.StreamSpec(path.apply(i), s.resumeId(), body);
+            }, openStart + timeout.toNanos());
             log.info("{} of {} streams open in {} s; appending {}/s to {} feeds for {} s, cutting {} streams/s",
                     opened, streams, String.format("%.1f", (System.nanoTime() - openStart) / 1e9), rate, feeds,
                     duration.toSeconds(), reconnects);
@@ -214,10 +221,8 @@ final class FeedCommand implements Callable<Integer> {
 
     /**
      * The cuts and reopens, on the driving thread: each tick cuts streams at random (among those
-     * open that have seen an event: one that has not has no id to resume from, and a browser's
-     * would then rightly get only what comes next) until {@code due} were cut, waits for their
-     * close and reopens them with their last event id, together with any stream the server closed
-     * or that did not open.
+     * open) until {@code due} were cut, waits for their close and reopens them with their last
+     * event id, together with any stream the server closed or that did not open.
      */
     private static final class Reconnects {
         private final LoadClient client;
@@ -242,7 +247,7 @@ final class FeedCommand implements Callable<Integer> {
             for (int draws = 0; cut < due && draws < 4 * (due - cut) + 10; draws++) {
                 int i = random.nextInt(all.size());
                 FeedStream s = all.get(i);
-                if (reopen.contains(i) || s.ledger().last() == 0) {
+                if (reopen.contains(i)) {
                     continue;
                 }
                 ChannelFuture closed = s.cut(client);

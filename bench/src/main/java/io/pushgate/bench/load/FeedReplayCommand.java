@@ -141,14 +141,7 @@ final class FeedReplayCommand implements Callable<Integer> {
         try (Publisher appender = new Publisher(Publisher.Kind.FEED, target, names,
                      tokens.publisherAuthorization(prefix + "*"), textSize);
              LoadClient client = connect.client(target, streams)) {
-            long[] first = appender.publishOnce();
-            String[] cursors = new String[feeds];
-            for (int f = 0; f < feeds; f++) {
-                if (appender.epoch(f) == null) {
-                    throw new IllegalStateException("the first append to " + names.get(f) + " was not answered");
-                }
-                cursors[f] = first[f] + "-" + appender.epoch(f);
-            }
+            String[] cursors = FeedStream.firstEvents(appender, names);
             long appendEnd = System.nanoTime() + timeout.toNanos();
             for (int e = 0; e < events && System.nanoTime() - appendEnd < 0; e++) {
                 appender.publishOnce();
@@ -160,7 +153,7 @@ final class FeedReplayCommand implements Callable<Integer> {
             log.info("{} feeds at event {} after {}; {} streams reopen from there", feeds, last[0], cursors[0], streams);
             List<FeedStream> all = new ArrayList<>(streams);
             for (int i = 0; i < streams; i++) {
-                all.add(new FeedStream(i % feeds, first[i % feeds], cursors[i % feeds], latency, deliveries));
+                all.add(new FeedStream(i % feeds, 1, cursors[i % feeds], latency, deliveries));
             }
 
             long cpuStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);

@@ -162,6 +162,23 @@ final class FeedStream {
         }
     }
 
+    /**
+     * Appends the first event of each of {@code feeds} (fresh: each answer must be seq 1) and
+     * returns their ids, {@code 1-<epoch>}: where the streams of a run begin.
+     */
+    static String[] firstEvents(Publisher appender, List<String> feeds) throws InterruptedException {
+        long[] first = appender.publishOnce();
+        String[] ids = new String[feeds.size()];
+        for (int f = 0; f < ids.length; f++) {
+            if (first[f] != 1 || appender.epoch(f) == null) {
+                throw new IllegalStateException("the first append to " + feeds.get(f) + " was answered with seq "
+                        + first[f] + " (epoch " + appender.epoch(f) + "), not 1: not a fresh feed, or no answer");
+            }
+            ids[f] = "1-" + appender.epoch(f);
+        }
+        return ids;
+    }
+
     /** Streams whose seq is below their feed's last appended one ({@code last[feed]}). */
     static int behind(List<FeedStream> streams, long[] last) {
         int n = 0;
