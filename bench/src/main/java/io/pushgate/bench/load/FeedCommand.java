@@ -63,6 +63,11 @@ final class FeedCommand implements Callable<Integer> {
     @Option(names = "--feeds", defaultValue = "1", description = "Feeds (default: ${DEFAULT-VALUE}).")
     int feeds;
 
+    @Option(names = "--feeds-per-stream", defaultValue = "1",
+            description = "Feeds each stream reads: stream i reads feeds i, i+1, … (mod F); more than one makes it a stream "
+                    + "of /events?feed=…&feed=…, resumed with the server's list of cursors (default: ${DEFAULT-VALUE}).")
+    int feedsPerStream;
+
     @Option(names = "--rate", defaultValue = "100",
             description = "Appends per second over all feeds, or max: as fast as 64 appends in flight are answered "
                     + "(the ceiling) (default: ${DEFAULT-VALUE}).")
@@ -121,6 +126,7 @@ final class FeedCommand implements Callable<Integer> {
         Target appendTarget = Target.parse(appendUrl == null ? url : appendUrl);
         double appendRate = "max".equals(rate) ? Double.POSITIVE_INFINITY : Double.parseDouble(rate);
         require(streams > 0 && feeds > 0 && appendRate > 0, "--streams, --feeds and --rate must be positive");
+        require(feedsPerStream > 0 && feedsPerStream <= feeds, "--feeds-per-stream must be within 1..--feeds");
         require(reconnects >= 0, "--reconnects must not be negative");
         require(!duration.isNegative() && !duration.isZero() && duration.toHours() < 1, "--duration must be within (0, 1h)");
         LoadClient.requireOpenFiles(streams, "");
@@ -132,8 +138,20 @@ final class FeedCommand implements Callable<Integer> {
             names.add(prefix + f);
         }
         LoadTokens tokens = token.tokens();
-        IntFunction<String> query = tokens.streamQueries(streams, i -> names.get(i % feeds));
-        IntFunction<String> path = i -> "/feeds/" + names.get(i % feeds) + "/events" + query.apply(i);
+        // A stream of several feeds is granted them all, by the run's prefix.
+        IntFunction<String> query = tokens.streamQueries(streams,
+                i -> feedsPerStream == 1 ? names.get(i % feeds) : prefix + "*");
+        IntFunction<String> path = i -> {
+            if (feedsPerStream == 1) {
+                return "/feeds/" + names.get(i % feeds) + "/events" + query.apply(i);
+            }
+            StringBuilder p = new StringBuilder("/events");
+            for (int k = 0; k < feedsPerStream; k++) {
+                p.append(k == 0 ? "?feed=" : "&feed=").append(names.get((i + k) % feeds));
+            }
+            String q = query.apply(i);
+            return p.append(q.isEmpty() ? "" : "&" + q.substring(1)).toString();
+        };
         Recorder latency = new Recorder(3);
         LongAdder deliveries = new LongAdder();
         List<FeedStream> all = new ArrayList<>(streams);
@@ -147,7 +165,15 @@ final class FeedCommand implements Callable<Integer> {
             // then get every later one, however late its subscription takes hold on the server.
             String[] first = FeedStream.firstEvents(appender, names);
             for (int i = 0; i < streams; i++) {
-                all.add(new FeedStream(i % feeds, 1, first[i % feeds], latency, deliveries));
+                int[] read = new int[feedsPerStream];
+                StringBuilder cursors = new StringBuilder();
+                for (int k = 0; k < feedsPerStream; k++) {
+                    read[k] = (i + k) % feeds;
+                    // One feed: its own id; several: the list form the server sends them in.
+                    cursors.append(k == 0 ? "" : ",").append(feedsPerStream == 1 ? "" : names.get(read[k]) + "/")
+                            .append(first[read[k]]);
+                }
+                all.add(new FeedStream(read, 1, cursors.toString(), latency, deliveries));
             }
             long openStart = System.nanoTime();
             int opened = client.openStreams(streams, i -> {
@@ -201,13 +227,13 @@ final class FeedCommand implements Callable<Integer> {
             FeedStream.Tally tally = FeedStream.Tally.of(all, last);
             int otherEpoch = 0;
             for (FeedStream s : all) {
-                String epoch = appender.epoch(s.feed());
-                if (epoch != null && !s.lastEventId().endsWith("-" + epoch)) {
+                if (!s.onEpochs(names, appender::epoch)) {
                     otherEpoch++;
                 }
             }
             Histogram histogram = latency.getIntervalHistogram();
-            return new FeedReport(target.url(), appendTarget.url(), streams, opened, feeds, rate, appender.published(),
+            return new FeedReport(target.url(), appendTarget.url(), streams, opened, feeds, feedsPerStream, rate,
+                    appender.published(),
                     appender.failed(), appendSeconds, deliveries.sum(), histogram, cuts.cut, cuts.reopenedAfterClose,
                     cuts.notReopened, tally, otherEpoch, behind, cpuSeconds);
         }

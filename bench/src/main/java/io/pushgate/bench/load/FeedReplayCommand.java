@@ -153,7 +153,7 @@ final class FeedReplayCommand implements Callable<Integer> {
             log.info("{} feeds at event {} after {}; {} streams reopen from there", feeds, last[0], cursors[0], streams);
             List<FeedStream> all = new ArrayList<>(streams);
             for (int i = 0; i < streams; i++) {
-                all.add(new FeedStream(i % feeds, 1, cursors[i % feeds], latency, deliveries));
+                all.add(new FeedStream(new int[] {i % feeds}, 1, cursors[i % feeds], latency, deliveries));
             }
 
             long cpuStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);

@@ -11,7 +11,8 @@ import java.util.Locale;
  *
  * <p>Immutable once built; any thread.
  */
-record FeedReport(String url, String appendUrl, int streamsRequested, int streamsOpen, int feeds, String rate,
+record FeedReport(String url, String appendUrl, int streamsRequested, int streamsOpen, int feeds, int feedsPerStream,
+                  String rate,
                   long appended, long appendFailed, double seconds, long deliveries, Histogram latency,
                   long cut, long reopenedAfterClose, long notReopened, FeedStream.Tally tally, int otherEpoch,
                   int streamsBehind, double serverCpuSeconds) {
@@ -32,8 +33,8 @@ record FeedReport(String url, String appendUrl, int streamsRequested, int stream
 
     String toText() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "feed %s: %d/%d streams over %d feeds, appending %s/s to %s%n",
-                url, streamsOpen, streamsRequested, feeds, rate, appendUrl));
+        s.append(String.format(Locale.ROOT, "feed %s: %d/%d streams over %d feeds (%d each), appending %s/s to %s%n",
+                url, streamsOpen, streamsRequested, feeds, feedsPerStream, rate, appendUrl));
         s.append(String.format(Locale.ROOT, "  appended        %d events in %.1f s = %.0f/s (%d failed)%n",
                 appended, seconds, appendsPerSecond(), appendFailed));
         s.append(String.format(Locale.ROOT, "  deliveries      %d; latency p50 %.3f ms  p99 %.3f ms  max %.3f ms%n",
@@ -61,6 +62,7 @@ record FeedReport(String url, String appendUrl, int streamsRequested, int stream
         field(s, "streams_requested", streamsRequested);
         field(s, "streams_open", streamsOpen);
         field(s, "feeds", feeds);
+        field(s, "feeds_per_stream", feedsPerStream);
         field(s, "rate", rate);
         field(s, "appended", appended);
         field(s, "append_failed", appendFailed);

@@ -8,24 +8,31 @@ import org.HdrHistogram.Recorder;
 
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
- * One stream of a feed on the client, kept across its connections as a browser's
- * {@code EventSource} keeps one across reconnects: the account of the seqs it saw (a
- * {@link VersionLedger}: every event of its feed once, in order, from the seq it began after), the
- * events without an id it was sent (in a stream of one feed only {@code pushgate.reset}: the server
- * could not resume it), and the id to resume from. Each connection gets its own reader
- * ({@link #connect}), with a parser of its own (a cut connection may end inside a chunk); the
- * driver may {@link #cut} the current one, as a network drop would, and open the next with
- * {@link #resumeId}.
+ * One stream of one or more feeds on the client, kept across its connections as a browser's
+ * {@code EventSource} keeps one across reconnects: for each of its feeds the account of the seqs
+ * it saw (a {@link VersionLedger}: every event once, in order, from the seq it began after), the
+ * events without an id it was sent ({@code pushgate.reset}: the server could not resume a feed),
+ * and the id to resume from. Each connection gets its own reader ({@link #connect}), with a parser
+ * of its own (a cut connection may end inside a chunk); the driver may {@link #cut} the current
+ * one, as a network drop would, and open the next with {@link #resumeId}.
+ *
+ * <p>In a stream of several feeds an event's feed is read from its text, which the appender begins
+ * with {@code <micros> <feed number>} ({@link Publisher.Kind#FEED}): the parser tells the seq of an
+ * id {@code <feed>/<seq>-<epoch>} but not its name, and reading the text's digits allocates nothing.
+ * The id to resume from is then the server's cursor list, which the parser keeps as the last event id.
  *
  * <p>Thread rules: a connection's events on its event loop; {@link #connect}, {@link #cut},
  * {@link #resumeId} and the figures from the driving thread, which opens a connection only after the
  * one before it closed (its close is what publishes what it saw to the driver and the next loop).
  */
 final class FeedStream {
-    private final int feed;
-    private final VersionLedger ledger;
+    /** The feed numbers of the run this stream reads. */
+    private final int[] feeds;
+    /** One per feed, in the order of {@link #feeds}. */
+    private final VersionLedger[] ledgers;
     private final Recorder latency;
     private final LongAdder deliveries;
     private volatile Connection current;
@@ -34,14 +41,18 @@ final class FeedStream {
     private int connections;
     private long resets;
     private long malformed;
+    private long unknownFeed;
 
     /**
-     * A stream of feed number {@code feed} that has seen the events up to {@code afterSeq}, whose
-     * first connection sends {@code resumeId} ("" for none).
+     * A stream of the feeds numbered {@code feeds} that has seen the events up to {@code afterSeq}
+     * of each, whose first connection sends {@code resumeId} ("" for none).
      */
-    FeedStream(int feed, long afterSeq, String resumeId, Recorder latency, LongAdder deliveries) {
-        this.feed = feed;
-        this.ledger = new VersionLedger(afterSeq);
+    FeedStream(int[] feeds, long afterSeq, String resumeId, Recorder latency, LongAdder deliveries) {
+        this.feeds = feeds.clone();
+        this.ledgers = new VersionLedger[feeds.length];
+        for (int k = 0; k < feeds.length; k++) {
+            ledgers[k] = new VersionLedger(afterSeq);
+        }
         this.resumeId = resumeId;
         this.latency = latency;
         this.deliveries = deliveries;
@@ -57,6 +68,7 @@ final class FeedStream {
             }
             resets += before.resets;
             malformed += before.malformed();
+            unknownFeed += before.unknownFeed;
         }
         connections++;
         Connection next = new Connection();
@@ -88,29 +100,24 @@ final class FeedStream {
         return c != null && c.closed;
     }
 
-    int feed() {
-        return feed;
-    }
-
-    VersionLedger ledger() {
-        return ledger;
-    }
-
     /** Connections opened or attempted, the first included. */
     int connections() {
         return connections;
     }
 
-    /** Events without an id ({@code pushgate.reset}) over every connection closed so far (and the current one). */
+    /** Events without an id ({@code pushgate.reset}) over every connection so far. */
     long resets() {
         Connection c = current;
         return resets + (c == null ? 0 : c.resets);
     }
 
-    /** Bytes that broke the framing, over every connection so far. */
+    /**
+     * Bytes that broke the framing and events of a feed this stream does not read (or whose text
+     * names none), over every connection so far.
+     */
     long malformed() {
         Connection c = current;
-        return malformed + (c == null ? 0 : c.malformed());
+        return malformed + unknownFeed + (c == null ? 0 : c.malformed() + c.unknownFeed);
     }
 
     /** The id the current connection saw last, else the one it was opened with. */
@@ -120,46 +127,20 @@ final class FeedStream {
         return seen.isEmpty() ? resumeId : seen;
     }
 
-    /** One connection: parses its chunked body and accounts what it carries to the stream. */
-    private final class Connection implements StreamBody, SseParser.Listener {
-        private final SseParser parser = SseParser.chunked(this);
-        private volatile Channel channel;
-        private volatile boolean closed;
-        private long resets;
-
-        /** The parser's count, less the events without an id: those are counted as resets. */
-        long malformed() {
-            return parser.malformed() - resets;
-        }
-
-        @Override
-        public void opened(Channel ch) {
-            channel = ch;
-        }
-
-        @Override
-        public void read(ByteBuf in) {
-            parser.read(in);
-        }
-
-        @Override
-        public void onEvent(long seq, long publishedMicros) {
-            if (seq < 0) {
-                resets++;
-                return;
-            }
-            if (ledger.accept(seq)) {
-                deliveries.increment();
-                if (publishedMicros > 0) {
-                    latency.recordValue(Math.max(0, Publisher.nowMicros() - publishedMicros));
-                }
+    /**
+     * Whether every id in the last event id (one, or the server's list) names the epoch its feed
+     * has now ({@code epochOf} a feed number; null: not known), and names a feed of {@code names}.
+     */
+    boolean onEpochs(List<String> names, IntFunction<String> epochOf) {
+        for (String id : lastEventId().split(",")) {
+            int slash = id.indexOf('/');
+            int feed = slash < 0 ? feeds[0] : names.indexOf(id.substring(0, slash));
+            String epoch = feed < 0 ? null : epochOf.apply(feed);
+            if (feed < 0 || (epoch != null && !id.endsWith("-" + epoch))) {
+                return false;
             }
         }
-
-        @Override
-        public void closed() {
-            closed = true;
-        }
+        return true;
     }
 
     /**
@@ -179,12 +160,15 @@ final class FeedStream {
         return ids;
     }
 
-    /** Streams whose seq is below their feed's last appended one ({@code last[feed]}). */
+    /** Streams with a feed whose seq is below that feed's last appended one ({@code last[feed]}). */
     static int behind(List<FeedStream> streams, long[] last) {
         int n = 0;
         for (FeedStream s : streams) {
-            if (s.ledger.last() < last[s.feed]) {
-                n++;
+            for (int k = 0; k < s.feeds.length; k++) {
+                if (s.ledgers[k].last() < last[s.feeds[k]]) {
+                    n++;
+                    break;
+                }
             }
         }
         return n;
@@ -192,8 +176,8 @@ final class FeedStream {
 
     /**
      * The violations of a set of streams, once they are quiet: events lost (counting those up to
-     * {@code last[feed]} that never came), duplicated, out of order, resets, malformed bytes, and the
-     * streams with any of them.
+     * {@code last[feed]} that never came), duplicated, out of order, resets, malformed bytes and
+     * events of no feed of the stream, and the streams with any of them.
      */
     record Tally(long lost, long duplicated, long outOfOrder, long resets, long malformed, int streamsWithErrors) {
         static Tally of(List<FeedStream> streams, long[] last) {
@@ -204,13 +188,18 @@ final class FeedStream {
             long malformed = 0;
             int withErrors = 0;
             for (FeedStream s : streams) {
-                long l = s.ledger.lostAtEnd(last[s.feed]);
-                lost += l;
-                duplicated += s.ledger.duplicated();
-                outOfOrder += s.ledger.outOfOrder();
+                long errors = s.resets() + s.malformed();
+                for (int k = 0; k < s.feeds.length; k++) {
+                    VersionLedger ledger = s.ledgers[k];
+                    long l = ledger.lostAtEnd(last[s.feeds[k]]);
+                    lost += l;
+                    duplicated += ledger.duplicated();
+                    outOfOrder += ledger.outOfOrder();
+                    errors += l + ledger.duplicated() + ledger.outOfOrder();
+                }
                 resets += s.resets();
                 malformed += s.malformed();
-                if (l + s.ledger.duplicated() + s.ledger.outOfOrder() + s.resets() > 0) {
+                if (errors > 0) {
                     withErrors++;
                 }
             }
@@ -219,6 +208,94 @@ final class FeedStream {
 
         boolean clean() {
             return lost == 0 && duplicated == 0 && outOfOrder == 0 && resets == 0 && malformed == 0;
+        }
+    }
+
+    /** One connection: parses its chunked body and accounts what it carries to the stream. */
+    private final class Connection implements StreamBody, SseParser.Listener {
+        /** Reading the first data line's leading micros, the feed number after them, or done with it. */
+        private static final int MICROS = 0;
+        private static final int FEED = 1;
+        private static final int DONE = 2;
+
+        private final SseParser parser = SseParser.chunked(this);
+        private volatile Channel channel;
+        private volatile boolean closed;
+        private long resets;
+        private long unknownFeed;
+        private int textState = MICROS;
+        private int feedNumber = -1;
+
+        /** The parser's count, less the events without an id: those are counted as resets. */
+        long malformed() {
+            return parser.malformed() - resets;
+        }
+
+        @Override
+        public void opened(Channel ch) {
+            channel = ch;
+        }
+
+        @Override
+        public void read(ByteBuf in) {
+            parser.read(in);
+        }
+
+        @Override
+        public void onData(ByteBuf in, int index, int length) {
+            for (int i = index; i < index + length && textState != DONE; i++) {
+                byte b = in.getByte(i);
+                boolean digit = b >= '0' && b <= '9';
+                if (textState == MICROS) {
+                    textState = digit ? MICROS : b == ' ' ? FEED : DONE;
+                } else if (digit && feedNumber < 1_000_000) {
+                    feedNumber = Math.max(0, feedNumber) * 10 + (b - '0');
+                } else {
+                    textState = DONE;
+                }
+            }
+        }
+
+        @Override
+        public void onDataLineEnd() {
+            textState = DONE;
+        }
+
+        @Override
+        public void onEvent(long seq, long publishedMicros) {
+            int feed = feedNumber;
+            textState = MICROS;
+            feedNumber = -1;
+            if (seq < 0) {
+                resets++;
+                return;
+            }
+            int k = slot(feed);
+            if (k < 0) {
+                unknownFeed++;
+                return;
+            }
+            if (ledgers[k].accept(seq)) {
+                deliveries.increment();
+                if (publishedMicros > 0) {
+                    latency.recordValue(Math.max(0, Publisher.nowMicros() - publishedMicros));
+                }
+            }
+        }
+
+        /** The ledger of feed number {@code feed}; -1 if this stream does not read it. */
+        private int slot(int feed) {
+            for (int k = 0; k < feeds.length; k++) {
+                if (feeds[k] == feed) {
+                    return k;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void closed() {
+            closed = true;
         }
     }
 }

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * Publishes versions with {@code PUT /topics/{t}} (or appends events with {@code POST /feeds/{f}},
  * {@link Kind#FEED}) over HTTP/1.1: a text that starts with its publish
  * time in Unix microseconds (the wall clock, so that a receiver in another process on this machine
- * can take the latency), spread round-robin over the topics at a steady rate. Remembers the highest
+ * can take the latency; a feed's then its number in the list), spread round-robin over the topics at a steady rate. Remembers the highest
  * version (a feed's seq) each topic's answers named, and its epoch: what every stream of the topic
  * must end with. Understands pushgate's answers ({@code {"topic":…,"version":N,"epoch":…}},
  * {@code {"feed":…,"id":"<seq>-<epoch>"}}) and the floor's ({@code {"version":N}}).
@@ -182,7 +182,8 @@ final class Publisher implements AutoCloseable {
     /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
     private CompletableFuture<?> send(int t) {
         sent++;
-        String text = nowMicros() + padding;
+        // A feed's text also names its feed: a stream of several tells its events apart by it (FeedStream).
+        String text = kind == Kind.FEED ? nowMicros() + " " + t + padding : nowMicros() + padding;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + kind.path + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))
                 .method(kind.method, HttpRequest.BodyPublishers.ofString(text));

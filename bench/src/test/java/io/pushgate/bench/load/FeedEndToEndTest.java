@@ -46,6 +46,21 @@ class FeedEndToEndTest {
     }
 
     @Test
+    void everyStreamOfSeveralFeedsSeesEveryEventOfEachOnceInOrderAcrossForcedReconnects() throws Exception {
+        FeedReport report = CommandLine.populateCommand(new FeedCommand(), "--url", url(), "--streams", "100",
+                "--feeds", "4", "--feeds-per-stream", "3", "--rate", "200", "--reconnects", "30", "--duration", "3s",
+                "--drain", "5s").run();
+
+        assertEquals(100, report.streamsOpen(), report::toText);
+        assertTrue(report.cut() >= 50, "streams were cut and reopened: " + report.toText());
+        assertEquals(0, report.tally().lost(), report::toText);
+        assertEquals(0, report.tally().duplicated(), report::toText);
+        assertEquals(0, report.tally().outOfOrder(), report::toText);
+        assertEquals(0, report.tally().resets(), report::toText);
+        assertTrue(report.clean(), report::toText);
+    }
+
+    @Test
     void streamsThatComeBackBehindCatchUpWithEveryEventOnce() throws Exception {
         FeedReplayCommand.Result result = CommandLine.populateCommand(new FeedReplayCommand(), "--url", url(),
                 "--streams", "100", "--events", "200", "--feeds", "2").run();
