@@ -51,7 +51,7 @@ final class FeedStream {
         this.feeds = feeds.clone();
         this.ledgers = new VersionLedger[feeds.length];
         for (int k = 0; k < feeds.length; k++) {
-            ledgers[k] = new VersionLedger(afterSeq);
+            ledgers[k] = VersionLedger.after(afterSeq);
         }
         this.resumeId = resumeId;
         this.latency = latency;
