@@ -1,13 +1,18 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.TopicSettings;
 import io.pushgate.model.Epochs;
+import io.pushgate.model.FeedEvent;
+import io.pushgate.model.FeedHistory;
+import io.pushgate.model.FeedState;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,8 +36,13 @@ import java.util.function.LongSupplier;
  * and non-blocking (the hub only encodes once and hands off to event loops). A conditional publish
  * or delete is checked inside the same update, so it is atomic with the store; an expiry removes
  * a state only if no publish replaced it meanwhile.
+ *
+ * <p>Feeds ({@link FeedBroker}) live in a bounded ring each ({@link FeedLog}), the last
+ * {@code --feed-cap} events; a feed's epoch is chosen at its first append in this process. An
+ * append is handed to the feed listener under the feed's lock, so it sees each feed's events in
+ * order (the hub keeps order anyway). Feeds never expire.
  */
-public final class InMemoryBroker implements Broker {
+public final class InMemoryBroker implements Broker, FeedBroker {
     private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
     private static final Duration MIN_SWEEP = Duration.ofMillis(10);
 
@@ -41,7 +51,10 @@ public final class InMemoryBroker implements Broker {
     private final LongSupplier clockMicros;
     private final LongAdder deleted = new LongAdder();
     private final LongAdder expired = new LongAdder();
-    private volatile Listener listener;
+    private final ConcurrentHashMap<String, FeedLog> feeds = new ConcurrentHashMap<>();
+    private final int feedCap;
+    private volatile Broker.Listener listener;
+    private volatile FeedBroker.Listener feedListener;
     private ScheduledExecutorService sweeper;
 
     /** Topics that never expire. */
@@ -50,17 +63,27 @@ public final class InMemoryBroker implements Broker {
     }
 
     public InMemoryBroker(TopicSettings topics) {
-        this(topics, InMemoryBroker::nowMicros);
+        this(topics, FeedSettings.DEFAULT);
+    }
+
+    public InMemoryBroker(TopicSettings topics, FeedSettings feeds) {
+        this(topics, feeds, InMemoryBroker::nowMicros);
     }
 
     /** With the wall clock {@code clockMicros} (Unix micros) for publish times and expiry (tests). */
     public InMemoryBroker(TopicSettings topics, LongSupplier clockMicros) {
+        this(topics, FeedSettings.DEFAULT, clockMicros);
+    }
+
+    /** With the wall clock {@code clockMicros} (Unix micros) for publish and append times and expiry (tests). */
+    public InMemoryBroker(TopicSettings topics, FeedSettings feeds, LongSupplier clockMicros) {
         this.ttlMicros = topics.ttl().toNanos() / 1_000;
+        this.feedCap = feeds.cap();
         this.clockMicros = clockMicros;
     }
 
     @Override
-    public void start(Listener listener) {
+    public void start(Broker.Listener listener) {
         this.listener = listener;
         if (ttlMicros > 0) {
             long period = Math.max(MIN_SWEEP.toNanos(), Math.min(MAX_SWEEP.toNanos(), ttlMicros * 1_000 / 4));
@@ -87,7 +110,7 @@ public final class InMemoryBroker implements Broker {
             TopicVersion next = current == null
                     ? new TopicVersion(name, Epochs.next(), 1, micros, text)
                     : new TopicVersion(name, current.epoch(), current.version() + 1, micros, text);
-            Listener l = listener;
+            Broker.Listener l = listener;
             if (l != null) {
                 l.onVersion(next);
             }
@@ -112,7 +135,7 @@ public final class InMemoryBroker implements Broker {
             }
             if (current != null) {
                 done[0] = new TopicDeletion(name, current.epoch(), current.version(), micros);
-                Listener l = listener;
+                Broker.Listener l = listener;
                 if (l != null) {
                     l.onDeleted(done[0]);
                 }
@@ -181,6 +204,43 @@ public final class InMemoryBroker implements Broker {
 
     @Override
     public void unsubscribe(String topic) {
+    }
+
+    @Override
+    public void startFeeds(FeedBroker.Listener listener) {
+        this.feedListener = listener;
+    }
+
+    @Override
+    public CompletionStage<FeedEvent> append(String feed, byte[] text) {
+        FeedLog log = feeds.computeIfAbsent(feed, name -> new FeedLog(name, feedCap));
+        return CompletableFuture.completedFuture(log.append(text, clockMicros.getAsLong(), feedListener));
+    }
+
+    @Override
+    public CompletionStage<FeedHistory> history(String feed, long afterSeq, int limit) {
+        FeedLog log = feeds.get(feed);
+        return CompletableFuture.completedFuture(log == null
+                ? new FeedHistory(FeedState.none(feed), List.of()) : log.read(afterSeq, limit));
+    }
+
+    @Override
+    public void subscribeFeed(String feed) {
+        // Every later append reaches the listener anyway (the hub drops the feeds it does not serve).
+        FeedBroker.Listener l = feedListener;
+        if (l != null && l.servesFeed(feed)) {
+            FeedLog log = feeds.get(feed);
+            l.onFeedState(log == null ? FeedState.none(feed) : log.read(Long.MAX_VALUE, 0).state());
+        }
+    }
+
+    @Override
+    public void unsubscribeFeed(String feed) {
+    }
+
+    /** The number of feeds with a stored state. */
+    public int storedFeeds() {
+        return feeds.size();
     }
 
     @Override

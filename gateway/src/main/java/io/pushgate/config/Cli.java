@@ -65,6 +65,12 @@ final class Cli {
                     + "swept); a later publish begins a new epoch at version 1; 0: never (default: ${DEFAULT-VALUE}).")
     String topicTtl;
 
+    @Option(names = "--feed-cap", defaultValue = "${env:PUSHGATE_FEED_CAP:-" + Defaults.FEED_CAP + "}",
+            description = "Events a feed keeps (older ones are trimmed: a client that missed more gets pushgate.reset); "
+                    + "also the most a node keeps in memory per served feed and the most ?last=N and limit= ask for "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int feedCap;
+
     @Option(names = "--follow", split = ";", defaultValue = "${env:PUSHGATE_FOLLOW:-}",
             description = "Serve topic TOPIC from an application's Redis keys: TOPIC=TEXT_KEY,SEQ_KEY; the text in TEXT_KEY "
                     + "becomes a version whenever the counter SEQ_KEY grows. Repeatable (';' separates several in "
@@ -307,7 +313,7 @@ final class Cli {
                         Units.duration(authLeeway), nonBlank(publicTopics), Units.duration(authRevocationWindow)),
                 new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace),
                         Units.duration(brokerLossHandoff)),
-                follows, new TopicSettings(Units.duration(topicTtl)));
+                follows, new TopicSettings(Units.duration(topicTtl)), new FeedSettings(feedCap));
     }
 
     /** The follows of {@code --follow} and of the lines of {@code --follow-file}. */

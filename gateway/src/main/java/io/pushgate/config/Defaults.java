@@ -37,6 +37,12 @@ final class Defaults {
      */
     public static final String TOPIC_TTL = "0";
 
+    /**
+     * A feed keeps its last thousand events: minutes of a busy wall or chat, hours of a user's
+     * notifications, for a client that was away; about a thousand times an event's size per feed.
+     */
+    public static final int FEED_CAP = 1000;
+
     /** A change of a followed counter reaches clients within this when Redis sends no keyspace notifications. */
     public static final String FOLLOW_POLL = "100ms";
     /** While notifications arrive, a lost one (a reconnect) is made good within this. */

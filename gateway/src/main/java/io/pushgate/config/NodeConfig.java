@@ -10,10 +10,11 @@ import java.util.Optional;
  * @param redis  the Redis broker's settings; empty runs the embedded in-memory broker
  * @param follow topics served from an application's Redis keys (only with {@code redis})
  * @param topics how long stored topic states live (either broker)
+ * @param feeds  how many events a feed keeps (either broker, and the node's window)
  */
 public record NodeConfig(ServerSettings server, AdminSettings admin, HttpSettings http, StreamSettings streams,
                          Optional<RedisSettings> redis, AuthSettings auth, DrainSettings drain,
-                         FollowSettings follow, TopicSettings topics) {
+                         FollowSettings follow, TopicSettings topics, FeedSettings feeds) {
 
     /** The settings of {@code args} over the defaults, as on the command line (tests use this). */
     public static NodeConfig parse(String... args) {

@@ -12,8 +12,8 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.pushgate.auth.Access;
 import io.pushgate.metrics.StreamRefusal;
+import io.pushgate.sse.StreamPlan;
 import io.pushgate.sse.Streams;
-import io.pushgate.wire.LastEventId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -180,9 +180,14 @@ final class Exchange {
      * not be stored later: 504, not a refusal to retry blindly; logged at WARN like {@link #brokerDown}.
      */
     void outcomeUnknown(Throwable failure) {
-        BROKER_SILENT.warn("broker call for {} {} without answer: {}", request.method(), uri.path(), failure.toString());
-        fail(HttpResponseStatus.GATEWAY_TIMEOUT, "publish outcome unknown: no answer from the broker in time; the text"
+        outcomeUnknown(failure, "publish outcome unknown: no answer from the broker in time; the text"
                 + " may have been stored and will not be stored later; GET the topic, or PUT again with If-Match");
+    }
+
+    /** As {@link #outcomeUnknown(Throwable)}, with {@code reason} for the client. */
+    void outcomeUnknown(Throwable failure, String reason) {
+        BROKER_SILENT.warn("broker call for {} {} without answer: {}", request.method(), uri.path(), failure.toString());
+        fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
     }
 
     /**
@@ -199,9 +204,8 @@ final class Exchange {
     }
 
     /** Hands the connection over to an SSE stream (see {@link Streams#open}); this exchange is the last. */
-    void openStream(Streams streams, List<String> names, boolean named, LastEventId resume, String subject,
-                    Instant until) {
-        streams.open(ctx, names, named, resume, subject, until, !chunkedAllowed());
+    void openStream(Streams streams, StreamPlan plan, String subject, Instant until) {
+        streams.open(ctx, plan, subject, until, !chunkedAllowed());
         router.handedOver();
     }
 }

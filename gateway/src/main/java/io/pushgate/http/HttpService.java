@@ -16,6 +16,7 @@ import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.model.NodeStatus;
 import io.pushgate.sse.Streams;
+import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
 
 import java.util.List;
@@ -44,7 +45,7 @@ public final class HttpService {
     private final int maxInitialLine;
 
     /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}: it checks that loop's request deadlines. */
-    public HttpService(HttpSettings settings, Access access, Topics topics, Streams streams, HttpErrors errors,
+    public HttpService(HttpSettings settings, Access access, Topics topics, Feeds feeds, Streams streams, HttpErrors errors,
                        AuthFailures authFailures, NodeStatus status, LoopIndex loops, LoopTicker[] tickers) {
         this.settings = settings;
         this.maxInitialLine = requestLineLimit(settings);
@@ -62,8 +63,11 @@ public final class HttpService {
         this.retryMillis = streams::retryMillis;
         this.routes = new Routes(StaticResource.load("/pushgate/demo.html", "text/html; charset=utf-8"),
                 StaticResource.load("/pushgate/pushgate.js", "text/javascript; charset=utf-8"),
-                new StreamResource(streams, access, settings.maxTopicsPerStream(), false),
-                new StreamResource(streams, access, settings.maxTopicsPerStream(), true), new TopicResource(topics, access));
+                new StreamResource(streams, access, settings.maxTopicsPerStream(), feeds.cap(), StreamResource.Kind.TOPIC),
+                new StreamResource(streams, access, settings.maxTopicsPerStream(), feeds.cap(), StreamResource.Kind.EVENTS),
+                new TopicResource(topics, access),
+                new StreamResource(streams, access, settings.maxTopicsPerStream(), feeds.cap(), StreamResource.Kind.FEED),
+                new FeedResource(feeds, access));
         // Clients are told a whole second less than the idle close, so they stop reusing a connection
         // before it; below 2 s no whole second is less, so they are told nothing (0: no header).
         this.keepAliveSeconds = Math.max(0, settings.headerTimeout().toSeconds() - 1);
@@ -130,7 +134,7 @@ public final class HttpService {
                 ? CorsConfigBuilder.forAnyOrigin()
                 : CorsConfigBuilder.forOrigins(origins.toArray(new String[0])).allowCredentials();
         return builder
-                .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.DELETE)
+                .allowedRequestMethods(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.POST)
                 .allowedRequestHeaders(HttpHeaderNames.CONTENT_TYPE, "Last-Event-ID", HttpHeaderNames.IF_NONE_MATCH,
                         HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.AUTHORIZATION)
                 .exposeHeaders(HttpHeaderNames.ETAG, HttpHeaderNames.WWW_AUTHENTICATE)

@@ -11,11 +11,13 @@ import java.util.List;
  * <pre>
  * /  /index.html              the demo page
  * /pushgate.js                the browser helper (subscribe, token refresh, re-creation)
- * /events?topic=a&amp;topic=b     a stream of several topics (named events)
+ * /events?topic=a&amp;feed=b      a stream of several topics and feeds (named events)
  * /topics/{t}/events          a stream of one topic
  * /topics/{t}                 the latest text (GET, HEAD), a publish (PUT), a delete (DELETE)
+ * /feeds/{f}/events           a stream of one feed
+ * /feeds/{f}                  its kept events as JSON (GET, HEAD), an append (POST)
  * </pre>
- * Paths are matched as sent, before percent-decoding: only the topic segment is decoded.
+ * Paths are matched as sent, before percent-decoding: only the topic or feed segment is decoded.
  */
 final class Routes {
 
@@ -41,14 +43,17 @@ final class Routes {
 
     private final List<Route> routes;
 
-    Routes(Resource demo, Resource script, Resource topicStream, Resource namedStream, Resource topic) {
+    Routes(Resource demo, Resource script, Resource topicStream, Resource namedStream, Resource topic,
+           Resource feedStream, Resource feed) {
         this.routes = List.of(
                 new Route("/", "", false, demo),
                 new Route("/index.html", "", false, demo),
                 new Route("/pushgate.js", "", false, script),
                 new Route("/events", "", false, namedStream),
                 new Route("/topics/", "/events", true, topicStream),
-                new Route("/topics/", "", true, topic));
+                new Route("/topics/", "", true, topic),
+                new Route("/feeds/", "/events", true, feedStream),
+                new Route("/feeds/", "", true, feed));
     }
 
     /**

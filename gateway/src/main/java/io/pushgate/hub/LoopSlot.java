@@ -24,6 +24,7 @@ final class LoopSlot {
     final EventLoop loop;
     volatile int plainCount;
     volatile int namedCount;
+    volatile int bareCount;
     private final LongAdder conflated;
     private final FanOutRecorder metrics;
 
@@ -32,6 +33,7 @@ final class LoopSlot {
     private TopicVersion frameVersion;
     private ByteBuf frame;
     private ByteBuf namedFrame;
+    private ByteBuf bareFrame;
 
     LoopSlot(Topic topic, EventLoop loop, LongAdder conflated, FanOutRecorder metrics) {
         this.topic = topic;
@@ -40,18 +42,18 @@ final class LoopSlot {
         this.metrics = metrics;
     }
 
-    Subscription add(Subscriber subscriber, boolean named, String epoch, long version) {
-        Subscription sub = new Subscription(this, subscriber, named, epoch, version);
+    Subscription add(Subscriber subscriber, Framing framing, String epoch, long version) {
+        Subscription sub = new Subscription(this, subscriber, framing, epoch, version);
         if (size == subs.length) {
             subs = Arrays.copyOf(subs, size * 2);
         }
         sub.position = size;
         subs[size++] = sub;
         // Volatile writes: a publisher that sets topic.latest after this point sees the count.
-        if (named) {
-            namedCount++;
-        } else {
-            plainCount++;
+        switch (framing) {
+            case PLAIN -> plainCount++;
+            case NAMED -> namedCount++;
+            case NAMED_WITHOUT_ID -> bareCount++;
         }
         return sub;
     }
@@ -62,10 +64,10 @@ final class LoopSlot {
         subs[sub.position] = moved;
         moved.position = sub.position;
         subs[last] = null;
-        if (sub.named) {
-            namedCount--;
-        } else {
-            plainCount--;
+        switch (sub.framing) {
+            case PLAIN -> plainCount--;
+            case NAMED -> namedCount--;
+            case NAMED_WITHOUT_ID -> bareCount--;
         }
         if (size == 0) {
             dropFrames();
@@ -74,19 +76,21 @@ final class LoopSlot {
 
     /**
      * Delivers {@code v} to every subscriber of this loop; runs on {@code loop}. Takes ownership of
-     * one reference of {@code plain} and of {@code named} (either may be {@code null}).
+     * one reference of {@code plain}, {@code named} and {@code bare} (any may be {@code null}).
      * {@code fanOutStart} is {@link FanOutRecorder#fanOutStart()} of a live update, else {@link FanOutRecorder#UNTIMED}.
      */
-    void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBufAllocator alloc, long fanOutStart) {
+    void deliver(TopicVersion v, ByteBuf plain, ByteBuf named, ByteBuf bare, ByteBufAllocator alloc, long fanOutStart) {
         if (size == 0 || !v.supersedes(frameVersion)) {
             ReferenceCountUtil.release(plain);
             ReferenceCountUtil.release(named);
+            ReferenceCountUtil.release(bare);
             return;
         }
         dropFrames();
         frameVersion = v;
         frame = plain;
         namedFrame = named;
+        bareFrame = bare;
         int written = 0;
         for (int i = 0; i < size; i++) {
             if (offer(subs[i], alloc)) {
@@ -139,7 +143,7 @@ final class LoopSlot {
             conflated.increment();
             return false;
         }
-        ByteBuf source = sub.named ? namedFrame(alloc) : plainFrame(alloc);
+        ByteBuf source = frame(sub.framing, alloc);
         sub.subscriber.writeAndRelease(source.retainedDuplicate());
         sub.epoch = v.epoch();
         sub.version = v.version();
@@ -147,33 +151,34 @@ final class LoopSlot {
         return true;
     }
 
-    private ByteBuf plainFrame(ByteBufAllocator alloc) {
-        if (frame == null) {
-            frame = encode(alloc, frameVersion, false);
-        }
-        return frame;
+    /** The current version's frame for {@code framing}, encoded here if the task did not bring it; the slot owns it. */
+    private ByteBuf frame(Framing framing, ByteBufAllocator alloc) {
+        return switch (framing) {
+            case PLAIN -> frame == null ? frame = encode(alloc, frameVersion, framing) : frame;
+            case NAMED -> namedFrame == null ? namedFrame = encode(alloc, frameVersion, framing) : namedFrame;
+            case NAMED_WITHOUT_ID -> bareFrame == null ? bareFrame = encode(alloc, frameVersion, framing) : bareFrame;
+        };
     }
 
-    private ByteBuf namedFrame(ByteBufAllocator alloc) {
-        if (namedFrame == null) {
-            namedFrame = encode(alloc, frameVersion, true);
-        }
-        return namedFrame;
-    }
-
-    /** The frame of {@code v} (a version, or a deletion's tombstone) for plain or {@code named} streams; the caller owns it. */
-    static ByteBuf encode(ByteBufAllocator alloc, TopicVersion v, boolean named) {
+    /** The frame of {@code v} (a version, or a deletion's tombstone) for {@code framing}; the caller owns it. */
+    static ByteBuf encode(ByteBufAllocator alloc, TopicVersion v, Framing framing) {
         if (Topic.isTombstone(v)) {
             return SseFrames.deleted(alloc, v.topic());
         }
-        return named ? SseFrames.namedEvent(alloc, v) : SseFrames.event(alloc, v);
+        return switch (framing) {
+            case PLAIN -> SseFrames.event(alloc, v);
+            case NAMED -> SseFrames.namedEvent(alloc, v);
+            case NAMED_WITHOUT_ID -> SseFrames.namedEventWithoutId(alloc, v);
+        };
     }
 
     private void dropFrames() {
         ReferenceCountUtil.release(frame);
         ReferenceCountUtil.release(namedFrame);
+        ReferenceCountUtil.release(bareFrame);
         frame = null;
         namedFrame = null;
+        bareFrame = null;
         frameVersion = null;
     }
 }

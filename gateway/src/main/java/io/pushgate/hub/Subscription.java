@@ -6,7 +6,7 @@ package io.pushgate.hub;
 public final class Subscription {
     final LoopSlot slot;
     final Subscriber subscriber;
-    final boolean named;
+    final Framing framing;
     /** The state the client holds: nothing ({@code null}) or this epoch and version. */
     String epoch;
     long version;
@@ -15,10 +15,10 @@ public final class Subscription {
     /** Position in {@link LoopSlot}'s array, for O(1) removal. */
     int position;
 
-    Subscription(LoopSlot slot, Subscriber subscriber, boolean named, String epoch, long version) {
+    Subscription(LoopSlot slot, Subscriber subscriber, Framing framing, String epoch, long version) {
         this.slot = slot;
         this.subscriber = subscriber;
-        this.named = named;
+        this.framing = framing;
         this.epoch = epoch;
         this.version = version;
     }

@@ -93,6 +93,12 @@ public final class TopicHub implements HubStats {
      */
     public Subscription subscribe(EventLoop loop, String name, Subscriber subscriber, boolean named,
                                   String epoch, long version) {
+        return subscribe(loop, name, subscriber, Framing.of(named), epoch, version);
+    }
+
+    /** As {@link #subscribe(EventLoop, String, Subscriber, boolean, String, long)}, with the frames of {@code framing}. */
+    public Subscription subscribe(EventLoop loop, String name, Subscriber subscriber, Framing framing,
+                                  String epoch, long version) {
         boolean[] created = new boolean[1];
         Topic topic = topics.compute(name, (key, current) -> {
             Topic t = current;
@@ -107,7 +113,7 @@ public final class TopicHub implements HubStats {
             demand.began(name); // the current version, if any, comes back through onState
         }
         LoopSlot slot = topic.slots[loops.of(loop)];
-        Subscription sub = slot.add(subscriber, named, epoch, version);
+        Subscription sub = slot.add(subscriber, framing, epoch, version);
         slot.catchUp(sub, alloc);
         return sub;
     }
@@ -183,24 +189,31 @@ public final class TopicHub implements HubStats {
         }
         ByteBuf plain = null;
         ByteBuf named = null;
+        ByteBuf bare = null;
         try {
             for (LoopSlot slot : topic.slots) {
                 boolean wantsPlain = slot.plainCount > 0;
                 boolean wantsNamed = slot.namedCount > 0;
-                if (!wantsPlain && !wantsNamed) {
+                boolean wantsBare = slot.bareCount > 0;
+                if (!wantsPlain && !wantsNamed && !wantsBare) {
                     continue;
                 }
                 if (wantsPlain && plain == null) {
-                    plain = LoopSlot.encode(alloc, v, false);
+                    plain = LoopSlot.encode(alloc, v, Framing.PLAIN);
                 }
                 if (wantsNamed && named == null) {
-                    named = LoopSlot.encode(alloc, v, true);
+                    named = LoopSlot.encode(alloc, v, Framing.NAMED);
                 }
-                dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null, fanOutStart);
+                if (wantsBare && bare == null) {
+                    bare = LoopSlot.encode(alloc, v, Framing.NAMED_WITHOUT_ID);
+                }
+                dispatch(slot, v, wantsPlain ? plain.retain() : null, wantsNamed ? named.retain() : null,
+                        wantsBare ? bare.retain() : null, fanOutStart);
             }
         } finally {
             ReferenceCountUtil.release(plain);
             ReferenceCountUtil.release(named);
+            ReferenceCountUtil.release(bare);
         }
     }
 
@@ -222,13 +235,14 @@ public final class TopicHub implements HubStats {
         }
     }
 
-    private void dispatch(LoopSlot slot, TopicVersion v, ByteBuf plain, ByteBuf named, long fanOutStart) {
+    private void dispatch(LoopSlot slot, TopicVersion v, ByteBuf plain, ByteBuf named, ByteBuf bare, long fanOutStart) {
         try {
-            slot.loop.execute(() -> slot.deliver(v, plain, named, alloc, fanOutStart));
+            slot.loop.execute(() -> slot.deliver(v, plain, named, bare, alloc, fanOutStart));
         } catch (RuntimeException rejected) {
             // The loop is shutting down: its channels are closing, nothing to deliver.
             ReferenceCountUtil.release(plain);
             ReferenceCountUtil.release(named);
+            ReferenceCountUtil.release(bare);
         }
     }
 

@@ -25,9 +25,10 @@ import java.util.List;
  * with underscores and adds {@code _total} to counters and {@code _seconds} to timers
  * ({@code pushgate.delivery.latency} becomes {@code pushgate_delivery_latency_seconds}).
  *
- * <p>Counts that the node keeps anyway ({@link StreamStats}, {@link HubStats}, {@link HttpErrors},
- * {@link BrokerStats}) are read at scrape time by function counters and gauges, each bound by a
- * small binder ({@link StreamMeters}, {@link HubMeters}, {@link HttpMeters}, {@link BrokerMeters});
+ * <p>Counts that the node keeps anyway ({@link StreamStats}, {@link HubStats}, {@link FeedStats},
+ * {@link HttpErrors}, {@link BrokerStats}) are read at scrape time by function counters and gauges,
+ * each bound by a small binder ({@link StreamMeters}, {@link HubMeters}, {@link FeedMeters},
+ * {@link HttpMeters}, {@link BrokerMeters});
  * the fan-out records through {@link #fanOut()}.
  *
  * <p>Thread rules: construct and {@link #bind} once, from the thread that starts the node; scrape
@@ -56,6 +57,10 @@ public final class NodeMetrics implements AutoCloseable {
     static final String FOLLOW_READ_FAILURES = "pushgate.follow.read.failures";
     static final String FOLLOW_NOTIFIED = "pushgate.follow.notifications";
     static final String AUTH_FAILURES = "pushgate.auth.failures";
+    static final String FEEDS = "pushgate.feeds";
+    static final String FEED_APPENDS = "pushgate.feed.appends";
+    static final String FEED_EVENTS_REPLAYED = "pushgate.feed.events.replayed";
+    static final String FEED_RESETS = "pushgate.feed.resets";
 
     /** The exposition formats: OpenMetrics for scrapers that ask for it, else the Prometheus text format. */
     public static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -78,9 +83,10 @@ public final class NodeMetrics implements AutoCloseable {
     }
 
     /** Registers the meters of the node's parts, and the JVM, process and Netty binders. */
-    public void bind(HubStats hub, StreamStats streams, HttpErrors errors, AuthFailures authFailures, BrokerStats broker,
-                     EventLoopGroup workers, List<ByteBufAllocator> allocators) {
+    public void bind(HubStats hub, FeedStats feeds, StreamStats streams, HttpErrors errors, AuthFailures authFailures,
+                     BrokerStats broker, EventLoopGroup workers, List<ByteBufAllocator> allocators) {
         StreamMeters.bind(registry, streams);
+        FeedMeters.bind(registry, feeds);
         AuthMeters.bind(registry, authFailures);
         HubMeters.bind(registry, hub);
         HttpMeters.bind(registry, errors);

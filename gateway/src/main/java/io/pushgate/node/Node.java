@@ -8,6 +8,7 @@ import io.pushgate.admin.AdminServer;
 import io.pushgate.auth.Access;
 import io.pushgate.auth.TokenVerifier;
 import io.pushgate.broker.Broker;
+import io.pushgate.broker.FeedBroker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.NodeConfig;
@@ -22,6 +23,7 @@ import io.pushgate.metrics.HttpErrors;
 import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.server.PublicServer;
 import io.pushgate.sse.Streams;
+import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,7 @@ public final class Node {
     private Transport transport;
     private EventLoopGroup boss;
     private Topics topics;
+    private Feeds feeds;
     private Streams streams;
     private PublicServer server;
     private AdminServer admin;
@@ -92,7 +95,7 @@ public final class Node {
     private void open(Broker given) throws InterruptedException {
         broker = given != null ? given
                 : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow(), config.topics()))
-                        .orElseGet(() -> new InMemoryBroker(config.topics()));
+                        .orElseGet(() -> new InMemoryBroker(config.topics(), config.feeds()));
         opened.push(broker);
         transport = Transport.select(config.server().transport());
         boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
@@ -114,13 +117,16 @@ public final class Node {
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
         // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
+        // Broker will extend FeedBroker once both brokers implement it (issue 14); until then, the one cast.
+        FeedBroker feedBroker = (FeedBroker) broker;
+        feeds = new Feeds(feedBroker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
         StreamCap cap = StreamCap.of(config.streams().maxStreams(), StreamCap.ofThisProcess());
         if (cap.lowered()) {
             log.warn(cap.describe(config.streams().maxStreams()));
         } else {
             log.info(cap.describe(config.streams().maxStreams()));
         }
-        streams = new Streams(config.streams().withMaxStreams(cap.streams()), topics, loops, tickers, lifecycle);
+        streams = new Streams(config.streams().withMaxStreams(cap.streams()), topics, feeds, loops, tickers, lifecycle);
         opened.push(() -> streams.closeAll().get(5, TimeUnit.SECONDS));
         HttpErrors errors = new HttpErrors();
         AuthFailures authFailures = new AuthFailures(
@@ -138,13 +144,14 @@ public final class Node {
                     log.info("subject '{}' revoked: {} stream(s) ended on this node",
                             revocation.subject().replaceAll("\\p{Cntrl}", "?"), ended));
         });
-        HttpService http = new HttpService(config.http(), access, topics, streams, errors, authFailures, lifecycle,
+        HttpService http = new HttpService(config.http(), access, topics, feeds, streams, errors, authFailures, lifecycle,
                 loops, tickers);
-        metrics.bind(topics.hub(), streams, errors, authFailures, broker, workers,
+        metrics.bind(topics.hub(), feeds, streams, errors, authFailures, broker, workers,
                 List.of(ByteBufAllocator.DEFAULT, PooledByteBufAllocator.DEFAULT));
         for (LoopTicker ticker : tickers) {
             ticker.loop().execute(ticker::start);
         }
+        feedBroker.startFeeds(feeds);
         broker.start(topics);
         watchBroker();
         boss.scheduleAtFixedRate(new RefusalReport(errors, "minute"), 1, 1, TimeUnit.MINUTES);
@@ -186,6 +193,11 @@ public final class Node {
 
     public TopicHub hub() {
         return topics.hub();
+    }
+
+    /** The node's feeds (their hub and counts), for tests. */
+    public Feeds feeds() {
+        return feeds;
     }
 
     public Broker broker() {

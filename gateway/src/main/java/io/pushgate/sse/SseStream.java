@@ -7,9 +7,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import io.pushgate.hub.FeedSubscriber;
+import io.pushgate.hub.FeedSubscription;
+import io.pushgate.hub.Framing;
 import io.pushgate.hub.Subscriber;
 import io.pushgate.hub.Subscription;
 import io.pushgate.metrics.CloseReason;
+import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
 import io.pushgate.wire.LastEventId;
 import io.pushgate.wire.SseFrames;
@@ -17,29 +21,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * An open SSE stream: after its response head it is the only handler of its channel. It holds one
- * {@link Subscription} per topic, takes frames from the hub, tells its loop's {@link LoopStreams}
- * when it stops being writable, and catches up with the newest versions when it is writable again.
+ * {@link Subscription} per topic and one {@link FeedSubscription} per feed, takes frames from the
+ * hubs, tells its loop's {@link LoopStreams} when it stops being writable, and when it is writable
+ * again catches up: with the newest version of each topic, and with every feed event after its cursor.
+ *
+ * <p>A stream of two or more feeds follows each feed event with an id-only frame that names every
+ * feed's cursor ({@link SseFrames#cursors}): the browser sends that back as its {@code Last-Event-ID},
+ * so a reconnect resumes all feeds. It is the one frame written per subscriber.
  *
  * <p>Thread rules: one per channel, touched only on the channel's event loop.
  */
-final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber {
+final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber, FeedSubscriber {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
 
+    private static final FeedSubscription[] NO_FEEDS = new FeedSubscription[0];
+
     private final Topics topics;
+    private final Feeds feeds;
     private final LoopStreams loopStreams;
     private final StreamCounts counts;
-    /** Events named by their topic ({@code /events?topic=…}), or unnamed (one topic). */
-    private final boolean named;
     /** The body is the events as they are, ended by the close (HTTP/1.0), not chunks. */
     private final boolean closeDelimited;
     /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
-    private String[] names;
-    private LastEventId resume;
+    private StreamPlan plan;
     private ChannelHandlerContext ctx;
     private Subscription[] subs;
+    private FeedSubscription[] feedSubs = NO_FEEDS;
+    /** A stream of several feeds: each feed's name, and room for the cursors of its cursor frame; else null. */
+    private byte[][] cursorNames;
+    private String[] cursorEpochs;
+    private long[] cursorSeqs;
     private boolean batching;
     private boolean closing;
     private boolean started;
@@ -54,16 +70,15 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     /** What it keeps of its token; null when it was opened without one. */
     final Bearer bearer;
 
-    SseStream(Topics topics, LoopStreams loopStreams, StreamCounts counts, String[] names, boolean named,
-              LastEventId resume, Bearer bearer, boolean closeDelimited) {
+    SseStream(Topics topics, Feeds feeds, LoopStreams loopStreams, StreamCounts counts, StreamPlan plan, Bearer bearer,
+              boolean closeDelimited) {
         this.bearer = bearer;
         this.closeDelimited = closeDelimited;
         this.topics = topics;
+        this.feeds = feeds;
         this.loopStreams = loopStreams;
         this.counts = counts;
-        this.names = names;
-        this.named = named;
-        this.resume = resume;
+        this.plan = plan;
     }
 
     @Override
@@ -71,7 +86,10 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         this.ctx = ctx;
     }
 
-    /** Sends the retry hint and subscribes: the latest versions go out at once, in one flush. */
+    /**
+     * Sends the retry hint and subscribes: the latest versions go out at once, in one flush; the
+     * feeds' events follow as soon as each feed's home loop has answered.
+     */
     void start(long retryMillis) {
         if (!ctx.channel().isActive()) {
             return;
@@ -83,14 +101,33 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         loopStreams.add(this);
         batching = true;
         write(SseFrames.retry(ctx.alloc(), retryMillis));
-        subs = new Subscription[names.length];
-        for (int i = 0; i < names.length; i++) {
-            boolean resumes = resume != null && resume.describes(names[i], named);
-            subs[i] = topics.subscribe(ctx.channel().eventLoop(), names[i], this, named,
+        List<String> names = plan.topics();
+        LastEventId resume = plan.topicResume();
+        Framing framing = plan.feeds().isEmpty() ? Framing.of(plan.named()) : Framing.NAMED_WITHOUT_ID;
+        subs = new Subscription[names.size()];
+        for (int i = 0; i < subs.length; i++) {
+            String name = names.get(i);
+            boolean resumes = resume != null && resume.describes(name, plan.named());
+            subs[i] = topics.subscribe(ctx.channel().eventLoop(), name, this, framing,
                     resumes ? resume.epoch() : null, resumes ? resume.version() : 0);
         }
-        names = null;
-        resume = null;
+        List<String> feedNames = plan.feeds();
+        if (feedNames.size() > 1) {
+            cursorNames = new byte[feedNames.size()][];
+            for (int i = 0; i < cursorNames.length; i++) {
+                cursorNames[i] = feedNames.get(i).getBytes(StandardCharsets.US_ASCII);
+            }
+            cursorEpochs = new String[cursorNames.length];
+            cursorSeqs = new long[cursorNames.length];
+        }
+        if (!feedNames.isEmpty()) {
+            feedSubs = new FeedSubscription[feedNames.size()];
+            for (int i = 0; i < feedSubs.length; i++) {
+                feedSubs[i] = feeds.subscribe(ctx.channel().eventLoop(), feedNames.get(i), this, plan.named(),
+                        plan.feedStarts().get(i));
+            }
+        }
+        plan = null;
         batching = false;
         ctx.flush();
         if (!ctx.channel().isWritable()) {
@@ -107,6 +144,36 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     public void writeAndRelease(ByteBuf frame) {
         lastWrite = loopStreams.clock;
         write(frame);
+        if (!batching) {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void writeFeedEvent(ByteBuf frame) {
+        lastWrite = loopStreams.clock;
+        write(frame);
+        if (cursorNames != null) {
+            for (int i = 0; i < feedSubs.length; i++) {
+                FeedSubscription sub = feedSubs[i];
+                cursorEpochs[i] = sub == null ? null : sub.epoch();
+                cursorSeqs[i] = sub == null ? 0 : sub.seq();
+            }
+            ByteBuf cursors = SseFrames.cursors(ctx.alloc(), cursorNames, cursorEpochs, cursorSeqs);
+            if (cursors != null) {
+                write(cursors);
+            }
+        }
+    }
+
+    @Override
+    public void writeControl(ByteBuf frame) {
+        lastWrite = loopStreams.clock;
+        write(frame);
+    }
+
+    @Override
+    public void flush() {
         if (!batching) {
             ctx.flush();
         }
@@ -200,6 +267,9 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
                 for (Subscription sub : subs) {
                     topics.catchUp(sub);
                 }
+                for (FeedSubscription sub : feedSubs) {
+                    feeds.catchUp(sub);
+                }
                 batching = false;
                 ctx.flush();
             }
@@ -226,6 +296,12 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
             }
             subs = null;
         }
+        for (FeedSubscription sub : feedSubs) {
+            if (sub != null) {
+                feeds.unsubscribe(sub);
+            }
+        }
+        feedSubs = NO_FEEDS;
         loopStreams.remove(this);
         if (started) {
             counts.closed(closeReason != null ? closeReason : CloseReason.CLIENT);

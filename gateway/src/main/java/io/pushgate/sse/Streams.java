@@ -14,8 +14,8 @@ import io.pushgate.loops.LoopTicker;
 import io.pushgate.metrics.CloseReason;
 import io.pushgate.metrics.StreamStats;
 import io.pushgate.model.NodeStatus;
+import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
-import io.pushgate.wire.LastEventId;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,15 +40,18 @@ public final class Streams implements StreamStats {
     public static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
     private final StreamSettings settings;
     private final Topics topics;
+    private final Feeds feeds;
     private final LoopIndex loops;
     private final NodeStatus status;
     private final LoopStreams[] perLoop;
     private final StreamCounts counts = new StreamCounts();
 
     /** {@code tickers[i]} is the ticker of {@code loops.loop(i)}; each loop's streams tick with it. */
-    public Streams(StreamSettings settings, Topics topics, LoopIndex loops, LoopTicker[] tickers, NodeStatus status) {
+    public Streams(StreamSettings settings, Topics topics, Feeds feeds, LoopIndex loops, LoopTicker[] tickers,
+                   NodeStatus status) {
         this.settings = settings;
         this.topics = topics;
+        this.feeds = feeds;
         this.loops = loops;
         this.status = status;
         this.perLoop = new LoopStreams[loops.size()];
@@ -94,7 +97,7 @@ public final class Streams implements StreamStats {
 
     /**
      * Answers {@code ctx}'s request with a stream head and turns the channel into an SSE stream of
-     * {@code names}, events named by topic when {@code named}. Every other handler leaves the
+     * what {@code plan} says (topics and feeds, events named when it says so). Every other handler leaves the
      * pipeline. A stream opened while the node drains is ended at once with a {@code retry:}; one
      * whose token is valid {@code until} a time (null: no end) is ended then, with an event that
      * says so; one opened with a token of {@code subject} (null: no token, or a token without
@@ -102,12 +105,11 @@ public final class Streams implements StreamStats {
      * stream (the request was HTTP/1.0, which knows no chunked coding) sends its events as they are
      * and ends by closing the connection. On the channel's loop.
      */
-    public void open(ChannelHandlerContext ctx, List<String> names, boolean named, LastEventId resume, String subject,
-                     Instant until, boolean closeDelimited) {
+    public void open(ChannelHandlerContext ctx, StreamPlan plan, String subject, Instant until, boolean closeDelimited) {
         ctx.write(head(closeDelimited), ctx.voidPromise());
         ChannelPipeline pipeline = ctx.pipeline();
-        SseStream stream = new SseStream(topics, perLoop[loops.of(ctx.channel().eventLoop())], counts,
-                names.toArray(new String[0]), named, resume, bearer(subject, until), closeDelimited);
+        SseStream stream = new SseStream(topics, feeds, perLoop[loops.of(ctx.channel().eventLoop())], counts, plan,
+                bearer(subject, until), closeDelimited);
         pipeline.addLast("sse", stream);
         for (String name : new ArrayList<>(pipeline.names())) {
             if (!"sse".equals(name) && pipeline.context(name) != null) {

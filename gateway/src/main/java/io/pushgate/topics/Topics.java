@@ -3,6 +3,7 @@ package io.pushgate.topics;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.pushgate.broker.Broker;
+import io.pushgate.hub.Framing;
 import io.pushgate.hub.Subscriber;
 import io.pushgate.hub.Subscription;
 import io.pushgate.hub.TopicHub;
@@ -96,6 +97,12 @@ public final class Topics implements Broker.Listener, TopicHub.Demand, TopicHub.
     public Subscription subscribe(EventLoop loop, String topic, Subscriber subscriber, boolean named, String epoch,
                                   long version) {
         return hub.subscribe(loop, topic, subscriber, named, epoch, version);
+    }
+
+    /** As {@link #subscribe(EventLoop, String, Subscriber, boolean, String, long)}, with the frames of {@code framing}. */
+    public Subscription subscribe(EventLoop loop, String topic, Subscriber subscriber, Framing framing, String epoch,
+                                  long version) {
+        return hub.subscribe(loop, topic, subscriber, framing, epoch, version);
     }
 
     public void unsubscribe(Subscription sub) {

@@ -3,6 +3,7 @@ package io.pushgate.wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.pushgate.model.FeedEvent;
 import io.pushgate.model.TopicVersion;
 
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,8 @@ public final class SseFrames {
     private static final byte[] CLOSED_EVENT = bytes("pushgate.closed");
     /** The name of the event that says a topic's state was deleted; the stream stays open. */
     private static final byte[] DELETED_EVENT = bytes("pushgate.deleted");
+    /** The name of the event that says a stream missed events of a feed; the feed's kept events follow. */
+    private static final byte[] RESET_EVENT = bytes("pushgate.reset");
 
     /** The last chunk of a chunked body. */
     private static final ByteBuf END = constant(bytes("0\r\n\r\n"));
@@ -53,6 +56,78 @@ public final class SseFrames {
      */
     public static ByteBuf namedEvent(ByteBufAllocator alloc, TopicVersion v) {
         return encode(alloc, bytes(v.topic()), bytes(EventIds.named(v)), v.text());
+    }
+
+    /**
+     * Encodes one version as an event named by its topic without an {@code id:} line, for streams
+     * that hold feeds: the browser's last event id then stays the feeds' cursor (a topic sends its
+     * latest version after a reconnect anyway). The caller owns the returned buffer.
+     */
+    public static ByteBuf namedEventWithoutId(ByteBufAllocator alloc, TopicVersion v) {
+        return encode(alloc, bytes(v.topic()), null, v.text());
+    }
+
+    /** Encodes one feed event as an unnamed event ({@code id: <seq>-<epoch>}), for streams of one feed. Caller owns it. */
+    public static ByteBuf feedEvent(ByteBufAllocator alloc, FeedEvent e) {
+        return encode(alloc, null, bytes(EventIds.of(e.seq(), e.epoch())), e.text());
+    }
+
+    /**
+     * Encodes one feed event named by its feed, with {@code id: <feed>/<seq>-<epoch>}, for streams
+     * of several topics and feeds. The caller owns the returned buffer.
+     */
+    public static ByteBuf namedFeedEvent(ByteBufAllocator alloc, FeedEvent e) {
+        return encode(alloc, bytes(e.feed()), bytes(EventIds.named(e.feed(), e.seq(), e.epoch())), e.text());
+    }
+
+    /**
+     * The event that tells a stream that it missed events of {@code feed} ({@code event:
+     * pushgate.reset}, {@code data: <feed>}, no {@code id:}); the events the feed keeps follow it.
+     * Named {@code pushgate.*} as the gateway's other events, since a feed may be named {@code reset}.
+     * The caller owns the returned buffer.
+     */
+    public static ByteBuf reset(ByteBufAllocator alloc, String feed) {
+        return control(alloc, RESET_EVENT, bytes(feed));
+    }
+
+    /**
+     * The id-only frame of a stream of several feeds ({@code id: b/57-e1,c/12-e2}, no {@code data:}:
+     * it dispatches no event but sets the browser's last event id to every feed's cursor). Feed
+     * {@code i} is {@code names[i]} at ({@code epochs[i]}, {@code seqs[i]}); one with a null epoch
+     * holds no cursor yet and is left out. {@code null} when none holds one. The caller owns it.
+     */
+    public static ByteBuf cursors(ByteBufAllocator alloc, byte[][] names, String[] epochs, long[] seqs) {
+        int payload = ID.length + 2;
+        int count = 0;
+        for (int i = 0; i < names.length; i++) {
+            if (epochs[i] != null) {
+                payload += (count++ > 0 ? 1 : 0) + names[i].length + 1 + digits(seqs[i]) + 1 + epochs[i].length();
+            }
+        }
+        if (count == 0) {
+            return null;
+        }
+        ByteBuf buf = alloc.buffer(chunkOverhead(payload) + payload);
+        writeChunkHead(buf, payload);
+        buf.writeBytes(ID);
+        boolean first = true;
+        for (int i = 0; i < names.length; i++) {
+            if (epochs[i] != null) {
+                if (!first) {
+                    buf.writeByte(',');
+                }
+                first = false;
+                buf.writeBytes(names[i]).writeByte('/');
+                buf.writeCharSequence(Long.toString(seqs[i]), StandardCharsets.US_ASCII);
+                buf.writeByte('-').writeCharSequence(epochs[i], StandardCharsets.US_ASCII);
+            }
+        }
+        buf.writeByte('\n').writeByte('\n');
+        return buf.writeBytes(CRLF);
+    }
+
+    private static int digits(long value) {
+        return Long.toString(value).length();
     }
 
     /** A {@code retry:} hint in its own chunk (no event is dispatched for it). Caller owns it. */
@@ -134,7 +209,9 @@ public final class SseFrames {
         if (event != null) {
             buf.writeBytes(EVENT).writeBytes(event).writeByte('\n');
         }
-        buf.writeBytes(ID).writeBytes(id).writeByte('\n');
+        if (id != null) {
+            buf.writeBytes(ID).writeBytes(id).writeByte('\n');
+        }
         int start = 0;
         int i = 0;
         while (i < text.length) {
@@ -154,7 +231,7 @@ public final class SseFrames {
 
     private static int payloadLength(byte[] event, byte[] id, byte[] text) {
         int length = event == null ? 0 : EVENT.length + event.length + 1;
-        length += ID.length + id.length + 1;
+        length += id == null ? 0 : ID.length + id.length + 1;
         int start = 0;
         int i = 0;
         while (i < text.length) {

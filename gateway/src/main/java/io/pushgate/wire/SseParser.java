@@ -51,7 +51,8 @@ public final class SseParser {
     }
 
     /** An id or event type longer than this is ignored and counted malformed; no pushgate id is (see {@link LastEventId}). */
-    static final int MAX_VALUE_BYTES = 200;
+    /** Room for the id-only cursor frame of a stream of many feeds ({@link EventIds#parseList}). */
+    static final int MAX_VALUE_BYTES = 16 * 1024;
     /** 18 decimal digits always fit in a long. */
     private static final int MAX_DIGITS = 18;
 

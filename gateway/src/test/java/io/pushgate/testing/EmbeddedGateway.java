@@ -11,6 +11,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.pushgate.auth.Access;
 import io.pushgate.broker.Broker;
+import io.pushgate.broker.FeedBroker;
 import io.pushgate.config.NodeConfig;
 import io.pushgate.http.HttpService;
 import io.pushgate.loops.LoopIndex;
@@ -19,6 +20,7 @@ import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.FanOutRecorder;
 import io.pushgate.metrics.HttpErrors;
 import io.pushgate.sse.Streams;
+import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
 
 import java.nio.charset.StandardCharsets;
@@ -109,9 +111,12 @@ public final class EmbeddedGateway {
             tickers[i] = new LoopTicker(loops.loop(i), Duration.ofSeconds(1));
         }
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, FanOutRecorder.NONE);
-        streams = new Streams(config.streams(), topics, loops, tickers, () -> draining);
-        http = new HttpService(config.http(), Access.of(config.auth()), topics, streams, errors,
+        FeedBroker feedBroker = (FeedBroker) broker;
+        Feeds feeds = new Feeds(feedBroker, loops, PooledByteBufAllocator.DEFAULT, FanOutRecorder.NONE, config.feeds().cap());
+        streams = new Streams(config.streams(), topics, feeds, loops, tickers, () -> draining);
+        http = new HttpService(config.http(), Access.of(config.auth()), topics, feeds, streams, errors,
                 new AuthFailures(List.of()), () -> draining, loops, tickers);
+        feedBroker.startFeeds(feeds);
         broker.start(topics);
     }
 

@@ -1,7 +1,10 @@
 package io.pushgate.testing;
 
 import io.pushgate.broker.Broker;
+import io.pushgate.broker.FeedBroker;
 import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.model.FeedEvent;
+import io.pushgate.model.FeedHistory;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.TopicDeletion;
@@ -10,16 +13,41 @@ import io.pushgate.model.TopicVersion;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A broker double that forwards everything to an embedded {@link InMemoryBroker}; a test
+ * A broker double that forwards everything (feeds too) to an embedded {@link InMemoryBroker}; a test
  * overrides the one behaviour it changes (a publish that waits, a connection state, a close it
  * records). Thread rules: those of the embedded broker.
  */
-public class ForwardingBroker implements Broker {
+public class ForwardingBroker implements Broker, FeedBroker {
     protected final InMemoryBroker delegate = new InMemoryBroker();
 
     @Override
-    public void start(Listener listener) {
+    public void start(Broker.Listener listener) {
         delegate.start(listener);
+    }
+
+    @Override
+    public void startFeeds(FeedBroker.Listener listener) {
+        delegate.startFeeds(listener);
+    }
+
+    @Override
+    public CompletionStage<FeedEvent> append(String feed, byte[] text) {
+        return delegate.append(feed, text);
+    }
+
+    @Override
+    public CompletionStage<FeedHistory> history(String feed, long afterSeq, int limit) {
+        return delegate.history(feed, afterSeq, limit);
+    }
+
+    @Override
+    public void subscribeFeed(String feed) {
+        delegate.subscribeFeed(feed);
+    }
+
+    @Override
+    public void unsubscribeFeed(String feed) {
+        delegate.unsubscribeFeed(feed);
     }
 
     @Override

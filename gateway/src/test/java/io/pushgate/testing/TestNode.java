@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A real node on a free loopback port, for tests; flags as on the command line. */
 public final class TestNode implements AutoCloseable {
     private static final Pattern VERSION = Pattern.compile("\"version\":(\\d+)");
+    private static final Pattern FEED_ID = Pattern.compile("\"id\":\"([^\"]+)\"");
 
     public final Node server;
 
@@ -87,6 +89,25 @@ public final class TestNode implements AutoCloseable {
             throw new AssertionError("no version in " + response.body());
         }
         return Long.parseLong(m.group(1));
+    }
+
+    /** POSTs {@code text} to feed {@code feed} and returns the event's id ({@code <seq>-<epoch>}). */
+    public String append(String feed, String text) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/feeds/" + feed))
+                .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("append answered " + response.statusCode() + ": " + response.body());
+        }
+        Matcher m = FEED_ID.matcher(response.body());
+        if (!m.find()) {
+            throw new AssertionError("no id in " + response.body());
+        }
+        return m.group(1);
+    }
+
+    /** The stream of feed {@code feed} ({@code pathAndQuery} after {@code /feeds/<feed>/events}), with {@code headers}. */
+    public SseClient feedStream(String feed, String query, Map<String, String> headers) {
+        return SseClient.open(uri("/feeds/" + feed + "/events" + query), headers);
     }
 
     /** What {@code GET /readyz} on the admin port answers now. */
