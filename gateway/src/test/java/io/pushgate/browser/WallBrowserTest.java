@@ -63,9 +63,10 @@ class WallBrowserTest {
         chromium = Chromium.start();
         driver = chromium.driver;
         // Short retry hints so that a cut stream comes back at once.
-        server = Node.start(NodeConfig.parse("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
-                "--retry", "200ms", "--retry-jitter", "100ms", "--feed-cap", Integer.toString(FEED_CAP)),
-                new InMemoryBroker());
+        NodeConfig config = NodeConfig.parse("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0",
+                "--retry", "200ms", "--retry-jitter", "100ms", "--feed-cap", Integer.toString(FEED_CAP));
+        // The broker keeps the cap too: what it keeps is what a replay can reach.
+        server = Node.start(config, new InMemoryBroker(config.topics(), config.feeds()));
         proxy = new BlackholeProxy(server.port());
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build();
     }
@@ -205,9 +206,14 @@ class WallBrowserTest {
         assertEquals(0L, wallOpens());
     }
 
-    /** Opens the demo page through the proxy, on the test's feed (its topic is the feed's name too). */
+    /**
+     * Opens the demo page through the proxy, on the test's feed (its topic is the feed's name too),
+     * loading as many posts as the feed keeps unless {@code query} says otherwise (the page's
+     * default, 50, is more than this node keeps, and the node refuses ?last= above --feed-cap).
+     */
     private void openWall(String query) {
-        driver.get(uri("/?topic=" + feed + "&feed=" + feed + query).toString());
+        driver.get(uri("/?topic=" + feed + "&feed=" + feed + (query.contains("last=") ? "" : "&last=" + FEED_CAP)
+                + query).toString());
     }
 
     /**

@@ -53,6 +53,8 @@ import java.util.function.IntFunction;
 final class LoadClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadClient.class);
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Batches smaller than this that open within {@link #PROGRESS_NANOS} log no progress line. */
+    private static final int QUIET_BATCH = 100;
     /** Marks a stream this client closed itself, so that its close is not counted as lost. */
     private static final AttributeKey<Boolean> CLOSED_HERE = AttributeKey.valueOf("pushgate-load.closedHere");
 
@@ -181,7 +183,10 @@ final class LoadClient implements AutoCloseable {
                 progress(opened.get() - openedBefore, count, start);
             }
         }
-        progress(opened.get() - openedBefore, count, start);
+        // A small batch that opened at once (a reconnect of a few streams) is not worth a line.
+        if (count >= QUIET_BATCH || System.nanoTime() - start >= PROGRESS_NANOS) {
+            progress(opened.get() - openedBefore, count, start);
+        }
         return opened.get() - openedBefore;
     }
 
