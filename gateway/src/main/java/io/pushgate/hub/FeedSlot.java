@@ -178,6 +178,10 @@ final class FeedSlot {
         }
         answer.releaseFrames(written);
         subscriber.flush();
+        if (!sub.started) {
+            sub.started = true;
+            subscriber.feedStarted();
+        }
         if (written > 0) {
             counts.replayed(written);
             metrics.caughtUp(written);

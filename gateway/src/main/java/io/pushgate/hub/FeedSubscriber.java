@@ -21,4 +21,11 @@ public interface FeedSubscriber {
 
     /** Flushes what was written. */
     void flush();
+
+    /**
+     * The first answer of one of its subscriptions was written: the subscription's start is fixed
+     * (for a live-only start, the events after this moment). A stream holds its head back until
+     * each of its feeds started, so that whatever is appended after the client saw the head reaches it.
+     */
+    void feedStarted();
 }

@@ -16,6 +16,8 @@ public final class FeedSubscription {
     boolean asked;
     /** Events were skipped (not writable, or a hole): it asks for a catch-up when writable again. */
     boolean behind;
+    /** Its first answer came: its start is fixed. */
+    boolean started;
     /** Left the slot: answers that still arrive are dropped. */
     boolean removed;
     /** Position in {@link FeedSlot}'s array, for O(1) removal. */

@@ -57,6 +57,8 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     private String[] cursorEpochs;
     private long[] cursorSeqs;
     private boolean batching;
+    /** Feeds whose start is not answered yet: until then nothing is flushed, not even the head. */
+    private int unstartedFeeds;
     private boolean closing;
     private boolean started;
     /** Why this side closed the stream; null while nobody here did. */
@@ -121,6 +123,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
             cursorSeqs = new long[cursorNames.length];
         }
         if (!feedNames.isEmpty()) {
+            unstartedFeeds = feedNames.size();
             feedSubs = new FeedSubscription[feedNames.size()];
             for (int i = 0; i < feedSubs.length; i++) {
                 feedSubs[i] = feeds.subscribe(ctx.channel().eventLoop(), feedNames.get(i), this, plan.named(),
@@ -129,7 +132,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         }
         plan = null;
         batching = false;
-        ctx.flush();
+        flush();
         if (!ctx.channel().isWritable()) {
             channelWritabilityChanged(ctx);
         }
@@ -144,9 +147,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     public void writeAndRelease(ByteBuf frame) {
         lastWrite = loopStreams.clock;
         write(frame);
-        if (!batching) {
-            ctx.flush();
-        }
+        flush();
     }
 
     @Override
@@ -174,8 +175,15 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
 
     @Override
     public void flush() {
-        if (!batching) {
+        if (!batching && unstartedFeeds == 0) {
             ctx.flush();
+        }
+    }
+
+    @Override
+    public void feedStarted() {
+        if (--unstartedFeeds == 0) {
+            flush();
         }
     }
 
@@ -271,7 +279,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
                     feeds.catchUp(sub);
                 }
                 batching = false;
-                ctx.flush();
+                flush();
             }
         } else if (unwritableSince == 0) {
             unwritableSince = Math.max(1, System.nanoTime());

@@ -29,6 +29,14 @@ class ConfigTest {
         assertEquals(Transport.Kind.AUTO, c.server().transport());
         assertEquals(List.of(), c.http().corsOrigins());
         assertTrue(c.redis().isEmpty(), "no Redis: the embedded broker");
+        assertEquals(1000, c.feeds().cap());
+    }
+
+    @Test
+    void theFeedCapComesFromItsFlagOrItsVariableAndIsAtLeastOne() {
+        assertEquals(50, NodeConfig.parse("--feed-cap", "50").feeds().cap());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--feed-cap", "0"));
+        assertEquals("--feed-cap must be at least 1", e.getMessage());
     }
 
     @Test
@@ -130,18 +138,19 @@ class ConfigTest {
 
     @Test
     void environmentVariablesSetDefaultsAndHelpListsThem() throws Exception {
-        Run run = runMain(Map.of("PUSHGATE_PORT", "18123", "PUSHGATE_HEARTBEAT", "7s", "PUSHGATE_ADMIN_PORT", "19191"),
-                "--help");
+        Run run = runMain(Map.of("PUSHGATE_PORT", "18123", "PUSHGATE_HEARTBEAT", "7s", "PUSHGATE_ADMIN_PORT", "19191",
+                "PUSHGATE_FEED_CAP", "4321"), "--help");
         String help = run.said();
         assertEquals(0, run.exit(), help);
         for (String flag : List.of("--bind", "--port", "--transport", "--heartbeat", "--max-streams", "--max-text",
                 "--drain-timeout", "--cors-origins", "--accept-rate", "--header-timeout", "--slow-consumer-timeout",
-                "--admin-bind", "--admin-port", "--node-name")) {
+                "--admin-bind", "--admin-port", "--node-name", "--feed-cap")) {
             assertTrue(help.contains(flag), "help lacks " + flag);
         }
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 18123)"), help);
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 7s)"), help);
         assertTrue(help.replaceAll("\\s+", " ").contains("(default: 19191)"), help);
+        assertTrue(help.replaceAll("\\s+", " ").contains("(default: 4321)"), help);
     }
 
     @Test

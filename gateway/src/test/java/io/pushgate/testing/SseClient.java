@@ -162,6 +162,7 @@ public final class SseClient implements AutoCloseable {
         return retry;
     }
 
+    /** The id a browser would send as {@code Last-Event-ID} now (set by events and by id-only frames). */
     public String lastEventId() {
         return lastEventId;
     }
@@ -217,6 +218,8 @@ public final class SseClient implements AutoCloseable {
                         in.release();
                     }
                 }
+                // WHATWG: an id-only frame (a stream of several feeds) dispatches nothing but sets the id.
+                lastEventId = parser.parser().lastEventId();
             }
 
             @Override

@@ -143,4 +143,36 @@ class SseFramesTest {
         assertEquals(1, shared.refCnt(), "releasing the slice gives the reference back");
         shared.release();
     }
+
+    private static io.pushgate.model.FeedEvent feedEvent(String text) {
+        return new io.pushgate.model.FeedEvent("wall", "k3f9x2ab", 57, 0, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFeedEventIsUnnamedWithSeqAndEpochOrNamedWithItsFeed() {
+        assertEquals("id: 57-k3f9x2ab\ndata: a\ndata: b\n\n", payload(SseFrames.feedEvent(ByteBufAllocator.DEFAULT, feedEvent("a\r\nb"))));
+        assertEquals("event: wall\nid: wall/57-k3f9x2ab\ndata: a\n\n",
+                payload(SseFrames.namedFeedEvent(ByteBufAllocator.DEFAULT, feedEvent("a"))));
+    }
+
+    @Test
+    void aTopicEventOnAStreamWithFeedsHasNoId() {
+        assertEquals("event: news\ndata: hello\n\n",
+                payload(SseFrames.namedEventWithoutId(ByteBufAllocator.DEFAULT, version("hello"))));
+    }
+
+    @Test
+    void aResetNamesItsFeedAndHasNoId() {
+        assertEquals("event: pushgate.reset\ndata: reset\n\n", payload(SseFrames.reset(ByteBufAllocator.DEFAULT, "reset")));
+    }
+
+    @Test
+    void theCursorFrameNamesEveryFeedThatHoldsACursorAndHasNoData() {
+        byte[][] names = {"b".getBytes(StandardCharsets.UTF_8), "c".getBytes(StandardCharsets.UTF_8),
+                "d".getBytes(StandardCharsets.UTF_8)};
+        assertEquals("id: b/57-e1,d/12-e2\n\n", payload(SseFrames.cursors(ByteBufAllocator.DEFAULT, names,
+                new String[] {"e1", null, "e2"}, new long[] {57, 0, 12})));
+        assertEquals(null, SseFrames.cursors(ByteBufAllocator.DEFAULT, names, new String[3], new long[3]),
+                "no cursor yet: no frame");
+    }
 }

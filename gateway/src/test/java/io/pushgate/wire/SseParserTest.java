@@ -182,4 +182,16 @@ class SseParserTest {
             in.release();
         }
     }
+
+    @Test
+    void anIdOnlyFrameDispatchesNothingButSetsTheLastEventIdEvenWhenLong() {
+        StringBuilder cursors = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            cursors.append(i == 0 ? "" : ",").append("feed-").append(i).append("-").append("n".repeat(100)).append("/7-k3f9x2ab");
+        }
+        feed(chunked, chunk("event: b\nid: b/1-k3f9x2ab\ndata: x\n\n") + chunk("id: " + cursors + "\n\n"));
+        assertEquals(1, events.size(), "the id-only frame is no event");
+        assertEquals(cursors.toString(), chunked.lastEventId());
+        assertEquals(0, chunked.malformed());
+    }
 }
