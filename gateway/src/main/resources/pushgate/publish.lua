@@ -19,14 +19,14 @@
 -- rather than ignoring the options.
 
 local PUBLISH = 'PUBLISH'
+-- How many events a feed keeps (XADD MAXLEN ~): --feed-cap, put here by the node that loads the
+-- library (PublishLibrary). One library serves the whole deployment, so all its nodes must agree.
+local FEED_CAP = 1000
 local EPOCH_SPACE = 2821109907456 -- 36^8
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 
-local function new_epoch(key, micros)
-  local n = micros % EPOCH_SPACE
-  for i = 1, #key do
-    n = (n * 31 + string.byte(key, i)) % EPOCH_SPACE
-  end
+-- The epoch token of n (0 <= n < 36^8): n in base 36, 8 digits.
+local function epoch_of(n)
   local out = {}
   for i = 1, 8 do
     local d = n % 36
@@ -34,6 +34,19 @@ local function new_epoch(key, micros)
     n = math.floor(n / 36)
   end
   return table.concat(out)
+end
+
+-- A new epoch's number, from the key and the time.
+local function new_epoch_number(key, micros)
+  local n = micros % EPOCH_SPACE
+  for i = 1, #key do
+    n = (n * 31 + string.byte(key, i)) % EPOCH_SPACE
+  end
+  return n
+end
+
+local function new_epoch(key, micros)
+  return epoch_of(new_epoch_number(key, micros))
 end
 
 -- The options after the text: deadline (ms, a number), ifmatch (a string) and ttl (ms), or an error.
@@ -54,6 +67,14 @@ local function options(args)
     end
   end
   return deadline, ifmatch, ttl
+end
+
+-- The error "DEADLINE ..." when Redis' clock (micros) is at or past the deadline (ms), else nil.
+local function past(deadline, micros, call, done)
+  if deadline and micros >= deadline * 1000 then
+    return redis.error_reply(string.format('DEADLINE pushgate: the deadline passed %d ms before the %s ran; nothing %s',
+      math.floor(micros / 1000) - deadline, call, done))
+  end
 end
 
 -- Whether the state (epoch, version), epoch false when there is none, is what ifmatch requires.
@@ -83,9 +104,9 @@ local function publish(keys, args)
   end
   local now = redis.call('TIME')
   local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
-  if deadline and micros >= deadline * 1000 then
-    return redis.error_reply(string.format('DEADLINE pushgate: the deadline passed %d ms before the publish ran; nothing stored',
-      math.floor(micros / 1000) - deadline))
+  local late = past(deadline, micros, 'publish', 'stored')
+  if late then
+    return late
   end
   local epoch = redis.call('HGET', key, 'epoch')
   if ifmatch then
@@ -253,8 +274,127 @@ local function delete(keys, args)
   return {epoch, tonumber(version), micros}
 end
 
+-- Feeds (README "Feeds in Redis"). A feed's events are the stream <prefix>:{<feed>}:log, whose
+-- entry ids carry both seq and epoch: <seq>-<n>, n = the epoch read as a base-36 number. So the one
+-- key holds the feed's whole state, and a missing key is no state.
+
+-- The feed that a key <prefix>:{<feed>} names, or nil.
+local function feed_name(key)
+  local feed = key and string.match(key, '{([A-Za-z0-9._:-]+)}$')
+  if feed and #feed <= 128 then
+    return feed
+  end
+end
+
+local FEED_KEY_ERROR = 'ERR pushgate: key must be <prefix>:{<feed>} with a valid feed name'
+
+-- The seq and epoch number of a feed log's last entry, or nil when the log does not exist. A log
+-- emptied by hand (XTRIM, XDEL) still knows its last id; MAXLEN ~ never empties it.
+local function last_id(log)
+  local last = redis.call('XREVRANGE', log, '+', '-', 'COUNT', 1)
+  local id
+  if last[1] then
+    id = last[1][1]
+  elseif redis.call('EXISTS', log) == 1 then
+    local info = redis.call('XINFO', 'STREAM', log)
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then
+        id = info[i + 1]
+      end
+    end
+  end
+  if not id then
+    return nil
+  end
+  local seq, n = string.match(id, '^(%d+)-(%d+)$')
+  n = tonumber(n)
+  if not n or n >= EPOCH_SPACE then
+    error(redis.error_reply('ERR pushgate: ' .. log .. ' is not a pushgate feed log (entry id ' .. id .. ')'))
+  end
+  return tonumber(seq), n
+end
+
+-- pushgate_append: appends one event to a feed, trims the feed and publishes the event, atomically.
+--   FCALL pushgate_append 1 <prefix>:{<feed>} <text> [DEADLINE <unix-ms>]
+-- Begins a new epoch at seq 1 when the log does not exist, else goes on from its last entry;
+--   XADD <prefix>:{<feed>}:log MAXLEN ~ <FEED_CAP> <seq>-<n> ts <micros> text <text>
+-- and publishes on <prefix>:{<feed>}:log:ch (SPUBLISH on a cluster):
+--   "pushgate-feed1 <feed> <epoch> <seq> <micros>\n<text>"
+-- Returns {epoch, seq, micros}. DEADLINE as for pushgate_publish: nothing appended once Redis'
+-- clock is at or past it.
+local function append(keys, args)
+  local feed = feed_name(keys[1])
+  if not feed then
+    return redis.error_reply(FEED_KEY_ERROR)
+  end
+  local text = args[1]
+  if text == nil then
+    return redis.error_reply('ERR pushgate: the text argument is missing')
+  end
+  local deadline, ifmatch, ttl, bad = options(args)
+  if bad or ifmatch or ttl then
+    return redis.error_reply(bad or ('ERR pushgate: unknown option or bad value: ' .. (ifmatch and 'IFMATCH' or 'TTL')))
+  end
+  local now = redis.call('TIME')
+  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local late = past(deadline, micros, 'append', 'appended')
+  if late then
+    return late
+  end
+  local log = keys[1] .. ':log'
+  local seq, n = last_id(log)
+  if seq then
+    seq = seq + 1
+  else
+    seq, n = 1, new_epoch_number(log, micros)
+  end
+  local epoch, stamp, number = epoch_of(n), string.format('%d', micros), string.format('%d', seq)
+  redis.call('XADD', log, 'MAXLEN', '~', FEED_CAP, number .. '-' .. string.format('%d', n), 'ts', stamp, 'text', text)
+  redis.call(PUBLISH, log .. ':ch', 'pushgate-feed1 ' .. feed .. ' ' .. epoch .. ' ' .. number .. ' ' .. stamp .. '\n' .. text)
+  return {epoch, seq, micros}
+end
+
+-- pushgate_history: what a feed keeps, and its events after a seq, in one read (flags no-writes:
+-- callable with FCALL_RO, on a replica too).
+--   FCALL_RO pushgate_history 1 <prefix>:{<feed>} <after seq> <limit>
+-- Returns an empty array when the feed has no state, else {epoch, first seq, last seq, events...}
+-- with each event {seq, micros, text}: the kept events with a seq above <after seq>, ascending, at
+-- most <limit>. first = last + 1 when every event was trimmed away.
+local function history(keys, args)
+  local feed = feed_name(keys[1])
+  if not feed then
+    return redis.error_reply(FEED_KEY_ERROR)
+  end
+  local after, limit = args[1], args[2]
+  if #args ~= 2 or not string.match(after, '^%d+$') or #after > 19 or not string.match(limit, '^%d+$') or #limit > 9 then
+    return redis.error_reply('ERR pushgate: usage: pushgate_history 1 <prefix>:{<feed>} <after seq> <limit>')
+  end
+  local log = keys[1] .. ':log'
+  local last, n = last_id(log)
+  if not last then
+    return {}
+  end
+  local oldest = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
+  local first = oldest and tonumber(string.match(oldest[1], '^(%d+)-')) or last + 1
+  local out = {epoch_of(n), first, last}
+  after = tonumber(after)
+  if tonumber(limit) > 0 and after < last then
+    local from = string.format('%d', math.max(after + 1, first))
+    for _, entry in ipairs(redis.call('XRANGE', log, from, '+', 'COUNT', limit)) do
+      local fields = {}
+      for i = 1, #entry[2], 2 do
+        fields[entry[2][i]] = entry[2][i + 1]
+      end
+      out[#out + 1] = {tonumber(string.match(entry[1], '^(%d+)-')), tonumber(fields.ts) or 0, fields.text or ''}
+    end
+  end
+  return out
+end
+
 redis.register_function('pushgate_publish', publish)
 redis.register_function('pushgate_delete', delete)
 redis.register_function('pushgate_reepoch', reepoch)
 redis.register_function('pushgate_follow_read', follow_read)
 redis.register_function('pushgate_publish_v2', publish)
+redis.register_function('pushgate_append', append)
+redis.register_function{function_name = 'pushgate_history', callback = history, flags = {'no-writes'}}

@@ -94,7 +94,7 @@ public final class Node {
 
     private void open(Broker given) throws InterruptedException {
         broker = given != null ? given
-                : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow(), config.topics()))
+                : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow(), config.topics(), config.feeds()))
                         .orElseGet(() -> new InMemoryBroker(config.topics(), config.feeds()));
         opened.push(broker);
         transport = Transport.select(config.server().transport());

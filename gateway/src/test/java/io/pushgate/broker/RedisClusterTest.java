@@ -1,6 +1,8 @@
 package io.pushgate.broker;
 
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.config.RedisSettings;
 import io.lettuce.core.cluster.SlotHash;
 import io.pushgate.broker.redis.RedisBroker;
@@ -8,6 +10,9 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.pushgate.model.FeedEvent;
+import io.pushgate.model.FeedHistory;
+import io.pushgate.model.FeedState;
 import io.pushgate.testing.RedisClusterProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
@@ -17,11 +22,13 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Redis Cluster mode against a real local 3-master cluster started here: the broker contract, and
- * two nodes sharing topics over sharded pub/sub spread over the shards.
+ * two nodes sharing topics, and feeds, over sharded pub/sub spread over the shards.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisClusterTest {
@@ -57,6 +64,27 @@ class RedisClusterTest {
         @Override
         protected Broker create() {
             return new RedisBroker(settings("pgc-" + UUID.randomUUID().toString().substring(0, 8)));
+        }
+    }
+
+    @Nested
+    class FeedContract extends FeedBrokerContract {
+        @Override
+        protected FeedBroker feedBroker() {
+            return new RedisBroker(settings("pgc-" + UUID.randomUUID().toString().substring(0, 8)), FollowSettings.NONE,
+                    TopicSettings.NONE, new FeedSettings(CAP));
+        }
+
+        @Override
+        protected void connect(FeedBroker broker) {
+            RedisBroker redisBroker = (RedisBroker) broker;
+            redisBroker.start(new BrokerContract.Recorder());
+            await().atMost(Duration.ofSeconds(15)).until(redisBroker::connected);
+        }
+
+        @Override
+        protected void close(FeedBroker broker) {
+            ((RedisBroker) broker).close();
         }
     }
 
@@ -105,6 +133,59 @@ class RedisClusterTest {
             clients.forEach(SseClient::close);
             for (String topic : topics) {
                 redis.sync().del(prefix + ":{" + topic + "}");
+            }
+        } finally {
+            plain.shutdown();
+        }
+    }
+
+    @Test
+    void feedsAppendAndArriveOverShardedPubSubOnEveryShard() throws Exception {
+        String prefix = "pgc-" + UUID.randomUUID().toString().substring(0, 8);
+        List<RedisURI> seeds = new ArrayList<>();
+        cluster.ports.forEach(p -> seeds.add(RedisURI.create("127.0.0.1", p)));
+        RedisClusterClient plain = RedisClusterClient.create(seeds);
+        FeedBrokerContract.Recorder heard = new FeedBrokerContract.Recorder();
+        try (RedisBroker a = new RedisBroker(settings(prefix));
+             RedisBroker b = new RedisBroker(settings(prefix));
+             StatefulRedisClusterConnection<String, String> redis = plain.connect()) {
+            a.startFeeds(heard);
+            a.start(new BrokerContract.Recorder());
+            b.startFeeds(new FeedBrokerContract.Recorder());
+            b.start(new BrokerContract.Recorder());
+            await().atMost(Duration.ofSeconds(15)).until(() -> a.connected() && b.connected());
+            // Enough feeds that every shard owns some.
+            List<String> feeds = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                String feed = TestNode.topic();
+                feeds.add(feed);
+                heard.serving.add(feed);
+                a.subscribeFeed(feed);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> heard.states.size() == feeds.size());
+            for (String feed : feeds) {
+                String channel = prefix + ":{" + feed + "}:log:ch";
+                long total = 0;
+                for (int port : cluster.ports) {
+                    total += redis.getConnection("127.0.0.1", port).sync().pubsubShardNumsub(channel).getOrDefault(channel, 0L);
+                }
+                assertEquals(1, total, "one shard subscription, on the slot owner, for " + channel);
+            }
+            for (int i = 0; i < feeds.size(); i++) {
+                String feed = feeds.get(i);
+                FeedEvent appended = b.append(feed, ("event " + i).getBytes(StandardCharsets.UTF_8))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                List<Object> second = redis.sync().fcall("pushgate_append", ScriptOutputType.MULTI,
+                        new String[] {prefix + ":{" + feed + "}"}, "fcall " + i);
+                assertEquals(2L, second.get(1));
+                await().atMost(Duration.ofSeconds(5)).until(() -> heard.seqsOf(feed).equals(List.of(1L, 2L)));
+                FeedHistory history = a.history(feed, 0, 10).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertEquals(new FeedState(feed, appended.epoch(), 1, 2), history.state());
+                assertEquals(List.of("event " + i, "fcall " + i), history.events().stream()
+                        .map(e -> new String(e.text(), StandardCharsets.UTF_8)).toList());
+            }
+            for (String feed : feeds) {
+                redis.sync().del(prefix + ":{" + feed + "}:log");
             }
         } finally {
             plain.shutdown();

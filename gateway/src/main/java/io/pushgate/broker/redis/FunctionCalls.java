@@ -31,13 +31,21 @@ final class FunctionCalls {
 
     /** {@code FCALL function 1 key args...} with a multi-bulk answer, within the command timeout. */
     CompletableFuture<List<Object>> call(RedisLink link, String function, byte[] key, byte[][] args) {
-        return call(link, function, key, args, true);
+        return call(link, false, function, key, args, true);
     }
 
-    private CompletableFuture<List<Object>> call(RedisLink link, String function, byte[] key, byte[][] args,
-                                                 boolean mayReload) {
-        CompletableFuture<List<Object>> call = link.commands().<List<Object>>fcall(function,
-                        ScriptOutputType.MULTI, new byte[][] {key}, args).toCompletableFuture()
+    /** {@code FCALL_RO function 1 key args...} (a function flagged no-writes), as {@link #call}. */
+    CompletableFuture<List<Object>> read(RedisLink link, String function, byte[] key, byte[][] args) {
+        return call(link, true, function, key, args, true);
+    }
+
+    private CompletableFuture<List<Object>> call(RedisLink link, boolean readOnly, String function, byte[] key,
+                                                 byte[][] args, boolean mayReload) {
+        byte[][] keys = {key};
+        CompletableFuture<List<Object>> call = (readOnly
+                ? link.commands().<List<Object>>fcallReadOnly(function, ScriptOutputType.MULTI, keys, args)
+                : link.commands().<List<Object>>fcall(function, ScriptOutputType.MULTI, keys, args))
+                .toCompletableFuture()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!mayReload) {
             return call;
@@ -51,7 +59,7 @@ final class FunctionCalls {
                     && (message.contains("not found") || message.startsWith("ERR pushgate: unknown option"))) {
                 log.info("the function {} was missing (a node of another release loaded its library?): loading it again",
                         function);
-                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, function, key, args, false));
+                return sessions.reloadFunctions(link).thenCompose(loaded -> call(link, readOnly, function, key, args, false));
             }
             return CompletableFuture.failedFuture(cause);
         });

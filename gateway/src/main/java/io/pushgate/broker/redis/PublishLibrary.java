@@ -1,5 +1,6 @@
 package io.pushgate.broker.redis;
 
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.RedisSettings;
 
 import java.io.IOException;
@@ -9,9 +10,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The Redis Function library {@code pushgate} with {@code pushgate_publish} (README, "Redis mode",
- * "Publishing from anywhere") and its alias {@link #NODE_FUNCTION}, loaded on every new session
- * from {@code publish.lua}; on a cluster, whose topic channels are shard channels, with SPUBLISH
- * as its one publish command ({@link #SHARDED}). Stateless.
+ * "Publishing from anywhere") and its alias {@link #NODE_FUNCTION}, and the feeds' functions
+ * ({@link FeedLog}), loaded on every new session from {@code publish.lua}; on a cluster, whose
+ * topic and feed channels are shard channels, with SPUBLISH as its one publish command
+ * ({@link #SHARDED}); with the node's feed cap ({@link #FEED_CAP}). Stateless.
  */
 final class PublishLibrary {
     static final String FUNCTION = "pushgate_publish";
@@ -29,8 +31,23 @@ final class PublishLibrary {
     private PublishLibrary() {
     }
 
-    /** The library's source for the topology {@code settings} name. */
+    /** The line of publish.lua that sets how many events a feed keeps; the node puts its --feed-cap there. */
+    static final String FEED_CAP = "local FEED_CAP = 1000";
+
+    /** The library's source for the topology {@code settings} name, with the default feed cap. */
     static String source(RedisSettings settings) {
+        return source(settings, FeedSettings.DEFAULT.cap());
+    }
+
+    /**
+     * The library's source for the topology {@code settings} name, whose feeds keep about
+     * {@code feedCap} events ({@code XADD MAXLEN ~}). The library is one per Redis, loaded by every
+     * node: all nodes of a deployment must give the same cap, or each session's load sets its own.
+     */
+    static String source(RedisSettings settings, int feedCap) {
+        if (feedCap < 1) {
+            throw new IllegalArgumentException("the feed cap must be at least 1");
+        }
         String source;
         try (InputStream in = PublishLibrary.class.getResourceAsStream("/pushgate/publish.lua")) {
             if (in == null) {
@@ -40,9 +57,15 @@ final class PublishLibrary {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (source.indexOf(PLAIN) < 0 || source.indexOf(PLAIN) != source.lastIndexOf(PLAIN)) {
-            throw new IllegalStateException("publish.lua must name its publish command once: " + PLAIN);
-        }
+        requireOnce(source, PLAIN);
+        requireOnce(source, FEED_CAP);
+        source = source.replace(FEED_CAP, "local FEED_CAP = " + feedCap);
         return settings.cluster() ? source.replace(PLAIN, SHARDED) : source;
+    }
+
+    private static void requireOnce(String source, String line) {
+        if (source.indexOf(line) < 0 || source.indexOf(line) != source.lastIndexOf(line)) {
+            throw new IllegalStateException("publish.lua must hold this line once: " + line);
+        }
     }
 }

@@ -5,17 +5,13 @@ import io.pushgate.config.RedisSettings;
 import io.pushgate.config.TopicSettings;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PreconditionFailed;
-import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicVersion;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,27 +21,19 @@ import java.util.regex.Pattern;
  * an {@code IFMATCH} when the publish is conditional, a {@code TTL} when topics expire; README,
  * "What a failed publish means") and deletes ({@code FCALL pushgate_delete}).
  *
- * <p>A timeout does not mean "not done": a call the node stopped waiting for may still be on its
- * way (a black-holed link that comes back, TCP retransmitting it), and Redis would then store it
- * over newer texts. So every call carries its deadline, the node's wall clock plus the command
- * timeout, and the function stores nothing once Redis' own clock is past it. A call without an
- * answer is reported as of unknown outcome ({@link PublishOutcomeUnknown}), never as refused, and
- * only once the node's clock is {@link RedisSettings#clockSkew} past the deadline: from then on
- * Redis refuses it, as long as Redis' clock lags the node's by less than that. Refused only
- * means refused: no session (nothing sent), or Redis' answer that it stored nothing.
+ * <p>Every publish carries a deadline ({@link Deadlines}): one left unanswered is reported as of
+ * unknown outcome, never as refused.
  *
  * <p>Thread rules: any thread; answers complete on Lettuce's threads or the JDK's delay scheduler.
  */
 final class Publisher {
-    private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
-    private static final byte[] DEADLINE = "DEADLINE".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IFMATCH = "IFMATCH".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TTL = "TTL".getBytes(StandardCharsets.US_ASCII);
     static final String DELETE_FUNCTION = "pushgate_delete";
     /** The error reply of a condition that did not hold: "PRECONDITION pushgate: current 7-k3f9x2ab". */
     private static final Pattern CURRENT = Pattern.compile("^PRECONDITION .*current (\\d{1,18})-([0-9a-z]{1,16})$");
 
-    private final RedisSettings settings;
+    private final Deadlines deadlines;
     private final RedisLayout layout;
     private final SessionKeeper sessions;
     private final FunctionCalls calls;
@@ -54,7 +42,7 @@ final class Publisher {
     private final LongAdder deleted = new LongAdder();
 
     Publisher(RedisSettings settings, TopicSettings topics, RedisLayout layout, SessionKeeper sessions, FunctionCalls calls) {
-        this.settings = settings;
+        this.deadlines = new Deadlines(settings);
         this.ttlMillis = topics.expires() ? Long.toString(topics.ttl().toMillis()).getBytes(StandardCharsets.US_ASCII) : null;
         this.layout = layout;
         this.sessions = sessions;
@@ -66,7 +54,7 @@ final class Publisher {
         if (link == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("redis unavailable"));
         }
-        long deadline = System.currentTimeMillis() + settings.commandTimeout().toMillis();
+        long deadline = deadlines.next();
         byte[][] args = arguments(text, deadline, ifMatch);
         CompletableFuture<TopicVersion> answer = new CompletableFuture<>();
         calls.call(link, PublishLibrary.NODE_FUNCTION, layout.key(topic), args).whenComplete((reply, failure) -> {
@@ -83,8 +71,8 @@ final class Publisher {
     private byte[][] arguments(byte[] text, long deadline, IfMatch ifMatch) {
         List<byte[]> args = new ArrayList<>(7);
         args.add(text);
-        args.add(DEADLINE);
-        args.add(Long.toString(deadline).getBytes(StandardCharsets.US_ASCII));
+        args.add(Deadlines.OPTION);
+        args.add(Deadlines.value(deadline));
         if (ifMatch != null) {
             args.add(IFMATCH);
             args.add(tag(ifMatch));
@@ -134,25 +122,12 @@ final class Publisher {
     }
 
     private void fail(CompletableFuture<TopicVersion> answer, Throwable failure, long deadline) {
-        if (failure instanceof RedisCommandExecutionException) {
+        if (failure instanceof RedisCommandExecutionException && String.valueOf(failure.getMessage()).startsWith("PRECONDITION")) {
             // Redis answered: the function stored nothing.
-            String message = String.valueOf(failure.getMessage());
-            if (message.startsWith("PRECONDITION")) {
-                answer.completeExceptionally(current(message));
-                return;
-            }
-            if (message.startsWith("DEADLINE")) {
-                log.warn("redis refused a publish as late ({}); if calls are not slow, Redis' clock runs ahead of this node's",
-                        message);
-            }
-            answer.completeExceptionally(failure);
-            return;
+            answer.completeExceptionally(current(failure.getMessage()));
+        } else {
+            deadlines.fail(answer, failure, deadline, "a publish");
         }
-        long reportAt = deadline + settings.clockSkew().toMillis();
-        long wait = Math.max(0, reportAt - System.currentTimeMillis());
-        PublishOutcomeUnknown unknown = new PublishOutcomeUnknown("no answer from redis in time ("
-                + failure + "); stored or not, it will not be stored after its deadline");
-        CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS).execute(() -> answer.completeExceptionally(unknown));
     }
 
     private static PreconditionFailed current(String message) {

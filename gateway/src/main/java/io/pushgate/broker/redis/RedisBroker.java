@@ -1,10 +1,14 @@
 package io.pushgate.broker.redis;
 
 import io.pushgate.broker.Broker;
+import io.pushgate.broker.FeedBroker;
 import io.lettuce.core.RedisURI;
+import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.config.TopicSettings;
+import io.pushgate.model.FeedEvent;
+import io.pushgate.model.FeedHistory;
 import io.pushgate.model.IfMatch;
 import io.pushgate.model.PublishRefused;
 import io.pushgate.model.Revocation;
@@ -35,20 +39,32 @@ import java.util.concurrent.TimeUnit;
  * {@link Follower} serves the topics followed from an application's own keys (README, "Following an
  * application's keys"): their versions come from those keys, never from a publish or a channel.
  *
+ * <p>Feeds (README, "Feeds in Redis") go the same way: {@link FeedLog} appends ({@code FCALL
+ * pushgate_append}, with a deadline) and reads ({@code FCALL_RO pushgate_history}), a second
+ * {@link Demand} subscribes the channels of the feeds the node serves ({@link FeedChannels}) and
+ * hands each feed's stored state to the listener after every (re)subscription; the node, not the
+ * broker, puts events in order and fills gaps.
+ *
  * <p>Thread rules: session state lives on the single {@code pushgate-redis} thread; messages are
- * parsed on Lettuce's I/O threads and handed straight to the listener; {@link #publish},
- * {@link #latest}, {@link #subscribe} and {@link #unsubscribe} may be called from any thread.
+ * parsed on Lettuce's I/O threads and handed straight to the listeners; {@link #publish},
+ * {@link #latest}, {@link #subscribe}, {@link #unsubscribe} and the feed methods may be called from
+ * any thread.
  */
-public final class RedisBroker implements Broker {
+public final class RedisBroker implements Broker, FeedBroker {
     private final RedisSettings settings;
     private final RedisLayout layout;
     private final SessionKeeper sessions;
-    private final Demand demand;
+    private final TopicChannels topicChannels;
+    private final Demand topicDemand;
+    private final FeedLog feedLog;
+    private final FeedChannels feedChannels;
+    private final Demand feedDemand;
     private final Publisher publisher;
     private final EpochRenewal renewal;
     private final FollowReads followReads;
     private final Follower follower;
-    private volatile Listener listener;
+    private volatile Broker.Listener listener;
+    private volatile FeedBroker.Listener feedListener;
 
     /** A broker that follows no application keys. */
     public RedisBroker(RedisSettings settings) {
@@ -60,15 +76,30 @@ public final class RedisBroker implements Broker {
         this(settings, follows, TopicSettings.NONE);
     }
 
-    /** Throws when a follow cannot be served (an invalid topic name; keys in two slots of a cluster). */
+    /** Feeds keep the default number of events ({@link FeedSettings#DEFAULT}). */
     public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics) {
+        this(settings, follows, topics, FeedSettings.DEFAULT);
+    }
+
+    /**
+     * Feeds keep about {@code feeds.cap()} events ({@code MAXLEN ~}: at least that many, and up to a
+     * stream node more): the cap is part of the function library, one per Redis, so every node of a
+     * deployment must give the same. Throws when a follow cannot be served (an invalid topic name;
+     * keys in two slots of a cluster).
+     */
+    public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics, FeedSettings feeds) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
         // Checked before anything is opened: a refused follow leaves nothing to close.
         List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
-        this.sessions = new SessionKeeper(settings, this::deliver, this::keyChanged);
-        this.demand = new Demand(sessions, layout, settings.commandTimeout());
+        this.sessions = new SessionKeeper(settings, PublishLibrary.source(settings, feeds.cap()), this::deliver, this::keyChanged);
+        this.topicChannels = new TopicChannels(layout, settings.commandTimeout());
+        // Revocations are heard by every node, whatever it serves, for the whole session.
+        this.topicDemand = new Demand(sessions, topicChannels, List.of(layout.revocations()), settings.commandTimeout());
         FunctionCalls calls = new FunctionCalls(sessions, settings.commandTimeout());
+        this.feedLog = new FeedLog(settings, layout, sessions, calls);
+        this.feedChannels = new FeedChannels(layout, feedLog);
+        this.feedDemand = new Demand(sessions, feedChannels, List.of(), settings.commandTimeout());
         this.publisher = new Publisher(settings, topics, layout, sessions, calls);
         this.renewal = new EpochRenewal(layout, sessions, calls);
         this.followReads = new FollowReads(sessions, settings.commandTimeout(), follows.safetyPoll());
@@ -77,22 +108,49 @@ public final class RedisBroker implements Broker {
     }
 
     @Override
-    public void start(Listener listener) {
+    public void start(Broker.Listener listener) {
         this.listener = listener;
-        demand.follow(listener, follower::follows);
+        topicChannels.follow(listener, follower::follows);
         follower.start(listener);
         sessions.start(new SessionKeeper.Opening() {
             @Override
             public CompletableFuture<Void> subscribeAll(SessionKeeper.Session s) {
-                return demand.subscribeAll(s);
+                return CompletableFuture.allOf(topicDemand.subscribeAll(s), feedDemand.subscribeAll(s));
             }
 
             @Override
             public void ready() {
-                demand.ready();
+                topicDemand.ready();
+                feedDemand.ready();
                 renewal.sessionReady();
             }
         });
+    }
+
+    @Override
+    public void startFeeds(FeedBroker.Listener listener) {
+        this.feedListener = listener;
+        feedChannels.start(listener);
+    }
+
+    @Override
+    public CompletionStage<FeedEvent> append(String feed, byte[] text) {
+        return feedLog.append(feed, text);
+    }
+
+    @Override
+    public CompletionStage<FeedHistory> history(String feed, long afterSeq, int limit) {
+        return feedLog.history(feed, afterSeq, limit);
+    }
+
+    @Override
+    public void subscribeFeed(String feed) {
+        feedDemand.changed(feed);
+    }
+
+    @Override
+    public void unsubscribeFeed(String feed) {
+        feedDemand.changed(feed);
     }
 
     @Override
@@ -171,6 +229,14 @@ public final class RedisBroker implements Broker {
             }
             return;
         }
+        if (RedisLayout.isFeedEvent(message)) {
+            FeedEvent e = layout.feedEvent(message);
+            FeedBroker.Listener feeds = feedListener;
+            if (e != null && feeds != null) {
+                feeds.onFeedEvent(e);
+            }
+            return;
+        }
         TopicVersion v = layout.message(message);
         if (v != null) {
             listener.onVersion(v);
@@ -182,14 +248,14 @@ public final class RedisBroker implements Broker {
         if (follower.follows(topic)) {
             follower.began(topic);
         } else {
-            demand.changed(topic);
+            topicDemand.changed(topic);
         }
     }
 
     @Override
     public void unsubscribe(String topic) {
         if (!follower.follows(topic)) {
-            demand.changed(topic);
+            topicDemand.changed(topic);
         }
     }
 

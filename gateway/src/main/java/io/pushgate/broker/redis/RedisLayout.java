@@ -3,6 +3,7 @@ package io.pushgate.broker.redis;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.pushgate.model.Epochs;
+import io.pushgate.model.FeedEvent;
 import io.pushgate.model.Revocation;
 import io.pushgate.model.TopicDeletion;
 import io.pushgate.model.TopicNames;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * The Redis data layout of one deployment (README, "Redis mode", "Key layout"), in one place: a
@@ -29,8 +31,10 @@ import java.util.concurrent.atomic.LongAdder;
  * revocations on, {@code <prefix>:revocations}, with messages
  * {@code pushgate-revoke1 <epoch millis>\n<subject>}; the message of a deleted topic on its channel,
  * {@code pushgate-deleted1 <topic> <epoch> <micros>}; and the state hash of a topic followed from an
- * application's keys ({@link #followState}). Counts what it finds there that is not in
- * this layout.
+ * application's keys ({@link #followState}); a feed's log {@code <prefix>:{f}:log} (a stream)
+ * and its channel {@code <prefix>:{f}:log:ch}, with messages
+ * {@code pushgate-feed1 <feed> <epoch> <seq> <micros>\n<text>}. Counts what it finds there that is
+ * not in this layout.
  *
  * <p>Thread rules: any thread. Messages are parsed on Lettuce's I/O threads, from bytes: no String
  * decoding of the text.
@@ -40,6 +44,7 @@ final class RedisLayout {
     private static final Logger log = LoggerFactory.getLogger(RedisBroker.class);
     private static final byte[] MAGIC = "pushgate1 ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DELETED_MAGIC = "pushgate-deleted1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FEED_MAGIC = "pushgate-feed1 ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] REVOKE_MAGIC = "pushgate-revoke1 ".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_HEADER = 200;
     private static final String KEYSPACE = "__keyspace@";
@@ -134,9 +139,22 @@ final class RedisLayout {
     }
 
     List<byte[]> channels(Collection<String> topics) {
-        List<byte[]> out = new ArrayList<>(topics.size());
-        for (String topic : topics) {
-            out.add(channel(topic));
+        return each(topics, this::channel);
+    }
+
+    /** The channel of a feed's events, {@code <prefix>:{f}:log:ch}. */
+    byte[] feedChannel(String feed) {
+        return bytes(prefix + ":{" + feed + "}:log:ch");
+    }
+
+    List<byte[]> feedChannels(Collection<String> feeds) {
+        return each(feeds, this::feedChannel);
+    }
+
+    private static List<byte[]> each(Collection<String> names, Function<String, byte[]> name) {
+        List<byte[]> out = new ArrayList<>(names.size());
+        for (String n : names) {
+            out.add(name.apply(n));
         }
         return out;
     }
@@ -158,7 +176,7 @@ final class RedisLayout {
     private void skipped() {
         malformed.increment();
         if (malformed.sum() == 1) {
-            log.warn("skipped a message that is not a pushgate version or revocation (further ones are only counted)");
+            log.warn("skipped a message that is not a pushgate version, feed event, deletion or revocation (further ones are only counted)");
         }
     }
 
@@ -178,28 +196,55 @@ final class RedisLayout {
 
     /** The version in {@code message}, or {@code null} when it is not a pushgate message. */
     private static TopicVersion parse(byte[] message) {
-        if (!startsWith(message, MAGIC)) {
+        Header h = header(message, MAGIC);
+        return h == null ? null : new TopicVersion(h.name, h.epoch, h.number, h.micros, h.text(message));
+    }
+
+    /** Whether {@code message} is meant as a feed's event (parse it with {@link #feedEvent}). */
+    static boolean isFeedEvent(byte[] message) {
+        return startsWith(message, FEED_MAGIC);
+    }
+
+    /**
+     * The event in {@code message}, {@code pushgate-feed1 <feed> <epoch> <seq> <micros>\n<text>} as
+     * {@code pushgate_append} sends it, or {@code null} (counted) when it is not one.
+     */
+    FeedEvent feedEvent(byte[] message) {
+        Header h = header(message, FEED_MAGIC);
+        if (h == null) {
+            skipped();
             return null;
         }
-        int newline = headerEnd(message, MAGIC.length);
+        return new FeedEvent(h.name, h.epoch, h.number, h.micros, h.text(message));
+    }
+
+    /** The header line {@code <magic><name> <epoch> <number> <micros>\n} of a message, ending at {@code newline}. */
+    private record Header(String name, String epoch, long number, long micros, int newline) {
+        /** The text after the header: copied, never decoded. */
+        byte[] text(byte[] message) {
+            return Arrays.copyOfRange(message, newline + 1, message.length);
+        }
+    }
+
+    /** The header of {@code message} after {@code magic}, or {@code null} when it has none of that shape. */
+    private static Header header(byte[] message, byte[] magic) {
+        if (!startsWith(message, magic)) {
+            return null;
+        }
+        int newline = headerEnd(message, magic.length);
         if (newline < 0) {
             return null;
         }
-        String[] fields = new String(message, MAGIC.length, newline - MAGIC.length, StandardCharsets.US_ASCII).split(" ");
-        if (fields.length != 4 || !Epochs.isEpoch(fields[1])) {
+        String[] fields = new String(message, magic.length, newline - magic.length, StandardCharsets.US_ASCII).split(" ");
+        if (fields.length != 4 || !Epochs.isEpoch(fields[1]) || !TopicNames.isValid(fields[0])) {
             return null;
         }
-        String topic = fields[0];
-        if (!TopicNames.isValid(topic)) {
-            return null;
-        }
-        long version = digits(fields[2]);
+        long number = digits(fields[2]);
         long micros = digits(fields[3]);
-        if (version < 1 || micros < 0) {
+        if (number < 1 || micros < 0) {
             return null;
         }
-        byte[] text = Arrays.copyOfRange(message, newline + 1, message.length);
-        return new TopicVersion(topic, fields[1], version, micros, text);
+        return new Header(fields[0], fields[1], number, micros, newline);
     }
 
     /**

@@ -63,6 +63,8 @@ final class SessionKeeper {
         RedisLink link;
         /** Topics whose channels this session has subscribed. */
         final Set<String> subscribed = new HashSet<>();
+        /** Feeds whose channels this session has subscribed. */
+        final Set<String> subscribedFeeds = new HashSet<>();
         boolean pingInFlight;
     }
 
@@ -87,8 +89,11 @@ final class SessionKeeper {
     private boolean everConnected;
     private String downReason;
 
-    /** {@code messages}: pub/sub messages; {@code keyChanges}: channels of keyspace notifications. */
-    SessionKeeper(RedisSettings settings, Consumer<byte[]> messages, Consumer<byte[]> keyChanges) {
+    /**
+     * {@code library}: the function library's source ({@link PublishLibrary#source}), loaded on every
+     * new session; {@code messages}: pub/sub messages; {@code keyChanges}: channels of keyspace notifications.
+     */
+    SessionKeeper(RedisSettings settings, String library, Consumer<byte[]> messages, Consumer<byte[]> keyChanges) {
         this.settings = settings;
         this.messages = messages;
         this.keyChanges = keyChanges;
@@ -110,7 +115,7 @@ final class SessionKeeper {
             single.setOptions(sessionOptions(ClientOptions.builder(), settings.commandTimeout()).build());
             this.client = single;
         }
-        this.library = PublishLibrary.source(settings);
+        this.library = library;
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pushgate-redis");
             t.setDaemon(true);
@@ -238,6 +243,7 @@ final class SessionKeeper {
             return;
         }
         int topics = s.subscribed.size();
+        int feeds = s.subscribedFeeds.size();
         resynced.thenRun(resyncs::increment).thenRunAsync(() -> {
             if (session != s) {
                 return;
@@ -249,7 +255,7 @@ final class SessionKeeper {
                 reconnects.increment();
             }
             everConnected = true;
-            log.info("redis {} connected: {} topics subscribed and resynced", where(), topics);
+            log.info("redis {} connected: {} topics and {} feeds subscribed and resynced", where(), topics, feeds);
             downReason = null;
             opening.ready();
         }, control);
