@@ -30,13 +30,16 @@ compare_setup epoll,redis "$@"
 run_rounds "$command"
 
 kinds_json=$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)
+# What both summaries use: the median, a number to 3 places, the median of per-round ratios to the first server.
+jq_defs='
+  def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+  def f(x): if x == null then "-" else (x * 1000 | round / 1000 | tostring) end;
+  def ratio($runs; $k; field): [$runs | group_by(.round)[]
+      | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
+      | select(.[0] != null and .[1] != null) | (.[0] | field) / (.[1] | field)] | median;
+'
 if [ "$command" = feed ]; then
-  jq -rs --argjson kinds "$kinds_json" '
-    def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
-    def f(x): if x == null then "-" else (x * 1000 | round / 1000 | tostring) end;
-    def ratio($runs; $k; field): [$runs | group_by(.round)[]
-        | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
-        | select(.[0] != null and .[1] != null) | (.[0] | field) / (.[1] | field)] | median;
+  jq -rs --argjson kinds "$kinds_json" "$jq_defs"'
     def violations: .lost + .duplicated + .out_of_order + .resets + .other_epoch + .malformed;
     . as $runs
     | ["server", "round", "streams", "feeds", "rate", "appended", "appends/s", "failed", "deliveries", "p50 ms", "p99 ms",
@@ -55,12 +58,7 @@ if [ "$command" = feed ]; then
            "", "", f(ratio($runs; $k; .latency_p50_us)), f(ratio($runs; $k; .latency_p99_us)), "", "", "", "", "", ""])
     | @tsv' < <(runs_json) | column -t -s $'\t'
 else
-  jq -rs --argjson kinds "$kinds_json" '
-    def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
-    def f(x): if x == null then "-" else (x * 1000 | round / 1000 | tostring) end;
-    def ratio($runs; $k; field): [$runs | group_by(.round)[]
-        | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
-        | select(.[0] != null and .[1] != null) | (.[0] | field) / (.[1] | field)] | median;
+  jq -rs --argjson kinds "$kinds_json" "$jq_defs"'
     def violations: .lost + .duplicated + .out_of_order + .resets + .malformed;
     . as $runs
     | ["server", "round", "streams", "events", "opened", "all open after s", "all caught up after s", "behind",

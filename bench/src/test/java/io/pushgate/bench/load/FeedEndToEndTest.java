@@ -39,11 +39,7 @@ class FeedEndToEndTest {
         // How many depends on the machine (each cut waits for its reopen); a few are enough.
         assertTrue(report.cut() >= 10, "streams were cut and reopened: " + report.toText());
         assertTrue(report.appended() > 0 && report.deliveries() > 0, report::toText);
-        assertEquals(0, report.tally().lost(), report::toText);
-        assertEquals(0, report.tally().duplicated(), report::toText);
-        assertEquals(0, report.tally().outOfOrder(), report::toText);
-        assertEquals(0, report.tally().resets(), report::toText);
-        assertTrue(report.clean(), report::toText);
+        assertEveryEventOnce(report);
     }
 
     @Test
@@ -54,11 +50,7 @@ class FeedEndToEndTest {
 
         assertEquals(40, report.streamsOpen(), report::toText);
         assertTrue(report.cut() >= 10, "streams were cut and reopened: " + report.toText());
-        assertEquals(0, report.tally().lost(), report::toText);
-        assertEquals(0, report.tally().duplicated(), report::toText);
-        assertEquals(0, report.tally().outOfOrder(), report::toText);
-        assertEquals(0, report.tally().resets(), report::toText);
-        assertTrue(report.clean(), report::toText);
+        assertEveryEventOnce(report);
     }
 
     @Test
@@ -70,6 +62,14 @@ class FeedEndToEndTest {
         assertEquals(0, result.behind(), result::toText);
         assertTrue(result.tally().clean(), result::toText);
         assertTrue(result.clean(), result::toText);
+    }
+
+    private static void assertEveryEventOnce(FeedReport report) {
+        assertEquals(0, report.tally().lost(), report::toText);
+        assertEquals(0, report.tally().duplicated(), report::toText);
+        assertEquals(0, report.tally().outOfOrder(), report::toText);
+        assertEquals(0, report.tally().resets(), report::toText);
+        assertTrue(report.clean(), report::toText);
     }
 
     private static String url() {
