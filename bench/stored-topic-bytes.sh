@@ -15,14 +15,7 @@ jar=gateway/target/pushgate.jar
 
 java -XX:+UseSerialGC -Xmx2g -cp "$jar" bench/stored-topic/StoredTopicHeap.java "$n" "$size"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dir=$(mktemp -d)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" --daemonize yes \
-  --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
-trap 'kill "$(cat "$dir/redis.pid")" 2>/dev/null; rm -rf "$dir"' EXIT
-cli() { redis-cli -p "$port" "$@"; }
-for _ in $(seq 50); do cli ping >/dev/null 2>&1 && break; sleep 0.1; done
-cli -x FUNCTION LOAD REPLACE < gateway/src/main/resources/pushgate/publish.lua >/dev/null
+. bench/own-redis.sh
 text=$(head -c "$size" /dev/zero | tr '\0' x)
 before=$(cli info memory | awk -F: '/^used_memory:/ {print $2+0}')
 awk -v n="$n" -v text="$text" 'BEGIN { for (i = 0; i < n; i++) printf "FCALL pushgate_publish 1 pushgate:{topic-%08d} %s\n", i, text }' \

@@ -25,6 +25,12 @@ local FEED_CAP = 1000
 local EPOCH_SPACE = 2821109907456 -- 36^8
 local DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
 
+-- Redis' clock (TIME) in Unix micros.
+local function now_micros()
+  local now = redis.call('TIME')
+  return tonumber(now[1]) * 1000000 + tonumber(now[2])
+end
+
 -- The epoch token of n (0 <= n < 36^8): n in base 36, 8 digits.
 local function epoch_of(n)
   local out = {}
@@ -102,8 +108,7 @@ local function publish(keys, args)
   if bad then
     return redis.error_reply(bad)
   end
-  local now = redis.call('TIME')
-  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local micros = now_micros()
   local late = past(deadline, micros, 'publish', 'stored')
   if late then
     return late
@@ -172,8 +177,7 @@ local function follow_read(keys, args)
     end
     return {}
   end
-  local now = redis.call('TIME')
-  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local micros = now_micros()
   local sum = redis.sha1hex(text)
   local renew = not epoch or not seen or not ts or seen == 0 or version < seen
   local unsettled = 0
@@ -229,8 +233,7 @@ local function reepoch(keys, args)
   if state[1] ~= args[1] or state[2] ~= args[2] or state[3] ~= args[3] or not state[4] then
     return {}
   end
-  local now = redis.call('TIME')
-  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local micros = now_micros()
   local epoch = new_epoch(key, micros)
   if epoch == state[1] then
     epoch = new_epoch(key, micros + 1)
@@ -267,8 +270,7 @@ local function delete(keys, args)
   if not epoch then
     return {}
   end
-  local now = redis.call('TIME')
-  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local micros = now_micros()
   redis.call('DEL', key)
   redis.call(PUBLISH, key .. ':ch', 'pushgate-deleted1 ' .. topic .. ' ' .. epoch .. ' ' .. string.format('%d', micros))
   return {epoch, tonumber(version), micros}
@@ -278,15 +280,14 @@ end
 -- entry ids carry both seq and epoch: <seq>-<n>, n = the epoch read as a base-36 number. So the one
 -- key holds the feed's whole state, and a missing key is no state.
 
--- The feed that a key <prefix>:{<feed>} names, or nil.
-local function feed_name(key)
-  local feed = key and string.match(key, '{([A-Za-z0-9._:-]+)}$')
-  if feed and #feed <= 128 then
-    return feed
+-- The feed that the key <prefix>:{<feed>} names and its log's key, or nil and the error to answer.
+local function feed_log(keys)
+  local feed = keys[1] and string.match(keys[1], '{([A-Za-z0-9._:-]+)}$')
+  if not feed or #feed > 128 then
+    return nil, redis.error_reply('ERR pushgate: key must be <prefix>:{<feed>} with a valid feed name')
   end
+  return feed, keys[1] .. ':log'
 end
-
-local FEED_KEY_ERROR = 'ERR pushgate: key must be <prefix>:{<feed>} with a valid feed name'
 
 -- The seq and epoch number of a feed log's last entry, or nil when the log does not exist. A log
 -- emptied by hand (XTRIM, XDEL) still knows its last id; MAXLEN ~ never empties it.
@@ -323,9 +324,9 @@ end
 -- Returns {epoch, seq, micros}. DEADLINE as for pushgate_publish: nothing appended once Redis'
 -- clock is at or past it.
 local function append(keys, args)
-  local feed = feed_name(keys[1])
+  local feed, log = feed_log(keys)
   if not feed then
-    return redis.error_reply(FEED_KEY_ERROR)
+    return log
   end
   local text = args[1]
   if text == nil then
@@ -335,13 +336,11 @@ local function append(keys, args)
   if bad or ifmatch or ttl then
     return redis.error_reply(bad or ('ERR pushgate: unknown option or bad value: ' .. (ifmatch and 'IFMATCH' or 'TTL')))
   end
-  local now = redis.call('TIME')
-  local micros = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  local micros = now_micros()
   local late = past(deadline, micros, 'append', 'appended')
   if late then
     return late
   end
-  local log = keys[1] .. ':log'
   local seq, n = last_id(log)
   if seq then
     seq = seq + 1
@@ -361,15 +360,14 @@ end
 -- with each event {seq, micros, text}: the kept events with a seq above <after seq>, ascending, at
 -- most <limit>. first = last + 1 when every event was trimmed away.
 local function history(keys, args)
-  local feed = feed_name(keys[1])
+  local feed, log = feed_log(keys)
   if not feed then
-    return redis.error_reply(FEED_KEY_ERROR)
+    return log
   end
   local after, limit = args[1], args[2]
   if #args ~= 2 or not string.match(after, '^%d+$') or #after > 19 or not string.match(limit, '^%d+$') or #limit > 9 then
     return redis.error_reply('ERR pushgate: usage: pushgate_history 1 <prefix>:{<feed>} <after seq> <limit>')
   end
-  local log = keys[1] .. ':log'
   local last, n = last_id(log)
   if not last then
     return {}

@@ -204,7 +204,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         if (isWritable()) {
             lastWrite = loopStreams.clock;
             write(SseFrames.heartbeat());
-            ctx.flush();
+            flush();
         }
     }
 

@@ -206,4 +206,60 @@ class AuthTest {
             assertEquals(200, allowed.status());
         }
     }
+
+    // Feeds: grants and public patterns cover feed names as they cover topic names.
+
+    /** A token with {@code grants} for ten minutes (feeds are granted as topics are). */
+    private static String feedToken(Map<String, List<String>> grants) {
+        return token(grants, Instant.now().plusSeconds(600));
+    }
+
+    private static HttpResponse<String> post(String feed, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.uri("/feeds/" + feed))
+                .POST(HttpRequest.BodyPublishers.ofString("x", StandardCharsets.UTF_8));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return TestNode.send(request.build());
+    }
+
+    private static int head(String pathAndQuery, String token) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(pathAndQuery)).method("HEAD", HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return TestNode.send(request.build()).statusCode();
+    }
+
+    @Test
+    void anAppendNeedsAPublishGrantCoveringTheFeed() {
+        assertEquals(401, post("user.alice.inbox", null).statusCode());
+        assertEquals(403, post("user.alice.inbox", feedToken(Map.of("publish", List.of("user.bob.*")))).statusCode());
+        assertEquals(403, post("user.alice.inbox", feedToken(Map.of("subscribe", List.of("user.alice.*")))).statusCode(),
+                "a subscribe grant does not allow appending");
+        assertEquals(200, post("user.alice.inbox", feedToken(Map.of("publish", List.of("user.alice.*")))).statusCode());
+    }
+
+    @Test
+    void aReadOfAFeedNeedsASubscribeGrantUnlessItIsPublic() {
+        String reader = feedToken(Map.of("subscribe", List.of("user.alice.*")));
+        assertEquals(401, head("/feeds/user.alice.inbox/events", null));
+        assertEquals(401, head("/feeds/user.alice.inbox", null));
+        assertEquals(403, head("/feeds/user.bob.inbox/events", reader));
+        assertEquals(403, head("/feeds/user.bob.inbox", reader));
+        assertEquals(200, head("/feeds/user.alice.inbox/events", reader));
+        assertEquals(200, head("/feeds/user.alice.inbox", reader));
+        assertEquals(200, head("/feeds/wall/events", null), "--public-topics patterns cover feeds too");
+        assertEquals(200, head("/feeds/news.today", null));
+    }
+
+    @Test
+    void aMixedStreamNeedsAGrantForEveryTopicAndFeed() {
+        String reader = feedToken(Map.of("subscribe", List.of("user.alice.*")));
+        assertEquals(403, head("/events?topic=user.alice.status&feed=user.bob.inbox", reader));
+        assertEquals(200, head("/events?topic=user.alice.status&feed=user.alice.inbox&feed=wall", reader));
+        try (SseClient stream = SseClient.open(node.uri("/events?feed=user.alice.inbox&access_token=" + reader))) {
+            assertEquals(200, stream.status());
+        }
+    }
 }

@@ -1,8 +1,6 @@
 package io.pushgate.broker;
 
-import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
-import io.pushgate.config.TopicSettings;
 import io.pushgate.config.RedisSettings;
 import io.lettuce.core.cluster.SlotHash;
 import io.pushgate.broker.redis.RedisBroker;
@@ -68,23 +66,10 @@ class RedisClusterTest {
     }
 
     @Nested
-    class FeedContract extends FeedBrokerContract {
+    class FeedContract extends RedisFeedContract {
         @Override
-        protected FeedBroker feedBroker() {
-            return new RedisBroker(settings("pgc-" + UUID.randomUUID().toString().substring(0, 8)), FollowSettings.NONE,
-                    TopicSettings.NONE, new FeedSettings(CAP));
-        }
-
-        @Override
-        protected void connect(FeedBroker broker) {
-            RedisBroker redisBroker = (RedisBroker) broker;
-            redisBroker.start(new BrokerContract.Recorder());
-            await().atMost(Duration.ofSeconds(15)).until(redisBroker::connected);
-        }
-
-        @Override
-        protected void close(FeedBroker broker) {
-            ((RedisBroker) broker).close();
+        protected RedisSettings settings() {
+            return RedisClusterTest.settings("pgc-" + UUID.randomUUID().toString().substring(0, 8));
         }
     }
 

@@ -7,18 +7,16 @@ import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.RedisSettings;
 import io.pushgate.config.TopicSettings;
+import io.pushgate.testing.OwnRedis;
 import io.pushgate.testing.RedisFixture;
-import io.pushgate.testing.RedisServerProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,23 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
  * functions are this checkout's); a key prefix per test.
  */
 class RedisFeedNodesTest {
-    private static RedisServerProcess server;
+    @RegisterExtension
+    static final OwnRedis own = new OwnRedis();
     private RedisFixture redis;
     private final List<AutoCloseable> opened = new ArrayList<>();
 
-    @BeforeAll
-    static void startRedis() throws IOException {
-        server = new RedisServerProcess().start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        server.close();
-    }
-
     @BeforeEach
     void fixture() {
-        redis = new RedisFixture(server.url());
+        redis = own.fixture();
     }
 
     @AfterEach
@@ -59,7 +48,6 @@ class RedisFeedNodesTest {
         for (int i = opened.size() - 1; i >= 0; i--) {
             opened.get(i).close();
         }
-        redis.close();
     }
 
     /** A node on this test's Redis, ready. */

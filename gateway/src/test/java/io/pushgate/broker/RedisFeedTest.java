@@ -13,16 +13,14 @@ import io.pushgate.model.FeedHistory;
 import io.pushgate.model.FeedState;
 import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.testing.BlackholeProxy;
+import io.pushgate.testing.OwnRedis;
 import io.pushgate.testing.RedisFixture;
-import io.pushgate.testing.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,50 +49,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whatever checkout loaded it last. Each test has its own key prefix.
  */
 class RedisFeedTest {
-    private static RedisServerProcess server;
+    @RegisterExtension
+    static final OwnRedis own = new OwnRedis();
     private RedisFixture redis;
     private final List<RedisBroker> brokers = new ArrayList<>();
 
-    /** The contract of every feed broker, on this class's redis-server. */
-    @Nested
-    class Contract extends FeedBrokerContract {
-        @Override
-        protected FeedBroker feedBroker() {
-            return new RedisBroker(settings(), FollowSettings.NONE, TopicSettings.NONE, new FeedSettings(CAP));
-        }
-
-        @Override
-        protected void connect(FeedBroker broker) {
-            RedisBroker redisBroker = (RedisBroker) broker;
-            redisBroker.start(new BrokerContract.Recorder());
-            await().atMost(Duration.ofSeconds(10)).until(redisBroker::connected);
-        }
-
-        @Override
-        protected void close(FeedBroker broker) {
-            ((RedisBroker) broker).close();
-        }
-    }
-
-    @BeforeAll
-    static void startRedis() throws IOException {
-        server = new RedisServerProcess().start();
-    }
-
-    @AfterAll
-    static void stopRedis() throws InterruptedException {
-        server.close();
-    }
-
     @BeforeEach
     void fixture() {
-        redis = new RedisFixture(server.url());
+        redis = own.fixture();
     }
 
     @AfterEach
     void close() {
         brokers.forEach(RedisBroker::close);
-        redis.close();
+    }
+
+    /** The contract of every feed broker, on this class's redis-server. */
+    @Nested
+    class Contract extends RedisFeedContract {
+        @Override
+        protected RedisSettings settings() {
+            return RedisFeedTest.this.settings();
+        }
     }
 
     private RedisBroker node(FeedBrokerContract.Recorder feeds) {
@@ -245,7 +221,7 @@ class RedisFeedTest {
      */
     @Test
     void anAppendStuckInABlackHoleIsOfUnknownOutcomeAndNeverAppendedLate() throws Exception {
-        try (BlackholeProxy proxy = new BlackholeProxy(server.port)) {
+        try (BlackholeProxy proxy = new BlackholeProxy(own.server().port)) {
             // The watchdog waits 10 s for a PING, well past the append's answer (1 s + the clock skew).
             RedisBroker cutOff = node(new RedisSettings("redis://127.0.0.1:" + proxy.port(), false, redis.prefix,
                     Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)), new FeedBrokerContract.Recorder(),
@@ -372,7 +348,7 @@ class RedisFeedTest {
         RedisBroker a = node(heard);
         String feed = feed();
         serve(a, heard, feed);
-        Process cli = new ProcessBuilder("redis-cli", "-p", Integer.toString(server.port), "FCALL", "pushgate_append", "1",
+        Process cli = new ProcessBuilder("redis-cli", "-p", Integer.toString(own.server().port), "FCALL", "pushgate_append", "1",
                 redis.prefix + ":{" + feed + "}", "from redis-cli").redirectErrorStream(true).start();
         String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(cli.waitFor(10, TimeUnit.SECONDS));

@@ -79,28 +79,24 @@ public final class TestNode implements AutoCloseable {
 
     /** PUTs {@code text} and returns the new version. */
     public long publish(String topic, String text) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/topics/" + topic))
-                .PUT(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
-        if (response.statusCode() != 200) {
-            throw new AssertionError("publish answered " + response.statusCode() + ": " + response.body());
-        }
-        Matcher m = VERSION.matcher(response.body());
-        if (!m.find()) {
-            throw new AssertionError("no version in " + response.body());
-        }
-        return Long.parseLong(m.group(1));
+        return Long.parseLong(write("PUT", "/topics/" + topic, text, VERSION));
     }
 
     /** POSTs {@code text} to feed {@code feed} and returns the event's id ({@code <seq>-<epoch>}). */
     public String append(String feed, String text) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/feeds/" + feed))
-                .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
+        return write("POST", "/feeds/" + feed, text, FEED_ID);
+    }
+
+    /** Sends {@code text} with {@code method} to {@code path}; fails unless 200; the first group of {@code answer} in the body. */
+    private String write(String method, String path, String text, Pattern answer) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri(path))
+                .method(method, HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build());
         if (response.statusCode() != 200) {
-            throw new AssertionError("append answered " + response.statusCode() + ": " + response.body());
+            throw new AssertionError(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
         }
-        Matcher m = FEED_ID.matcher(response.body());
+        Matcher m = answer.matcher(response.body());
         if (!m.find()) {
-            throw new AssertionError("no id in " + response.body());
+            throw new AssertionError("no " + answer + " in " + response.body());
         }
         return m.group(1);
     }

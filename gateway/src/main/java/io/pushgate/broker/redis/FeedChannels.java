@@ -20,12 +20,12 @@ import java.util.concurrent.CompletableFuture;
  */
 final class FeedChannels implements Demand.Channels {
     private final RedisLayout layout;
-    private final FeedLog log;
+    private final FeedCalls calls;
     private volatile FeedBroker.Listener listener;
 
-    FeedChannels(RedisLayout layout, FeedLog log) {
+    FeedChannels(RedisLayout layout, FeedCalls calls) {
         this.layout = layout;
-        this.log = log;
+        this.calls = calls;
     }
 
     void start(FeedBroker.Listener listener) {
@@ -56,6 +56,6 @@ final class FeedChannels implements Demand.Channels {
 
     @Override
     public CompletableFuture<?> read(RedisLink link, String feed) {
-        return log.history(link, feed, Long.MAX_VALUE, 0).thenAccept(history -> listener.onFeedState(history.state()));
+        return calls.history(link, feed, Long.MAX_VALUE, 0).thenAccept(history -> listener.onFeedState(history.state()));
     }
 }

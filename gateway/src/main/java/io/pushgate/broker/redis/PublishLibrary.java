@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The Redis Function library {@code pushgate} with {@code pushgate_publish} (README, "Redis mode",
  * "Publishing from anywhere") and its alias {@link #NODE_FUNCTION}, and the feeds' functions
- * ({@link FeedLog}), loaded on every new session from {@code publish.lua}; on a cluster, whose
+ * ({@link FeedCalls}), loaded on every new session from {@code publish.lua}; on a cluster, whose
  * topic and feed channels are shard channels, with SPUBLISH as its one publish command
  * ({@link #SHARDED}); with the node's feed cap ({@link #FEED_CAP}). Stateless.
  */

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * {@link Follower} serves the topics followed from an application's own keys (README, "Following an
  * application's keys"): their versions come from those keys, never from a publish or a channel.
  *
- * <p>Feeds (README, "Feeds in Redis") go the same way: {@link FeedLog} appends ({@code FCALL
+ * <p>Feeds (README, "Feeds in Redis") go the same way: {@link FeedCalls} appends ({@code FCALL
  * pushgate_append}, with a deadline) and reads ({@code FCALL_RO pushgate_history}), a second
  * {@link Demand} subscribes the channels of the feeds the node serves ({@link FeedChannels}) and
  * hands each feed's stored state to the listener after every (re)subscription; the node, not the
@@ -56,7 +56,7 @@ public final class RedisBroker implements Broker, FeedBroker {
     private final SessionKeeper sessions;
     private final TopicChannels topicChannels;
     private final Demand topicDemand;
-    private final FeedLog feedLog;
+    private final FeedCalls feedCalls;
     private final FeedChannels feedChannels;
     private final Demand feedDemand;
     private final Publisher publisher;
@@ -97,8 +97,8 @@ public final class RedisBroker implements Broker, FeedBroker {
         // Revocations are heard by every node, whatever it serves, for the whole session.
         this.topicDemand = new Demand(sessions, topicChannels, List.of(layout.revocations()), settings.commandTimeout());
         FunctionCalls calls = new FunctionCalls(sessions, settings.commandTimeout());
-        this.feedLog = new FeedLog(settings, layout, sessions, calls);
-        this.feedChannels = new FeedChannels(layout, feedLog);
+        this.feedCalls = new FeedCalls(settings, layout, sessions, calls);
+        this.feedChannels = new FeedChannels(layout, feedCalls);
         this.feedDemand = new Demand(sessions, feedChannels, List.of(), settings.commandTimeout());
         this.publisher = new Publisher(settings, topics, layout, sessions, calls);
         this.renewal = new EpochRenewal(layout, sessions, calls);
@@ -135,12 +135,12 @@ public final class RedisBroker implements Broker, FeedBroker {
 
     @Override
     public CompletionStage<FeedEvent> append(String feed, byte[] text) {
-        return feedLog.append(feed, text);
+        return feedCalls.append(feed, text);
     }
 
     @Override
     public CompletionStage<FeedHistory> history(String feed, long afterSeq, int limit) {
-        return feedLog.history(feed, afterSeq, limit);
+        return feedCalls.history(feed, afterSeq, limit);
     }
 
     @Override

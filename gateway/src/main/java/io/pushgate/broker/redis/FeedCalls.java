@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread rules: any thread; answers complete on Lettuce's threads or the JDK's delay scheduler.
  */
-final class FeedLog {
+final class FeedCalls {
     static final String APPEND = "pushgate_append";
     static final String HISTORY = "pushgate_history";
 
@@ -27,7 +27,7 @@ final class FeedLog {
     private final SessionKeeper sessions;
     private final FunctionCalls calls;
 
-    FeedLog(RedisSettings settings, RedisLayout layout, SessionKeeper sessions, FunctionCalls calls) {
+    FeedCalls(RedisSettings settings, RedisLayout layout, SessionKeeper sessions, FunctionCalls calls) {
         this.deadlines = new Deadlines(settings);
         this.layout = layout;
         this.sessions = sessions;
