@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * it covers the cursor, else from a history read, and a reset when the cursor is of another epoch
  * or older than what is kept.
  *
- * <p>Thread rules: the fields below {@code slots} are the home loop's only; the hub calls
+ * <p>Thread rules: {@code refs} is guarded by the hub map's per-key update; the fields below it are
+ * the home loop's only; the hub calls
  * {@link #onEvent}, {@link #onState}, {@link #ask} and {@link #close} from any thread, which hand
  * over to the home loop.
  */
@@ -42,6 +43,8 @@ final class Feed {
     final String name;
     final EventLoop home;
     final FeedSlot[] slots;
+    /** Local subscriptions; guarded by the hub map's per-key update. */
+    int refs;
     private final ByteBufAllocator alloc;
     private final FeedHub.Source source;
     private final int cap;

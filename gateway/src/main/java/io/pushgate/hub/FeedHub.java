@@ -52,8 +52,6 @@ public final class FeedHub {
     private final int cap;
     private final FeedCounts counts = new FeedCounts();
     private final ConcurrentHashMap<String, Feed> feeds = new ConcurrentHashMap<>();
-    /** Local subscriptions per served feed; guarded by the map's per-key update. */
-    private final ConcurrentHashMap<String, int[]> refs = new ConcurrentHashMap<>();
 
     /** {@code cap}: the most events the node keeps per served feed ({@code --feed-cap}). */
     public FeedHub(LoopIndex loops, ByteBufAllocator alloc, FanOutRecorder metrics, Source source, int cap) {
@@ -77,9 +75,8 @@ public final class FeedHub {
             if (f == null) {
                 f = new Feed(key, loops, alloc, metrics, counts, source, cap, Math.min(cap, READ_LIMIT));
                 created[0] = true;
-                refs.put(key, new int[1]);
             }
-            refs.get(key)[0]++;
+            f.refs++;
             return f;
         });
         if (created[0]) {
@@ -98,10 +95,9 @@ public final class FeedHub {
         Feed feed = slot.feed;
         boolean[] last = new boolean[1];
         feeds.computeIfPresent(feed.name, (key, f) -> {
-            if (f != feed || --refs.get(key)[0] > 0) {
+            if (f != feed || --f.refs > 0) {
                 return f;
             }
-            refs.remove(key);
             last[0] = true;
             return null;
         });

@@ -64,7 +64,6 @@ class FeedSeamTest {
         List<Long> seqs = new ArrayList<>();
         long last = Long.parseLong(cursor.substring(0, cursor.indexOf('-')));
         String id = cursor;
-        int reconnects = 0;
         while (last < total) {
             try (SseClient client = node.feedStream(feed, "", Map.of("Last-Event-ID", id))) {
                 int take = ThreadLocalRandom.current().nextInt(1, 120);
@@ -76,7 +75,6 @@ class FeedSeamTest {
                     seqs.add(last);
                 }
             }
-            reconnects++;
         }
         return seqs;
     }

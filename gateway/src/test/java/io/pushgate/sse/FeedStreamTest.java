@@ -3,6 +3,7 @@ package io.pushgate.sse;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.FeedSettings;
 import io.pushgate.config.TopicSettings;
+import io.pushgate.testing.RawHttp;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
 import io.pushgate.testing.TestNode;
@@ -323,6 +324,20 @@ class FeedStreamTest {
             assertEquals("pushgate.reset", reset.type());
             assertEquals(c, reset.data());
             assertEquals(c + "/" + c1, client.next().id());
+        }
+    }
+
+    @Test
+    void anHttp10ClientGetsTheFeedsEventsWithoutChunksAndTheCursorFrameToo() throws Exception {
+        String b = TestNode.topic();
+        String c = TestNode.topic();
+        String b1 = node.append(b, "b1");
+        String c1 = node.append(c, "c1");
+        try (RawHttp raw = new RawHttp(node.port())) {
+            raw.send("GET /events?feed=" + b + "&feed=" + c + "&last=1 HTTP/1.0\r\n\r\n");
+            String all = raw.readUntil("id: " + b + "/" + b1 + "," + c + "/" + c1 + "\n\n");
+            assertTrue(all.contains("event: " + c + "\nid: " + c + "/" + c1 + "\ndata: c1\n\n"), all);
+            assertTrue(!all.toLowerCase().contains("transfer-encoding"), all);
         }
     }
 }
