@@ -6,7 +6,7 @@
  *     url: '',                               // the gateway's origin; '' for the page's own
  *     topics: ['news', 'weather'],           // or one name: 'news'; optional when feeds are given
  *     feeds: ['wall'],                       // optional: feeds, every event of which counts
- *     last: 50,                              // optional: a feed the stream has no id of starts with its last 50 events
+ *     last: 50,                              // optional: while it holds no id, each feed starts with its last 50 events
  *     token: async () => (await fetch('/my-token')).text(),   // optional: null means signed out
  *     onMessage: (name, text, id, kind) => render(name, text),  // kind: 'topic' or 'feed'
  *     onReset: (feed) => clearList(feed),                     // optional: the feed's events come again, from its oldest kept
@@ -174,7 +174,7 @@
         feeds.forEach(function (feed) { query.append('feed', feed); });
       }
       if (last > 0 && feeds.length > 0) {
-        query.set('last', String(last)); // the server applies it to the feeds without a cursor only
+        query.set('last', String(last)); // the server applies it only while the stream carries no id
       }
       if (token) {
         query.set('access_token', token);
