@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -108,6 +109,7 @@ class PushgateJsBrowserTest {
     private static Path secretFile;
     private static Chromium chromium;
     private final List<AutoCloseable> opened = new ArrayList<>();
+    private final Map<Node, HttpClient> clients = new IdentityHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -346,8 +348,15 @@ class PushgateJsBrowserTest {
         assertEquals(w2, chromium.run("return window.sub.lastEventId;"));
     }
 
-    private static String append(Node node, String feed, String text) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(node, "/feeds/" + feed))
+    /**
+     * POSTs {@code text} to {@code feed} on {@code node} and returns the id it answered. Each node
+     * gets a client of its own: a node started on the port of one just closed must not be sent a
+     * POST over a connection pooled for the old one (the JDK client does not retry a POST there).
+     */
+    private String append(Node node, String feed, String text) throws Exception {
+        HttpClient client = clients.computeIfAbsent(node, n -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build());
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(node, "/feeds/" + feed))
                         .timeout(DEADLINE).header("Authorization", "Bearer " + publisherToken())
                         .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString());
