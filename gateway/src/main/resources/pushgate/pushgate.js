@@ -1,15 +1,18 @@
 /*
- * pushgate.js: subscribes a page to pushgate topics and keeps it subscribed. Plain ES2017, no
- * dependency, no build step; served by every pushgate node at /pushgate.js.
+ * pushgate.js: subscribes a page to pushgate topics and feeds and keeps it subscribed. Plain
+ * ES2017, no dependency, no build step; served by every pushgate node at /pushgate.js.
  *
  *   const sub = Pushgate.subscribe({
  *     url: '',                               // the gateway's origin; '' for the page's own
- *     topics: ['news', 'weather'],           // or one name: 'news'
+ *     topics: ['news', 'weather'],           // or one name: 'news'; optional when feeds are given
+ *     feeds: ['wall'],                       // optional: feeds, every event of which counts
+ *     last: 50,                              // optional: while it holds no id, each feed starts with its last 50 events
  *     token: async () => (await fetch('/my-token')).text(),   // optional: null means signed out
- *     onMessage: (topic, text, id) => render(topic, text),
+ *     onMessage: (name, text, id, kind) => render(name, text),  // kind: 'topic' or 'feed'
+ *     onReset: (feed) => clearList(feed),                     // optional: the feed's events come again, from its oldest kept
  *     onState: (state, detail) => show(state),                // optional
  *     onDeleted: (topic) => clear(topic),                     // optional: the topic's state was deleted
- *     lastEventId: sessionStorage.lastId,    // optional: resume from an id seen before
+ *     lastEventId: sessionStorage.lastId,    // optional: resume from an id seen before (sub.lastEventId)
  *   });
  *   sub.close();
  *
@@ -23,6 +26,13 @@
  *   the server sends at once whatever is newer: no version is missed across a re-creation.
  * - a topic whose state is deleted on the server (event pushgate.deleted) is reported to onDeleted;
  *   the stream stays open, and the topic's next publish arrives through onMessage as usual.
+ * - feeds: each feed event goes to onMessage with kind 'feed' and its id '<seq>-<epoch>' (the id
+ *   POST /feeds/{f} answered). The helper keeps every feed's last id itself and a re-created stream
+ *   carries them all (in a stream of several feeds the server's own id-only frames do this for the
+ *   EventSource's reconnects, but they dispatch no event a script could see), so the server replays
+ *   what each feed missed, exactly once. When it cannot (the id is older than what the feed keeps,
+ *   or the feed began again), it sends pushgate.reset and then the kept events: onReset(feed) is
+ *   told first, so the page can clear its list and rebuild it from the events that follow.
  * The EventSource's own reconnects (readyState CONNECTING, e.g. after a network error or a node's
  * drain) are left to it: it sends Last-Event-ID itself and follows the server's retry: hint.
  *
@@ -47,6 +57,9 @@
   const MAX_TIMEOUT_MS = 0x7fffffff; // setTimeout's largest delay (about 24 days)
   const CLOSED_EVENT = 'pushgate.closed';
   const DELETED_EVENT = 'pushgate.deleted';
+  const RESET_EVENT = 'pushgate.reset';
+  // A feed event's id: '<seq>-<epoch>', after '<feed>/' in a stream of /events.
+  const FEED_ID = /^(?:([^/,]+)\/)?(\d+-[0-9a-z]+)$/;
 
   /** The JWT's exp in ms since the epoch, or null. Not verified: only the server can, and does. */
   function expiryOf(token) {
@@ -64,20 +77,65 @@
     if (typeof options.onMessage !== 'function') {
       throw new TypeError('onMessage must be a function');
     }
-    const topics = [].concat(options.topics);
-    if (topics.length === 0) {
-      throw new TypeError('name at least one topic');
+    const topics = options.topics == null ? [] : [].concat(options.topics);
+    const feeds = options.feeds == null ? [] : [].concat(options.feeds);
+    if (topics.length + feeds.length === 0) {
+      throw new TypeError('name at least one topic or feed');
     }
+    const checkName = function (kind) {
+      return function (name) {
+        if (!TOPIC_NAME.test(name)) {
+          throw new TypeError('invalid ' + kind + ' name (allowed: [A-Za-z0-9._:-]{1,128}, not . or .., not beginning with pushgate.): ' + name);
+        }
+      };
+    };
+    topics.forEach(checkName('topic'));
+    feeds.forEach(checkName('feed'));
     topics.forEach(function (topic) {
-      if (!TOPIC_NAME.test(topic)) {
-        throw new TypeError('invalid topic name (allowed: [A-Za-z0-9._:-]{1,128}, not . or .., not beginning with pushgate.): ' + topic);
+      if (feeds.indexOf(topic) >= 0) {
+        // Events of a stream of several names are named by name: the two could not be told apart.
+        throw new TypeError('a name may not be both a topic and a feed of one subscription: ' + topic);
       }
     });
+    const last = options.last == null ? 0 : Number(options.last);
+    if (!(Number.isInteger(last) && last >= 0)) {
+      throw new TypeError('last must be a whole number of events: ' + options.last);
+    }
     const base = (options.url || '').replace(/\/+$/, '');
-    // A valid name needs no escaping in a path.
-    const path = topics.length === 1 ? '/topics/' + topics[0] + '/events' : '/events';
+    // A valid name needs no escaping in a path. A single topic or feed has a stream of its own.
+    const single = topics.length + feeds.length === 1;
+    const path = !single ? '/events'
+      : topics.length === 1 ? '/topics/' + topics[0] + '/events' : '/feeds/' + feeds[0] + '/events';
 
-    let lastEventId = options.lastEventId || '';
+    // In a stream with feeds the last event id is the feeds' cursors (topic events carry none), so
+    // the helper keeps each feed's '<seq>-<epoch>' and writes them in the server's form when it
+    // opens a stream: '<seq>-<epoch>' for /feeds/{f}/events, 'a/<seq>-<epoch>,b/…' for /events.
+    const cursors = {};
+    let lastEventId = '';   // a topics-only stream's last event id
+    if (feeds.length > 0) {
+      String(options.lastEventId || '').split(',').forEach(function (part) {
+        const m = FEED_ID.exec(part);
+        const feed = m && (m[1] || (single ? feeds[0] : null));
+        if (feed && feeds.indexOf(feed) >= 0) {
+          cursors[feed] = m[2];
+        }
+      });
+    } else {
+      lastEventId = options.lastEventId || '';
+    }
+
+    /** The id that resumes every feed (or the topics) where this subscription is. */
+    function resumeId() {
+      if (feeds.length === 0) {
+        return lastEventId;
+      }
+      if (single) {
+        return cursors[feeds[0]] || '';
+      }
+      return feeds.filter(function (feed) { return cursors[feed]; })
+        .map(function (feed) { return feed + '/' + cursors[feed]; }).join(',');
+    }
+
     let source = null;   // the current EventSource, or null
     let token = null;    // the token it was opened with
     let timer = null;    // the one pending timer: a token refresh or a backoff
@@ -111,15 +169,20 @@
 
     function url() {
       const query = new URLSearchParams();
-      if (topics.length > 1) {
+      if (!single) {
         topics.forEach(function (topic) { query.append('topic', topic); });
+        feeds.forEach(function (feed) { query.append('feed', feed); });
+      }
+      if (last > 0 && feeds.length > 0) {
+        query.set('last', String(last)); // the server applies it only while the stream carries no id
       }
       if (token) {
         query.set('access_token', token);
       }
       // Read by the server only when there is no Last-Event-ID header, i.e. on a new EventSource.
-      if (lastEventId) {
-        query.set('lastEventId', lastEventId);
+      const id = resumeId();
+      if (id) {
+        query.set('lastEventId', id);
       }
       const q = query.toString();
       return base + path + (q ? '?' + q : '');
@@ -219,16 +282,45 @@
           if (es !== source) {
             return;
           }
-          lastEventId = e.lastEventId;
           delivered = true;
-          options.onMessage(topic, e.data, e.lastEventId);
+          if (feeds.length === 0) {
+            lastEventId = e.lastEventId;
+            options.onMessage(topic, e.data, e.lastEventId, 'topic');
+          } else {
+            options.onMessage(topic, e.data, '', 'topic'); // no id: it stays the feeds' cursor
+          }
         };
       };
-      if (topics.length === 1) {
-        es.onmessage = deliver(topics[0]);
+      const deliverFeed = function (feed) {
+        return function (e) {
+          if (es !== source) {
+            return;
+          }
+          // The event's own id (the 'id:' line before its data), not a later id-only frame's list.
+          const m = FEED_ID.exec(e.lastEventId);
+          const id = m ? m[2] : e.lastEventId;
+          cursors[feed] = id;
+          delivered = true;
+          options.onMessage(feed, e.data, id, 'feed');
+        };
+      };
+      if (single) {
+        es.onmessage = topics.length === 1 ? deliver(topics[0]) : deliverFeed(feeds[0]);
       } else {
         topics.forEach(function (topic) { es.addEventListener(topic, deliver(topic)); });
+        feeds.forEach(function (feed) { es.addEventListener(feed, deliverFeed(feed)); });
       }
+      es.addEventListener(RESET_EVENT, function (e) {
+        if (es !== source) {
+          return;
+        }
+        // The data is the feed's name. Its old cursor is of no use any more: the kept events follow.
+        delete cursors[e.data];
+        delivered = true;
+        if (options.onReset) {
+          options.onReset(e.data);
+        }
+      });
       es.addEventListener(DELETED_EVENT, function (e) {
         if (es === source && options.onDeleted) {
           delivered = true;
@@ -246,9 +338,9 @@
 
     renew();
     return {
-      /** The id of the last event delivered: keep it to resume a later subscription. */
+      /** Where this subscription is (the feeds' last ids, or the topics' last event id): pass it to resume a later one. */
       get lastEventId() {
-        return lastEventId;
+        return resumeId();
       },
       close: function () {
         if (!closed) {

@@ -29,10 +29,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code /pushgate.js} in a real headless Chromium against a node with a key file: the helper
  * refreshes a token before the server ends its stream, asks again at once when the server does end
  * it ({@code pushgate.closed}), and re-creates an EventSource that gave up for good (a 401, a 502
- * while its node is gone) with a fresh token after a backoff.
+ * while its node is gone) with a fresh token after a backoff; feeds and topics in one stream, and
+ * a later subscription that resumes every feed where an earlier one was.
  *
  * <p>The page is the node's own {@code /pushgate.js} (same origin, so no CORS), with the helper
  * loaded into it as a script; its token callback hands out the tokens this test put in
@@ -76,9 +80,36 @@ class PushgateJsBrowserTest {
             });
             """;
 
+    /**
+     * Subscribes the page to topics and feeds; arguments: topics, feeds, token, lastEventId (or null).
+     * Records each delivery as {@code <name>=<text>} in window.seen, its id and kind as
+     * {@code <name> <kind> <id>} in window.ids.
+     */
+    private static final String SUBSCRIBE_FEEDS = """
+            window.seen = [];
+            window.ids = [];
+            window.states = [];
+            window.resets = [];
+            const token = arguments[2];
+            window.sub = Pushgate.subscribe({
+              topics: arguments[0],
+              feeds: arguments[1],
+              lastEventId: arguments[3],
+              token: async () => token,
+              onMessage: (name, text, id, kind) => {
+                window.seen.push(name + '=' + text);
+                window.ids.push(name + ' ' + kind + ' ' + id);
+              },
+              onReset: (feed) => window.resets.push(feed),
+              onState: (state) => window.states.push(state),
+            });
+            """;
+    private static final Pattern FEED_ID = Pattern.compile("\"id\":\"(\\d+-[0-9a-z]+)\"");
+
     private static Path secretFile;
     private static Chromium chromium;
     private final List<AutoCloseable> opened = new ArrayList<>();
+    private final Map<Node, HttpClient> clients = new IdentityHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -232,6 +263,107 @@ class PushgateJsBrowserTest {
             long wait = ((Number) waits.get(i)).longValue();
             assertTrue(wait >= 0 && wait <= Math.min(30_000, 1000L << i), "wait " + i + " of " + waits);
         }
+    }
+
+    @Test
+    void deliversFeedsAndTopicsOfOneStreamEachWithItsKindAndTheFeedsWithTheirIds() throws Exception {
+        Node node = startNode(0);
+        String topic = topic();
+        String wall = topic();
+        String game = topic();
+        publish(node, topic, "v1");
+        openHelper(node);
+        chromium.run(SUBSCRIBE_FEEDS, List.of(topic), List.of(wall, game), token(Instant.now().plusSeconds(600)), null);
+        awaitSeen(topic + "=v1");
+        await("the stream to open", () -> list("states").contains("open"));
+
+        String w1 = append(node, wall, "w1");
+        String g1 = append(node, game, "g1");
+        awaitSeen(game + "=g1");
+        String w2 = append(node, wall, "w2\nof two lines");
+        awaitSeen(wall + "=w2\nof two lines");
+        publish(node, topic, "v2");
+        awaitSeen(topic + "=v2");
+
+        assertEquals(List.of(topic + "=v1", wall + "=w1", game + "=g1", wall + "=w2\nof two lines", topic + "=v2"),
+                list("seen"));
+        assertEquals(List.of(topic + " topic ", wall + " feed " + w1, game + " feed " + g1, wall + " feed " + w2,
+                topic + " topic "), list("ids"), "feed events with the ids their POSTs answered; topic events with none");
+        assertEquals(wall + "/" + w2 + "," + game + "/" + g1, chromium.run("return window.sub.lastEventId;"));
+        assertEquals(List.of("connecting", "open"), list("states"), "one stream throughout");
+    }
+
+    @Test
+    void resumesEveryFeedWhereAnEarlierSubscriptionWas() throws Exception {
+        Node node = startNode(0);
+        String wall = topic();
+        String game = topic();
+        String token = token(Instant.now().plusSeconds(600));
+        openHelper(node);
+        chromium.run(SUBSCRIBE_FEEDS, List.of(), List.of(wall, game), token, null);
+        await("the stream to open", () -> list("states").contains("open"));
+        append(node, wall, "w1");
+        append(node, game, "g1");
+        awaitSeen(game + "=g1");
+        String resume = (String) chromium.run("const id = window.sub.lastEventId; window.sub.close(); return id;");
+
+        // While no stream is open: the next subscription must get exactly these, from both feeds.
+        append(node, wall, "w2");
+        append(node, game, "g2");
+        append(node, wall, "w3");
+        chromium.run(SUBSCRIBE_FEEDS, List.of(), List.of(wall, game), token, resume);
+        awaitSeen(wall + "=w3");
+        append(node, game, "g3");
+        awaitSeen(game + "=g3");
+
+        // Each feed once and in order; two feeds have no order between them (a replay sends one, then the other).
+        List<Object> seen = list("seen");
+        assertEquals(List.of(wall + "=w2", wall + "=w3"), seen.stream().filter(e -> e.toString().startsWith(wall)).toList());
+        assertEquals(List.of(game + "=g2", game + "=g3"), seen.stream().filter(e -> e.toString().startsWith(game)).toList());
+        assertEquals(4, seen.size(), "nothing else: " + seen);
+        assertEquals(List.of(), list("resets"));
+    }
+
+    @Test
+    void resumesASingleFeedStreamAndReportsAResetOfAFeedThatBeganAgain() throws Exception {
+        Node first = startNode(0);
+        int port = first.port();
+        String wall = topic();
+        String token = token(Instant.now().plusSeconds(600));
+        openHelper(first);
+        chromium.run(SUBSCRIBE_FEEDS, List.of(), List.of(wall), token, null);
+        await("the stream to open", () -> list("states").contains("open"));
+        String w1 = append(first, wall, "w1");
+        awaitSeen(wall + "=w1");
+        assertEquals(w1, chromium.run("return window.sub.lastEventId;"), "a stream of one feed: its own id form");
+
+        // An embedded node keeps its feeds in memory: the restarted one has no state for the
+        // page's id, so it resets the feed and then sends what it keeps (the post made since).
+        first.close().join();
+        Node second = startNode(port);
+        String w2 = append(second, wall, "after the restart");
+        awaitSeen(wall + "=after the restart");
+        assertEquals(List.of(wall), list("resets"));
+        assertEquals(List.of(wall + "=w1", wall + "=after the restart"), list("seen"));
+        assertEquals(w2, chromium.run("return window.sub.lastEventId;"));
+    }
+
+    /**
+     * POSTs {@code text} to {@code feed} on {@code node} and returns the id it answered. Each node
+     * gets a client of its own: a node started on the port of one just closed must not be sent a
+     * POST over a connection pooled for the old one (the JDK client does not retry a POST there).
+     */
+    private String append(Node node, String feed, String text) throws Exception {
+        HttpClient client = clients.computeIfAbsent(node, n -> HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build());
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(node, "/feeds/" + feed))
+                        .timeout(DEADLINE).header("Authorization", "Bearer " + publisherToken())
+                        .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), "POST answered " + response.body());
+        Matcher id = FEED_ID.matcher(response.body());
+        assertTrue(id.find(), "POST answered " + response.body());
+        return id.group(1);
     }
 
     private Node startNode(int port) throws InterruptedException {

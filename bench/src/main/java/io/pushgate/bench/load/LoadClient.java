@@ -2,6 +2,7 @@ package io.pushgate.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -52,6 +53,8 @@ import java.util.function.IntFunction;
 final class LoadClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LoadClient.class);
     private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** Batches smaller than this that open within {@link #PROGRESS_NANOS} log no progress line. */
+    private static final int QUIET_BATCH = 100;
     /** Marks a stream this client closed itself, so that its close is not counted as lost. */
     private static final AttributeKey<Boolean> CLOSED_HERE = AttributeKey.valueOf("pushgate-load.closedHere");
 
@@ -180,7 +183,10 @@ final class LoadClient implements AutoCloseable {
                 progress(opened.get() - openedBefore, count, start);
             }
         }
-        progress(opened.get() - openedBefore, count, start);
+        // A small batch that opened at once (a reconnect of a few streams) is not worth a line.
+        if (count >= QUIET_BATCH || System.nanoTime() - start >= PROGRESS_NANOS) {
+            progress(opened.get() - openedBefore, count, start);
+        }
         return opened.get() - openedBefore;
     }
 
@@ -208,6 +214,12 @@ final class LoadClient implements AutoCloseable {
         if (!streams.close().awaitUninterruptibly(timeout.toMillis())) {
             log.warn("streams not all closed within {}", timeout);
         }
+    }
+
+    /** Closes one stream (not counted as lost); the future completes once it is closed. */
+    ChannelFuture close(Channel channel) {
+        channel.attr(CLOSED_HERE).set(Boolean.TRUE);
+        return channel.close();
     }
 
     /** Streams open now. */

@@ -14,18 +14,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Publishes versions with {@code PUT /topics/{t}} over HTTP/1.1: a text that starts with its publish
+ * Publishes versions with {@code PUT /topics/{t}} (or appends events with {@code POST /feeds/{f}},
+ * {@link Kind#FEED}) over HTTP/1.1: a text that starts with its publish
  * time in Unix microseconds (the wall clock, so that a receiver in another process on this machine
- * can take the latency), spread round-robin over the topics at a steady rate. Remembers the highest
- * version each topic's answers named: what every stream of the topic must end with. Understands
- * pushgate's answer ({@code {"topic":…,"version":N,…}}) and the floor's ({@code {"version":N}}).
- * With a token, every PUT carries it as {@code Authorization: Bearer}, as an application's backend does.
+ * can take the latency; a feed's then its number in the list), spread round-robin over the topics at a steady rate. Remembers the highest
+ * version (a feed's seq) each topic's answers named, and its epoch: what every stream of the topic
+ * must end with. Understands pushgate's answers ({@code {"topic":…,"version":N,"epoch":…}},
+ * {@code {"feed":…,"id":"<seq>-<epoch>"}}) and the floor's ({@code {"version":N}}).
+ * With a token, every request carries it as {@code Authorization: Bearer}, as an application's backend does.
  *
  * <p>Thread rules: {@link #publishOnce} and {@link #run} from one driving thread; answers arrive on
  * the HTTP client's threads; the counts and versions may be read from any thread.
@@ -33,6 +36,8 @@ import java.util.regex.Pattern;
 final class Publisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*(\\d+)");
+    private static final Pattern EPOCH = Pattern.compile("\"epoch\"\\s*:\\s*\"([0-9a-z]+)\"");
+    private static final Pattern FEED_ID = Pattern.compile("\"id\"\\s*:\\s*\"(\\d+)-([0-9a-z]+)\"");
     /** PUTs in flight at most: beyond, the publisher falls behind its rate rather than queue without bound. */
     private static final int MAX_IN_FLIGHT = 64;
 
@@ -45,12 +50,40 @@ final class Publisher implements AutoCloseable {
         }
     }
 
+    /** What is published: a topic's version or a feed's event. */
+    enum Kind {
+        TOPIC("PUT", "/topics/", VERSION, EPOCH),
+        FEED("POST", "/feeds/", FEED_ID, FEED_ID);
+
+        private final String method;
+        private final String path;
+        /** Group 1: the version or seq. */
+        private final Pattern number;
+        /** Group 1 ({@link #EPOCH}) or 2 ({@link #FEED_ID}): the epoch. */
+        private final Pattern epoch;
+
+        Kind(String method, String path, Pattern number, Pattern epoch) {
+            this.method = method;
+            this.path = path;
+            this.number = number;
+            this.epoch = epoch;
+        }
+
+        private String epochOf(String answer) {
+            Matcher m = epoch.matcher(answer);
+            return m.find() ? m.group(m.groupCount()) : null;
+        }
+    }
+
     private final Target target;
+    private final Kind kind;
     private final List<String> topics;
     private final HttpClient http;
     /** The {@code Authorization} header's value; null: none. */
     private final String authorization;
     private final AtomicLongArray versions;
+    /** The epoch of each topic's highest version; null until an answer named one. */
+    private final AtomicReferenceArray<String> epochs;
     /** Appended to each text's leading micros so that the text is as long as asked; empty for the shortest. */
     private final String padding;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
@@ -63,12 +96,19 @@ final class Publisher implements AutoCloseable {
      * PUT, each text {@code textSize} bytes long (at least its micros and " pushgate-load").
      */
     Publisher(Target target, List<String> topics, String authorization, int textSize) {
+        this(Kind.TOPIC, target, topics, authorization, textSize);
+    }
+
+    /** Like {@link #Publisher(Target, List, String, int)}, publishing {@code kind}: versions of topics or events of feeds. */
+    Publisher(Kind kind, Target target, List<String> topics, String authorization, int textSize) {
+        this.kind = kind;
         this.target = target;
         // The micros take 16 digits until the year 2286.
         this.padding = " pushgate-load" + "x".repeat(Math.max(0, textSize - 16 - " pushgate-load".length()));
         this.topics = topics;
         this.authorization = authorization;
         this.versions = new AtomicLongArray(topics.size());
+        this.epochs = new AtomicReferenceArray<>(topics.size());
         // HTTP/1.1 only: the JDK client would otherwise try an h2c upgrade on every new connection.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
@@ -142,10 +182,11 @@ final class Publisher implements AutoCloseable {
     /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
     private CompletableFuture<?> send(int t) {
         sent++;
-        String text = nowMicros() + padding;
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
+        // A feed's text also names its feed: a stream of several tells its events apart by it (FeedStream).
+        String text = kind == Kind.FEED ? nowMicros() + " " + t + padding : nowMicros() + padding;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + kind.path + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))
-                .PUT(HttpRequest.BodyPublishers.ofString(text));
+                .method(kind.method, HttpRequest.BodyPublishers.ofString(text));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
@@ -159,10 +200,17 @@ final class Publisher implements AutoCloseable {
                 failed.increment();
                 return;
             }
-            Matcher m = VERSION.matcher(response.body());
+            Matcher m = kind.number.matcher(response.body());
             if (m.find()) {
                 long v = Long.parseLong(m.group(1));
-                versions.accumulateAndGet(t, v, Math::max);
+                String epoch = kind.epochOf(response.body());
+                // The epoch goes with the highest version; answers may come in any order.
+                synchronized (epochs) {
+                    if (v >= versions.get(t)) {
+                        epochs.set(t, epoch);
+                    }
+                    versions.accumulateAndGet(t, v, Math::max);
+                }
                 published.increment();
             } else {
                 failed.increment();
@@ -173,6 +221,11 @@ final class Publisher implements AutoCloseable {
     /** The highest version of topic {@code t} any answer named. */
     long version(int t) {
         return versions.get(t);
+    }
+
+    /** The epoch of {@link #version}{@code (t)}, null if no answer named one (the floor's). */
+    String epoch(int t) {
+        return epochs.get(t);
     }
 
     long published() {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pushgate-load", mixinStandardHelpOptions = true, version = "pushgate-load 0.1.0",
         description = "Load generator for a pushgate node on this machine (loopback only).",
         subcommands = {IdleCommand.class, FanoutCommand.class, ReconnectStormCommand.class, EventSourceCommand.class,
-                TokenKeysCommand.class, CommandLine.HelpCommand.class})
+                FeedCommand.class, FeedReplayCommand.class, TokenKeysCommand.class, CommandLine.HelpCommand.class})
 public final class PushgateLoad {
 
     public static void main(String[] args) {

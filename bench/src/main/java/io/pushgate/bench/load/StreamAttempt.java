@@ -94,6 +94,9 @@ final class StreamAttempt extends ChannelInboundHandlerAdapter {
                 }
             } else if (lineLength == 0) {
                 open = true;
+                if (body != null) {
+                    body.opened(ctx.channel());
+                }
                 end(() -> client.opened(ctx.channel()));
                 return;
             }

@@ -28,6 +28,17 @@ final class VersionLedger {
         this.last = base;
     }
 
+    /**
+     * The ledger of a stream that has seen everything up to {@code seq} and must see each later
+     * one exactly once (a feed's events after its cursor): there, {@code seq} itself arriving first
+     * is a duplicate too.
+     */
+    static VersionLedger after(long seq) {
+        VersionLedger ledger = new VersionLedger(seq);
+        ledger.first = false;
+        return ledger;
+    }
+
     /** Accounts one received version; returns whether it is a new version in order (a delivery). */
     boolean accept(long version) {
         boolean wasFirst = first;

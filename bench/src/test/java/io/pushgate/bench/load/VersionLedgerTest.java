@@ -31,6 +31,15 @@ class VersionLedgerTest {
     }
 
     @Test
+    void afterASeqThatSeqAgainIsADuplicate() {
+        VersionLedger ledger = VersionLedger.after(5);
+        ledger.accept(5);
+        ledger.accept(6);
+        assertEquals(1, ledger.duplicated());
+        assertEquals(0, ledger.lostAtEnd(6));
+    }
+
+    @Test
     void aStreamThatOpensWithoutTheBaseVersionIsCleanToo() {
         VersionLedger ledger = seen(5, 6, 7);
         assertEquals(0, ledger.lostAtEnd(7));
