@@ -69,6 +69,12 @@ final class Defaults {
     public static final String AUTH_LEEWAY = "30s";
     public static final String AUTH_REVOCATION_WINDOW = "1h";
 
+    /**
+     * A bound, not the usual length: the warm-up ends once its publishes are done and the JIT is
+     * quiet (bench/RESULTS.md, "Cold start": about 1-2 s on 2 cores).
+     */
+    public static final String WARM_UP = "3s";
+
     public static final String DRAIN_TIMEOUT = "30s";
     public static final String DRAIN_GRACE = "1s";
     /**
