@@ -97,8 +97,11 @@ final class WarmUp {
     private static final int CHURNERS = 8;
     /** Every fourth publish goes to the large topic, which the slow stream reads. */
     private static final int LARGE_EVERY = 4;
+    /** The large topic's first publishes carry large texts (1 MiB to the slow stream), the rest small ones. */
+    private static final int LARGE_PUBLISHES = 16;
     private static final int SMALL_TEXT = 100;
-    private static final int LARGE_TEXT = 16 * 1024;
+    /** Four of them fill the slow stream past the default send buffer (64 KiB, doubled by Linux) and write-buffer mark. */
+    private static final int LARGE_TEXT = 64 * 1024;
     /** The slow stream's receive buffer: small, so the node's send buffer and then its write buffer fill soon. */
     private static final int SLOW_RECEIVE_BUFFER = 4 * 1024;
     /** The JIT is taken as done when its compilation time has not grown for this long. */
@@ -233,7 +236,7 @@ final class WarmUp {
         for (int i = 0; i < STREAMS; i++) {
             clients.add(stream(reader, address, "/topics/" + names.get(i % TOPICS) + "/events"));
         }
-        String all = "/events?topic=" + String.join("&topic=", names) + "&topic=" + LARGE_TOPIC;
+        String all = "/events?topic=" + String.join("&topic=", names);
         for (int i = 0; i < NAMED_STREAMS; i++) {
             clients.add(stream(reader, address, all));
         }
@@ -467,7 +470,7 @@ final class WarmUp {
             }
             boolean toLarge = n % LARGE_EVERY == 0;
             String topic = toLarge ? LARGE_TOPIC : names.get((int) (n % names.size()));
-            byte[] text = toLarge ? large : small;
+            byte[] text = toLarge && n < (long) LARGE_EVERY * LARGE_PUBLISHES ? large : small;
             FullHttpRequest put = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT, "/topics/" + topic,
                     ctx.alloc().buffer(text.length).writeBytes(text));
             put.headers().set(HttpHeaderNames.HOST, "warm-up");
