@@ -71,7 +71,8 @@ final class Defaults {
 
     /**
      * A bound, not the usual length: the warm-up ends once its publishes are done and the JIT is
-     * quiet (bench/RESULTS.md, "Cold start": about 1-2 s on 2 cores).
+     * quiet (bench/RESULTS.md, "Cold start and the default JVM": 1.2-2 s on 2 cores, more when
+     * other work shares them).
      */
     public static final String WARM_UP = "3s";
 

@@ -61,7 +61,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's serving path run before the node reports ready, so that a fresh JVM has compiled it
- * before the first clients come (bench/RESULTS.md, "Cold start"): real streams over loopback read
+ * before the first clients come (bench/RESULTS.md, "Cold start and the default JVM"): real streams over loopback read
  * versions that real {@code PUT}s publish, through the same classes as the public port's (HTTP
  * codec, router, stream hand-over, hub, frames, the transport's writes), while more streams open
  * and close as reconnecting clients' do (a restart's clients come back at once), and one stream that stops
@@ -87,8 +87,9 @@ final class WarmUp {
     /** Publishing connections, one PUT in flight on each. */
     private static final int PUBLISHERS = 4;
     /**
-     * C2 compiles a method after some thousands of calls: 2,000 publishes reach ~100,000 deliveries,
-     * enough for the per-delivery path (measured: bench/RESULTS.md, "Cold start").
+     * C1 compiles a method after ~200 calls, C2 after some thousands: 2,000 publishes make ~36,000
+     * deliveries, a method of the per-delivery path as many calls (bench/RESULTS.md, "Cold start and
+     * the default JVM": with C1 only, the default, the warm-up is done in 1.2-2 s on 2 cores).
      */
     private static final int PUBLISHES = 2_000;
     /** Streams opened and closed again, a few at a time, while the others read: the path of a reconnect. */
