@@ -47,8 +47,7 @@ class WarmUpTest {
         try {
             while (node == null) {
                 try {
-                    HttpResponse<String> answer = SseClient.HTTP.send(HttpRequest.newBuilder(readyz).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> answer = get(readyz);
                     // Read after the answer: a 200 while the start had not returned is a node ready too soon.
                     answers.add(answer.statusCode() + " " + answer.body().trim() + (started.isDone() ? "" : " (starting)"));
                 } catch (IOException notYetBound) {
@@ -59,8 +58,7 @@ class WarmUpTest {
             assertTrue(answers.contains("503 starting (starting)"), "readyz said 'starting' during the warm-up: " + answers);
             assertFalse(answers.stream().anyMatch(a -> a.startsWith("200") && a.endsWith("(starting)")),
                     "never ready before the warm-up was over: " + answers);
-            HttpResponse<String> after = SseClient.HTTP.send(HttpRequest.newBuilder(readyz).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> after = get(readyz);
             assertEquals(200, after.statusCode(), after.body());
         } finally {
             if (node != null) {
@@ -91,8 +89,7 @@ class WarmUpTest {
         // Streams of the warm-up's topic names, opened on the public port while the warm-up runs.
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> {
             try {
-                return SseClient.HTTP.send(HttpRequest.newBuilder(readyz).build(), HttpResponse.BodyHandlers.ofString())
-                        .statusCode() == 503;
+                return get(readyz).statusCode() == 503;
             } catch (IOException notYetBound) {
                 return false;
             }
@@ -106,8 +103,7 @@ class WarmUpTest {
             assertEquals(200, plain.status());
             node = started.get(10, TimeUnit.SECONDS);
             for (String topic : List.of("warm-up.0", "warm-up.1", "warm-up.large")) {
-                HttpResponse<String> latest = SseClient.HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/topics/" + topic)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> latest = get(URI.create("http://127.0.0.1:" + port + "/topics/" + topic));
                 assertEquals(404, latest.statusCode(), topic + " has no version on the node: " + latest.body());
             }
             assertEquals(List.of(), plain.drain(), "nothing of the warm-up reached a client");
@@ -172,6 +168,10 @@ class WarmUpTest {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
+    }
+
+    private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+        return SseClient.HTTP.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static int freePort() throws IOException {
