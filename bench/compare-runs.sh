@@ -3,14 +3,20 @@
 # not run, from the repository root. The caller sets `tool` (its name, for messages) first;
 # GATEWAY_BASE_JAR, GATEWAY_JAVA_OPTS and GATEWAY_JAVA come from the environment, as its usage says.
 # Server kinds: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a
-# random --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC,
-# the collector deploy/ recommends; a "-g1" suffix (epoll-g1, …) runs it with G1 instead. A "base-"
+# random --key-prefix, whose keys are deleted afterwards). The gateway runs on the JVM options of
+# its launcher (default_java_opts in gateway/src/main/launcher/pushgate: what README's run command
+# runs; -Xmx1g -XX:+UseParallelGC where no launcher is built); a "-g1" suffix (epoll-g1, …) runs it
+# with G1 instead of the Parallel collector. A "base-"
 # prefix runs the same kind from GATEWAY_BASE_JAR. A "-hs256" suffix (epoll-hs256, epoll-g1-hs256,
 # …) runs a keyed node: --auth-secret-file with a fresh secret, no public topic, and the load gets
 # --token-secret-file with it; "-rs256" the same with --auth-jwks-file and a fresh RSA key
-# (--token-key-file).
+# (--token-key-file). A "+LABEL" suffix (epoll+cds, base-epoll-g1+tiered; LABEL of letters, digits
+# and _) adds the JVM options of GATEWAY_JAVA_OPTS_LABEL and the gateway flags of GATEWAY_ARGS_LABEL
+# to that kind alone, and runs it on GATEWAY_JAVA_LABEL when set: JVM settings side by side in one
+# command.
 
 gateway_jar=gateway/target/pushgate.jar
+launcher=gateway/src/main/launcher/pushgate
 load_jar=bench/target/pushgate-load.jar
 server_pid=""
 redis_prefix=""
@@ -71,7 +77,17 @@ start_server() {
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
     echo "$tool: the floor did not listen on $port" >&2; return 1
   fi
-  local extra=() auth=() gc=-XX:+UseParallelGC base=$kind jar=$gateway_jar
+  local extra=() auth=() gc=-XX:+UseParallelGC base=$kind jar=$gateway_jar label="" java=${GATEWAY_JAVA:-java}
+  local defaults
+  defaults=$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' "$launcher" 2>/dev/null)
+  read -ra defaults <<<"${defaults:--Xmx1g -XX:+UseParallelGC}"
+  if [[ "$base" == *+* ]]; then
+    label=${base##*+}
+    base=${base%+*}
+    [[ "$label" =~ ^[A-Za-z0-9_]+$ ]] || { echo "$tool: bad label in server $kind" >&2; return 1; }
+    local java_var=GATEWAY_JAVA_$label
+    java=${!java_var:-$java}
+  fi
   if [[ "$base" == base-* ]]; then
     jar=$GATEWAY_BASE_JAR
     base=${base#base-}
@@ -91,9 +107,10 @@ start_server() {
       extra=(--transport epoll --redis redis://127.0.0.1:6379 --key-prefix "$redis_prefix") ;;
     *) echo "$tool: unknown server $kind" >&2; return 1 ;;
   esac
-  read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
-  read -ra args <<<"${GATEWAY_ARGS:-}"
-  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  local opts_var=GATEWAY_JAVA_OPTS_$label args_var=GATEWAY_ARGS_$label
+  read -ra opts <<<"${GATEWAY_JAVA_OPTS:-} ${label:+${!opts_var:-}}"
+  read -ra args <<<"${GATEWAY_ARGS:-} ${label:+${!args_var:-}}"
+  "$java" "${defaults[@]/-XX:+UseParallelGC/$gc}" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
@@ -101,7 +118,7 @@ start_server() {
     line=$(grep -m1 'pushgate listening on' "$log" || true)
     if [ -n "$line" ]; then
       port=$(sed -E 's/.*pushgate listening on [^ ]*:([0-9]+).*/\1/' <<<"$line")
-      echo "$tool: $line ($jar${auth[*]:+, ${auth[*]}})" >&2
+      echo "$tool: $line ($java ${defaults[*]/-XX:+UseParallelGC/$gc} ${opts[*]:-} -jar $jar ${args[*]:-}${auth[*]:+, ${auth[*]}})" >&2
       return 0
     fi
     kill -0 "$server_pid" 2>/dev/null || break

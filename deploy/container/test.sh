@@ -17,7 +17,7 @@
 # reason is the last line of the output. Bounded by CONTAINER_TEST_TIMEOUT (default 220 s); every
 # container, the image it built and every process it started are removed on any exit.
 # Needs: root (or a rootless podman that works), podman (runc is used when installed), curl,
-# python3, the built gateway/target/pushgate.jar.
+# python3, the built gateway/target/pushgate.jar and its launcher gateway/target/pushgate.
 set -euo pipefail
 export PATH=$PATH:/usr/sbin:/sbin   # debootstrap and runc live there
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,6 +110,7 @@ fi
 # --- The pushgate image -----------------------------------------------------------------------
 mkdir -p "$WORK/context"
 cp "$JAR" "$WORK/context/pushgate.jar"
+cp "$(dirname "$JAR")/pushgate" "$WORK/context/pushgate"   # the launcher, built beside the jar
 t0=$(date +%s)
 BUILT_IMAGE=$IMAGE
 bounded "${PODMAN[@]}" build -q --build-arg "BASE=$BASE_IMAGE" -f "$ROOT/deploy/container/Containerfile" \

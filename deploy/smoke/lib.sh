@@ -4,6 +4,7 @@
 # Expects ROOT (the repository) to be set; a script calls begin NAME first.
 
 JAR=${PUSHGATE_JAR:-$ROOT/gateway/target/pushgate.jar}
+LAUNCHER=$(dirname "$JAR")/pushgate
 CLIENT=$ROOT/deploy/smoke/sse_client.py
 PIDS=()
 declare -A NODE_PID NODE_PORT NODE_ADMIN
@@ -136,8 +137,10 @@ start_node() {
   # names it; the flags here win over it, as on a real host's command line.
   (
     if [ -n "${NODE_ENV:-}" ]; then set -a; . "$NODE_ENV"; set +a; fi
-    exec java ${NODE_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
-      -jar "$JAR" --redis "redis://127.0.0.1:$REDIS_PORT" --bind 127.0.0.1 --port "$port" \
+    # The launcher beside the jar (what the systemd unit runs), on the small JVM of a smoke test
+    # rather than pushgate.env's 1 GiB pre-touched heap.
+    export JAVA_OPTS=${NODE_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
+    exec "$LAUNCHER" --redis "redis://127.0.0.1:$REDIS_PORT" --bind 127.0.0.1 --port "$port" \
       --admin-bind 127.0.0.1 --admin-port "$admin" --node-name "$name" "${NODE_FLAGS[@]}"
   ) >"$WORK/node-$name.log" 2>&1 &
   PIDS+=("$!")

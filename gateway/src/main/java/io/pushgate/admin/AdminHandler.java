@@ -166,6 +166,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private FullHttpResponse readiness() {
+        if (status.starting()) {
+            return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "starting");
+        }
         if (status.draining()) {
             return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
         }

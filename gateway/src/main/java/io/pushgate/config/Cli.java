@@ -236,6 +236,12 @@ final class Cli {
                     + "loss, ended in batches over the drain timeout with a retry:; 0 = never (default: ${DEFAULT-VALUE}).")
     String brokerLossHandoff;
 
+    @Option(names = "--warm-up", defaultValue = "${env:PUSHGATE_WARM_UP:-" + Defaults.WARM_UP + "}",
+            description = "Before /readyz answers 200 the node runs streams and publishes of its own over loopback (on "
+                    + "a topic and port no client reaches) for at most this long, so that the JIT has compiled the "
+                    + "serving path before clients come; 0 = off (default: ${DEFAULT-VALUE}).")
+    String warmUp;
+
     static NodeConfig parse(String... args) {
         Cli cli = new Cli();
         new CommandLine(cli).parseArgs(args);
@@ -313,7 +319,8 @@ final class Cli {
                         Units.duration(authLeeway), nonBlank(publicTopics), Units.duration(authRevocationWindow)),
                 new DrainSettings(Units.duration(drainTimeout), Units.duration(drainGrace),
                         Units.duration(brokerLossHandoff)),
-                follows, new TopicSettings(Units.duration(topicTtl)), new FeedSettings(feedCap));
+                follows, new TopicSettings(Units.duration(topicTtl)), new FeedSettings(feedCap),
+                new WarmUpSettings(Units.duration(warmUp)));
     }
 
     /** The follows of {@code --follow} and of the lines of {@code --follow-file}. */

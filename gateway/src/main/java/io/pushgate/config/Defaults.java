@@ -75,6 +75,13 @@ final class Defaults {
     public static final String AUTH_LEEWAY = "30s";
     public static final String AUTH_REVOCATION_WINDOW = "1h";
 
+    /**
+     * A bound, not the usual length: the warm-up ends once its publishes are done and the JIT is
+     * quiet (bench/RESULTS.md, "Cold start and the default JVM": 1.2-2 s on 2 cores, more when
+     * other work shares them).
+     */
+    public static final String WARM_UP = "3s";
+
     public static final String DRAIN_TIMEOUT = "30s";
     public static final String DRAIN_GRACE = "1s";
     /**

@@ -11,10 +11,11 @@ import java.util.Optional;
  * @param follow topics served from an application's Redis keys (only with {@code redis})
  * @param topics how long stored topic states live (either broker)
  * @param feeds  how many events a feed keeps (either broker, and the node's window)
+ * @param warmUp how long the node may exercise its own serving path before it reports ready
  */
 public record NodeConfig(ServerSettings server, AdminSettings admin, HttpSettings http, StreamSettings streams,
                          Optional<RedisSettings> redis, AuthSettings auth, DrainSettings drain,
-                         FollowSettings follow, TopicSettings topics, FeedSettings feeds) {
+                         FollowSettings follow, TopicSettings topics, FeedSettings feeds, WarmUpSettings warmUp) {
 
     /** The settings of {@code args} over the defaults, as on the command line (tests use this). */
     public static NodeConfig parse(String... args) {

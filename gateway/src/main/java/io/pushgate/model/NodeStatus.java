@@ -8,4 +8,9 @@ public interface NodeStatus {
 
     /** Whether the node is draining or stopped: readiness fails, responses close their connection, new streams end at once. */
     boolean draining();
+
+    /** Whether the node is still starting (its warm-up runs): readiness fails. */
+    default boolean starting() {
+        return false;
+    }
 }

@@ -28,6 +28,11 @@ final class Lifecycle implements NodeStatus {
         return now == State.DRAINING || now == State.STOPPED;
     }
 
+    @Override
+    public boolean starting() {
+        return state.get() == State.STARTING;
+    }
+
     /** Starting is over: the node serves. */
     void running() {
         state.compareAndSet(State.STARTING, State.RUNNING);

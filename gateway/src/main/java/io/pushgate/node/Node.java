@@ -60,6 +60,7 @@ public final class Node {
     private Streams streams;
     private PublicServer server;
     private AdminServer admin;
+    private WarmUp.Outcome warmedUp = WarmUp.Outcome.OFF;
 
     private Node(NodeConfig config) {
         this.config = config;
@@ -85,9 +86,9 @@ public final class Node {
             throw e;
         }
         node.lifecycle.running();
-        log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}), admin {}:{}",
+        log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}, {}), admin {}:{}",
                 config.server().bind(), node.port(), node.transport.name(), node.topics.hub().loopCount(),
-                node.broker.describe(), config.admin().bind(), node.adminPort());
+                node.broker.describe(), node.warmedUp.describe(), config.admin().bind(), node.adminPort());
         return node;
     }
 
@@ -157,6 +158,8 @@ public final class Node {
         opened.push(() -> server.close().awaitUninterruptibly());
         admin = AdminServer.start(config.admin(), transport, metrics, broker, topics, lifecycle, access, authFailures);
         opened.push(admin);
+        // Last, with every port open: /readyz answers "starting" meanwhile.
+        warmedUp = WarmUp.run(config.warmUp().limit(), config, transport, boss, workers, loops, lifecycle);
     }
 
     /** Closes what the start opened, newest first; a failure of one is logged and the rest still closed. */

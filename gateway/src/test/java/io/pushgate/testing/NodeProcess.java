@@ -38,6 +38,11 @@ public final class NodeProcess implements AutoCloseable {
         reader.start();
     }
 
+    /** Starts {@code command} (e.g. the packaged launcher) as a node's process; does not wait for it to listen. */
+    public static NodeProcess start(ProcessBuilder command) throws IOException {
+        return new NodeProcess(command.redirectErrorStream(true).start());
+    }
+
     /** Starts {@code Main} with {@code args}; does not wait for it to listen. */
     public static NodeProcess start(String... args) throws IOException {
         return new NodeProcess(new ProcessBuilder(main(args)).redirectErrorStream(true).start());
@@ -105,6 +110,12 @@ public final class NodeProcess implements AutoCloseable {
     /** Lines printed so far that contain {@code text}. */
     public long count(String text) {
         return lines.stream().filter(l -> l.contains(text)).count();
+    }
+
+    /** The command line the process runs now (after an {@code exec}, the program it became). */
+    public List<String> commandLine() throws IOException {
+        byte[] raw = java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
+        return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
     }
 
     public List<String> lines() {

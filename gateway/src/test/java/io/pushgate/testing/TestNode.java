@@ -39,6 +39,10 @@ public final class TestNode implements AutoCloseable {
     public static TestNode start(Broker broker, String... flags) {
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"));
         args.addAll(Arrays.asList(flags));
+        if (!args.contains("--warm-up")) {
+            // Hundreds of test nodes start; WarmUpTest runs the warm-up that a node starts with by default.
+            args.addAll(List.of("--warm-up", "0"));
+        }
         try {
             return new TestNode(Node.start(NodeConfig.parse(args.toArray(new String[0])), broker));
         } catch (InterruptedException e) {

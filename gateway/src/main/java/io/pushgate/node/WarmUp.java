@@ -1,0 +1,490 @@
+package io.pushgate.node;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.pushgate.auth.Access;
+import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.config.AuthSettings;
+import io.pushgate.config.HttpSettings;
+import io.pushgate.config.NodeConfig;
+import io.pushgate.config.ServerSettings;
+import io.pushgate.http.HttpService;
+import io.pushgate.loops.LoopIndex;
+import io.pushgate.loops.LoopTicker;
+import io.pushgate.loops.Transport;
+import io.pushgate.metrics.AuthFailures;
+import io.pushgate.metrics.HttpErrors;
+import io.pushgate.metrics.NodeMetrics;
+import io.pushgate.model.NodeStatus;
+import io.pushgate.server.PublicServer;
+import io.pushgate.sse.Streams;
+import io.pushgate.topics.Topics;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The node's serving path run before the node reports ready, so that a fresh JVM has compiled it
+ * before the first clients come (bench/RESULTS.md, "Cold start and the default JVM"): real streams over loopback read
+ * versions that real {@code PUT}s publish, through the same classes as the public port's (HTTP
+ * codec, router, stream hand-over, hub, frames, the transport's writes), while more streams open
+ * and close as reconnecting clients' do (a restart's clients come back at once), and one stream that stops
+ * reading until it is not writable and is conflated, then reads again and catches up, so that the
+ * slow-consumer branch of the fan-out is compiled too (issue 13: met first under load, it made the
+ * JIT throw away the compiled fan-out loop).
+ *
+ * <p>Nothing of it is shared with the node's clients: the warm-up has its own embedded broker,
+ * hub, streams, HTTP service and metrics registry (thrown away), on a port of its own bound to
+ * 127.0.0.1 and closed before the node is ready. What it shares is the node's event loops, its
+ * allocator and the JIT's compiled code. Bounded by its limit; it stops earlier once its publishes
+ * are done and the JIT is quiet.
+ *
+ * <p>Thread rules: {@link #run} on the thread that starts the node (it blocks); the client's
+ * handlers run on the node's worker loops.
+ */
+final class WarmUp {
+    /** Streams of the small texts, spread over the topics: a fan-out loop over a few dozen subscribers per loop. */
+    private static final int STREAMS = 64;
+    /** Streams of all topics at once ({@code /events}, events named by topic): the named frames. */
+    private static final int NAMED_STREAMS = 8;
+    private static final int TOPICS = 4;
+    /** Publishing connections, one PUT in flight on each. */
+    private static final int PUBLISHERS = 4;
+    /**
+     * C1 compiles a method after ~200 calls, C2 after some thousands: 2,000 publishes make ~36,000
+     * deliveries, a method of the per-delivery path as many calls (bench/RESULTS.md, "Cold start and
+     * the default JVM": with C1 only, the default, the warm-up is done in 1.2-2 s on 2 cores).
+     */
+    private static final int PUBLISHES = 2_000;
+    /** Streams opened and closed again, a few at a time, while the others read: the path of a reconnect. */
+    private static final int OPENS = 2_000;
+    /** Connections that open and close streams one after the other. */
+    private static final int CHURNERS = 8;
+    /** Every fourth publish goes to the large topic, which the slow stream reads. */
+    private static final int LARGE_EVERY = 4;
+    /** The large topic's first publishes carry large texts (1 MiB to the slow stream), the rest small ones. */
+    private static final int LARGE_PUBLISHES = 16;
+    private static final int SMALL_TEXT = 100;
+    /** Four of them fill the slow stream past the default send buffer (64 KiB, doubled by Linux) and write-buffer mark. */
+    private static final int LARGE_TEXT = 64 * 1024;
+    /** The slow stream's receive buffer: small, so the node's send buffer and then its write buffer fill soon. */
+    private static final int SLOW_RECEIVE_BUFFER = 4 * 1024;
+    /** The JIT is taken as done when its compilation time has not grown for this long. */
+    private static final long QUIET_MILLIS = 100;
+    private static final String LARGE_TOPIC = "warm-up.large";
+
+    private final long deadline;
+    private final NodeConfig config;
+    private final Transport transport;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final LoopIndex loops;
+    private final NodeStatus status;
+    private final AtomicLong published = new AtomicLong();
+    private final AtomicLong opened = new AtomicLong();
+    private final LongAdder bytesRead = new LongAdder();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final List<Channel> clients = new ArrayList<>();
+    private volatile String failure;
+
+    private WarmUp(Duration limit, NodeConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
+                   LoopIndex loops, NodeStatus status) {
+        this.deadline = System.nanoTime() + limit.toNanos();
+        this.config = config;
+        this.transport = transport;
+        this.boss = boss;
+        this.workers = workers;
+        this.loops = loops;
+        this.status = status;
+    }
+
+    /** What a warm-up did, for the start-up line. */
+    record Outcome(long millis, long publishes, int streams, long opens, boolean slowStreamConflated, long bytesRead,
+                   String failure) {
+        /** No warm-up ({@code --warm-up 0}). */
+        static final Outcome OFF = new Outcome(0, 0, 0, 0, false, 0, null);
+
+        String describe() {
+            if (this == OFF) {
+                return "warm-up off";
+            }
+            return String.format("warm-up %.1f s: %d publishes to %d streams, %d more opened and closed, %.1f MB read, "
+                    + "slow stream %s%s", millis / 1000.0, publishes, streams, opens, bytesRead / 1e6,
+                    slowStreamConflated ? "conflated" : "never slow",
+                    failure == null ? "" : ", stopped early: " + failure);
+        }
+    }
+
+    /**
+     * Runs a warm-up of at most {@code limit} (zero: none) on the node's loops, with the node's
+     * limits (text size, write-buffer marks, send buffer) and {@code status} (the node's, not ready
+     * yet); returns once everything it opened is closed again.
+     */
+    static Outcome run(Duration limit, NodeConfig config, Transport transport, EventLoopGroup boss,
+                       EventLoopGroup workers, LoopIndex loops, NodeStatus status) throws InterruptedException {
+        if (limit.isZero()) {
+            return Outcome.OFF;
+        }
+        long start = System.nanoTime();
+        try {
+            return new WarmUp(limit, config, transport, boss, workers, loops, status).run(start);
+        } catch (RuntimeException e) {
+            // Not worth a failed start: the node serves as well without, only slower at first.
+            return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), 0, 0, 0, false, 0, e.toString());
+        }
+    }
+
+    private Outcome run(long start) throws InterruptedException {
+        InMemoryBroker broker = new InMemoryBroker();
+        NodeMetrics metrics = new NodeMetrics("warm-up");
+        Topics topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
+        // Tickers that never start: the warm-up is shorter than any deadline they would check.
+        LoopTicker[] tickers = new LoopTicker[loops.size()];
+        for (int i = 0; i < tickers.length; i++) {
+            tickers[i] = new LoopTicker(loops.loop(i), Duration.ofSeconds(1));
+        }
+        // The node's limits, but room for the warm-up's own streams and connections.
+        Streams streams = new Streams(config.streams().withMaxStreams(STREAMS + NAMED_STREAMS + 1), topics, loops,
+                tickers, status);
+        HttpSettings limits = config.http();
+        HttpSettings own = new HttpSettings(0, limits.maxHeaderSize(), limits.headerTimeout(), limits.maxText(),
+                Math.max(limits.maxTopicsPerStream(), TOPICS + 1), 0, limits.corsOrigins());
+        HttpService http = new HttpService(own, Access.of(open()), topics, streams, new HttpErrors(),
+                new AuthFailures(List.of()), status, loops, tickers);
+        broker.start(topics);
+        ServerSettings port = config.server();
+        PublicServer server = PublicServer.bind(new ServerSettings("127.0.0.1", 0, port.transport(), port.workers(),
+                port.backlog(), port.writeBufferLow(), port.writeBufferHigh(), port.sendBuffer()),
+                transport, boss, workers, ByteBufAllocator.DEFAULT, http);
+        boolean conflated = false;
+        try {
+            exercise(new InetSocketAddress("127.0.0.1", server.port()), topics);
+            conflated = topics.hub().conflated() > 0;
+        } finally {
+            stop.set(true);
+            for (Channel client : clients) {
+                client.close();
+            }
+            try {
+                streams.closeAll().get(1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                failure = "streams not closed: " + e;
+            }
+            for (Channel client : clients) {
+                client.closeFuture().await(1, TimeUnit.SECONDS);
+            }
+            server.close().await(1, TimeUnit.SECONDS);
+            broker.close();
+            metrics.close();
+        }
+        return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), Math.min(published.get(), PUBLISHES),
+                STREAMS + NAMED_STREAMS + 1, Math.min(opened.get(), OPENS), conflated, bytesRead.sum(), failure);
+    }
+
+    /** Opens the streams, publishes, lets the slow stream read again halfway, then waits for the JIT. */
+    private void exercise(InetSocketAddress address, Topics topics) throws InterruptedException {
+        int textLimit = config.http().maxText();
+        byte[] small = text(Math.min(SMALL_TEXT, textLimit));
+        byte[] large = text(Math.min(LARGE_TEXT, textLimit));
+        List<String> names = new ArrayList<>();
+        for (int t = 0; t < TOPICS; t++) {
+            names.add("warm-up." + t);
+        }
+
+        CountDownLatch open = new CountDownLatch(STREAMS + NAMED_STREAMS + 1);
+        Bootstrap reader = client().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channel.pipeline().addLast(new Reader(open));
+            }
+        });
+        for (int i = 0; i < STREAMS; i++) {
+            clients.add(stream(reader, address, "/topics/" + names.get(i % TOPICS) + "/events"));
+        }
+        String all = "/events?topic=" + String.join("&topic=", names);
+        for (int i = 0; i < NAMED_STREAMS; i++) {
+            clients.add(stream(reader, address, all));
+        }
+        Channel slow = stream(reader.clone().option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.SO_RCVBUF, SLOW_RECEIVE_BUFFER), address, "/topics/" + LARGE_TOPIC + "/events");
+        clients.add(slow);
+        slow.read(); // its response head, which counts it as open; then it reads nothing until told
+        if (!await(open)) {
+            failure = "streams not open in time";
+            return;
+        }
+
+        CountDownLatch halfway = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(PUBLISHERS);
+        Bootstrap publisher = client().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
+                        new Publisher(names, small, large, halfway, done));
+            }
+        });
+        for (int i = 0; i < PUBLISHERS; i++) {
+            Channel channel = publisher.connect(address).sync().channel();
+            clients.add(channel);
+        }
+        CountDownLatch churned = new CountDownLatch(CHURNERS);
+        Bootstrap churner = client();
+        churner.handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channel.pipeline().addLast(new Churner(churner, address, "/topics/" + names.get(0) + "/events", churned));
+            }
+        });
+        for (int i = 0; i < CHURNERS; i++) {
+            connect(churner, address, churned);
+        }
+        if (await(halfway)) {
+            slow.config().setAutoRead(true); // writable again: it catches up with the newest version
+        }
+        await(done);
+        await(churned);
+        stop.set(true);
+        awaitQuietCompiler();
+    }
+
+    /** A client bootstrap on the node's worker loops and transport. */
+    private Bootstrap client() {
+        return new Bootstrap().group(workers).channel(clientChannel(transport))
+                .option(ChannelOption.TCP_NODELAY, true);
+    }
+
+    private Channel stream(Bootstrap bootstrap, InetSocketAddress address, String path) throws InterruptedException {
+        Channel channel = bootstrap.connect(address).sync().channel();
+        String request = "GET " + path + " HTTP/1.1\r\nHost: warm-up\r\nAccept: text/event-stream\r\n\r\n";
+        channel.writeAndFlush(ByteBufUtil.writeAscii(channel.alloc(), request));
+        return channel;
+    }
+
+    /** Connects a churner; one that cannot connect is done. */
+    private static void connect(Bootstrap churner, InetSocketAddress address, CountDownLatch done) {
+        churner.connect(address).addListener(connected -> {
+            if (!connected.isSuccess()) {
+                done.countDown();
+            }
+        });
+    }
+
+    /** Waits for {@code latch} until the deadline; false if it did not open in time. */
+    private boolean await(CountDownLatch latch) throws InterruptedException {
+        return latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Waits, until the deadline, for the JIT to finish what the warm-up queued: compilations run on
+     * their own threads and would otherwise compete with the first clients' deliveries.
+     */
+    private void awaitQuietCompiler() throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long before = jit.getTotalCompilationTime();
+        while (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS) < deadline) {
+            Thread.sleep(QUIET_MILLIS); // a measuring interval, not a wait for a condition
+            long now = jit.getTotalCompilationTime();
+            if (now == before) {
+                return;
+            }
+            before = now;
+        }
+    }
+
+    private static byte[] text(int size) {
+        return "w".repeat(Math.max(1, size)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** No key file: the warm-up's requests carry no tokens. */
+    private static AuthSettings open() {
+        return new AuthSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO,
+                List.of(), Duration.ZERO);
+    }
+
+    /** The client socket of the node's transport. */
+    static Class<? extends Channel> clientChannel(Transport transport) {
+        return switch (transport.name()) {
+            case "epoll" -> EpollSocketChannel.class;
+            case "io_uring" -> IoUringSocketChannel.class;
+            default -> NioSocketChannel.class;
+        };
+    }
+
+    /** Reads a stream and throws the bytes away; counts the stream open at its first bytes. */
+    private final class Reader extends ChannelInboundHandlerAdapter {
+        private final CountDownLatch open;
+        private boolean counted;
+
+        Reader(CountDownLatch open) {
+            this.open = open;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            bytesRead.add(buf.readableBytes());
+            buf.release();
+            if (!counted) {
+                counted = true;
+                open.countDown();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Opens a stream, closes it at its first bytes, and opens the next, until the warm-up's opens are done. */
+    private final class Churner extends ChannelInboundHandlerAdapter {
+        private final Bootstrap bootstrap;
+        private final InetSocketAddress address;
+        private final String request;
+        private final CountDownLatch done;
+        private boolean read;
+
+        Churner(Bootstrap bootstrap, InetSocketAddress address, String path, CountDownLatch done) {
+            this.bootstrap = bootstrap;
+            this.address = address;
+            this.request = "GET " + path + " HTTP/1.1\r\nHost: warm-up\r\nAccept: text/event-stream\r\n\r\n";
+            this.done = done;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), request));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ((ByteBuf) msg).release();
+            if (!read) {
+                read = true;
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!stop.get() && opened.incrementAndGet() < OPENS) {
+                connect(bootstrap, address, done);
+            } else {
+                done.countDown();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Publishes with one {@code PUT} in flight until the warm-up's publishes are done or it stops. */
+    private final class Publisher extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private final List<String> names;
+        private final byte[] small;
+        private final byte[] large;
+        private final CountDownLatch halfway;
+        private final CountDownLatch done;
+        private boolean finished;
+
+        Publisher(List<String> names, byte[] small, byte[] large, CountDownLatch halfway, CountDownLatch done) {
+            this.names = names;
+            this.small = small;
+            this.large = large;
+            this.halfway = halfway;
+            this.done = done;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            next(ctx);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+            if (!response.status().equals(HttpResponseStatus.OK)) {
+                failure = "PUT answered " + response.status();
+                stop.set(true);
+            }
+            next(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            finish();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        private void next(ChannelHandlerContext ctx) {
+            long n = stop.get() ? PUBLISHES : published.getAndIncrement();
+            if (n == PUBLISHES / 2) {
+                halfway.countDown();
+            }
+            if (n >= PUBLISHES) {
+                finish();
+                return;
+            }
+            boolean toLarge = n % LARGE_EVERY == 0;
+            String topic = toLarge ? LARGE_TOPIC : names.get((int) (n % names.size()));
+            byte[] text = toLarge && n < (long) LARGE_EVERY * LARGE_PUBLISHES ? large : small;
+            FullHttpRequest put = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT, "/topics/" + topic,
+                    ctx.alloc().buffer(text.length).writeBytes(text));
+            put.headers().set(HttpHeaderNames.HOST, "warm-up");
+            HttpUtil.setContentLength(put, text.length);
+            ctx.writeAndFlush(put);
+        }
+
+        private void finish() {
+            if (!finished) {
+                finished = true;
+                done.countDown();
+            }
+        }
+    }
+
+}
