@@ -43,6 +43,7 @@ import io.pushgate.metrics.NodeMetrics;
 import io.pushgate.model.NodeStatus;
 import io.pushgate.server.PublicServer;
 import io.pushgate.sse.Streams;
+import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
 
 import java.lang.management.CompilationMXBean;
@@ -174,19 +175,21 @@ final class WarmUp {
         InMemoryBroker broker = new InMemoryBroker();
         NodeMetrics metrics = new NodeMetrics("warm-up");
         Topics topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
+        Feeds feeds = new Feeds(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
         // Tickers that never start: the warm-up is shorter than any deadline they would check.
         LoopTicker[] tickers = new LoopTicker[loops.size()];
         for (int i = 0; i < tickers.length; i++) {
             tickers[i] = new LoopTicker(loops.loop(i), Duration.ofSeconds(1));
         }
         // The node's limits, but room for the warm-up's own streams and connections.
-        Streams streams = new Streams(config.streams().withMaxStreams(STREAMS + NAMED_STREAMS + 1), topics, loops,
-                tickers, status);
+        Streams streams = new Streams(config.streams().withMaxStreams(STREAMS + NAMED_STREAMS + 1), topics, feeds,
+                loops, tickers, status);
         HttpSettings limits = config.http();
         HttpSettings own = new HttpSettings(0, limits.maxHeaderSize(), limits.headerTimeout(), limits.maxText(),
                 Math.max(limits.maxTopicsPerStream(), TOPICS + 1), 0, limits.corsOrigins());
-        HttpService http = new HttpService(own, Access.of(open()), topics, streams, new HttpErrors(),
+        HttpService http = new HttpService(own, Access.of(open()), topics, feeds, streams, new HttpErrors(),
                 new AuthFailures(List.of()), status, loops, tickers);
+        broker.startFeeds(feeds);
         broker.start(topics);
         ServerSettings port = config.server();
         PublicServer server = PublicServer.bind(new ServerSettings("127.0.0.1", 0, port.transport(), port.workers(),
