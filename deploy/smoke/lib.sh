@@ -205,6 +205,23 @@ publish() {
   sed -n 's/.*"version":\([0-9]*\),"epoch":"\([a-z0-9]*\)".*/\1-\2/p' <<<"$answer"
 }
 
+# append URL FEED TEXT: POST with $PUBLISH_TOKEN (when set), prints the event's id (<seq>-<epoch>).
+append() {
+  local answer auth=()
+  [ -z "$PUBLISH_TOKEN" ] || auth=(-H "Authorization: Bearer $PUBLISH_TOKEN")
+  answer=$(curl -sf --max-time 5 "${auth[@]}" -X POST --data-binary "$3" "$1/feeds/$2") || fail "POST $1/feeds/$2 failed"
+  sed -n 's/.*"id":"\([0-9]*-[a-z0-9]*\)".*/\1/p' <<<"$answer"
+}
+
+# await_true SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or the time is up (1).
+await_true() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
 # The deploy/ configs, templated only for addresses, ports and paths, into $WORK/nginx.
 # template_nginx LB_PORT NODE...
 template_nginx() {

@@ -216,6 +216,24 @@ authorization() {
   log "$lb: PUT without a token 401, without the grant 403, with it 200; $private stream without a token 401, without the grant 403, with it 200 and $private_id; $public stream without a token 200 and $public_id"
 }
 
+# feed LB LB_PORT: through the LB, a feed's stream is routed as a stream (the stream location, not
+# the REST one): two posts, then a stream from the first post's id gets the second (a replay) and a
+# third posted while it is open, on one node or the other.
+feed() {
+  local lb=$1 lb_url=http://127.0.0.1:$2 name=news.wall.$1 first second third
+  first=$(append "$lb_url" "$name" "one")
+  second=$(append "$lb_url" "$name" "two")
+  [ -n "$first" ] && [ -n "$second" ] || fail "$lb: POST /feeds/$name gave no id"
+  curl -s -N -i --max-time 2 -H "Last-Event-ID: $first" "$lb_url/feeds/$name/events" | tr -d '\r' >"$WORK/feed-$lb.txt" &
+  local stream=$!
+  await_true 5 grep -qx "id: $second" "$WORK/feed-$lb.txt" || fail "$lb: the feed's replay did not bring $second: $(head -c 500 "$WORK/feed-$lb.txt")"
+  third=$(append "$lb_url" "$name" "three")
+  wait "$stream"
+  expect_stream "$lb: feed stream" "$WORK/feed-$lb.txt" "$third"
+  [ "$(grep -c '^id: ' "$WORK/feed-$lb.txt")" = 2 ] || fail "$lb: the feed stream did not get exactly $second and $third: $(head -c 500 "$WORK/feed-$lb.txt")"
+  log "$lb: feed $name replayed $second after $first, then $third live, through /feeds/{f}/events"
+}
+
 # Static checks: every PUSHGATE_ variable of the environment file is a flag of --help and the other
 # way round; every key of the sysctl file exists in this kernel.
 flags=$(java -jar "$JAR" --help | grep -o -- '--[a-z][a-z-]*=' | sed 's/^--//; s/=$//; s/-/_/g' |
@@ -244,6 +262,7 @@ start_nginx "$port"
 log "nginx on $port (nginx -t passed)"
 scenario nginx "$port"
 authorization nginx "$port"
+feed nginx "$port"
 stop_pid "$NGINX_PID"
 
 port=$(free_port)
@@ -252,6 +271,7 @@ start_haproxy "$port"
 log "haproxy on $port (haproxy -c passed)"
 scenario haproxy "$port"
 authorization haproxy "$port"
+feed haproxy "$port"
 grep -Eq 'pushgate_streams/pushgate-[12] is DOWN.*(Layer7 wrong status, code: 503|draining)' "$WORK/haproxy.log" ||
   fail "haproxy: no /readyz check took the draining node out: $(grep -i down "$WORK/haproxy.log" || true)"
 log "haproxy: the /readyz check marked the draining node DOWN: $(grep -o 'pushgate_streams/pushgate-[12] is DOWN, reason: [^,]*, code: [0-9]*' "$WORK/haproxy.log" | head -1)"

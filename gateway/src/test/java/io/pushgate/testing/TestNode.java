@@ -32,22 +32,32 @@ public final class TestNode implements AutoCloseable {
         this.server = server;
     }
 
+    /** A node with the embedded broker, which keeps topics and feeds as the flags say (--topic-ttl, --feed-cap). */
     public static TestNode start(String... flags) {
-        return start(new InMemoryBroker(), flags);
+        NodeConfig config = config(flags);
+        return start(new InMemoryBroker(config.topics(), config.feeds()), config);
     }
 
     public static TestNode start(Broker broker, String... flags) {
+        return start(broker, config(flags));
+    }
+
+    private static TestNode start(Broker broker, NodeConfig config) {
+        try {
+            return new TestNode(Node.start(config, broker));
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static NodeConfig config(String... flags) {
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"));
         args.addAll(Arrays.asList(flags));
         if (!args.contains("--warm-up")) {
             // Hundreds of test nodes start; WarmUpTest runs the warm-up that a node starts with by default.
             args.addAll(List.of("--warm-up", "0"));
         }
-        try {
-            return new TestNode(Node.start(NodeConfig.parse(args.toArray(new String[0])), broker));
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
+        return NodeConfig.parse(args.toArray(new String[0]));
     }
 
     /** A topic name no other test uses. */
