@@ -2,7 +2,7 @@
 # process: what fanout-compare.sh and storm-compare.sh share (idle-heap.sh uses keys_for). Sourced,
 # not run, from the repository root. The caller sets `tool` (its name, for messages) first;
 # GATEWAY_BASE_JAR, GATEWAY_JAVA_OPTS and GATEWAY_JAVA come from the environment, as its usage says.
-# Server kinds: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a
+# Server kinds: floor | heartbeat-floor | auto (the node's own choice) | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a
 # random --key-prefix, whose keys are deleted afterwards). The gateway runs with -XX:+UseParallelGC,
 # the collector deploy/ recommends; a "-g1" suffix (epoll-g1, …) runs it with G1 instead. A "base-"
 # prefix runs the same kind from GATEWAY_BASE_JAR. A "-hs256" suffix (epoll-hs256, epoll-g1-hs256,
@@ -71,7 +71,14 @@ start_server() {
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
     echo "$tool: the floor did not listen on $port" >&2; return 1
   fi
-  local extra=() auth=() gc=-XX:+UseParallelGC base=$kind jar=$gateway_jar
+  if [ "$kind" = heartbeat-floor ]; then
+    port=$(free_port)
+    bench/target/heartbeat-floor "$port" "${HEARTBEAT_FLOOR_SECONDS:-15}" >"$log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 50); do grep -q listening "$log" 2>/dev/null && return 0; sleep 0.1; done
+    echo "$tool: the heartbeat floor did not listen on $port" >&2; return 1
+  fi
+  local extra=() auth=() gc=(-Xmx1g -XX:+UseParallelGC) base=$kind jar=$gateway_jar
   if [[ "$base" == base-* ]]; then
     jar=$GATEWAY_BASE_JAR
     base=${base#base-}
@@ -81,11 +88,15 @@ start_server() {
     base=${base%-*}
   fi
   if [[ "$base" == *-g1 ]]; then
-    gc=-XX:+UseG1GC
+    gc=(-Xmx1g -XX:+UseG1GC)
     base=${base%-g1}
+  elif [[ "$base" == *-jdk ]]; then
+    gc=()
+    base=${base%-jdk}
   fi
   case "$base" in
     epoll|io_uring|nio) extra=(--transport "$base") ;;
+    auto) extra=() ;;
     redis)
       redis_prefix="pushgate-load-$RANDOM$RANDOM"
       extra=(--transport epoll --redis redis://127.0.0.1:6379 --key-prefix "$redis_prefix") ;;
@@ -93,7 +104,7 @@ start_server() {
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
   read -ra args <<<"${GATEWAY_ARGS:-}"
-  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  "${GATEWAY_JAVA:-java}" ${gc[@]+"${gc[@]}"} ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
