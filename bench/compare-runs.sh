@@ -161,7 +161,7 @@ compare_cleanup() {
   [ "$out" = "$work" ] || rm -rf "$work"
 }
 
-# Runs `pushgate-load $1 --json` against each server of each round, alternating, into
+# Runs `pushgate-load $1 --json` (killed after LOAD_TIMEOUT, default 300s) against each server of each round, alternating, into
 # $out/<kind>-<round>.json with the 1-minute load average as the run ends (how busy the shared
 # machine was); sets status (0, or the last failing run's exit status). Each run gets a fresh
 # server, or with --same-server each kind's one server serves all its rounds (all of them running
@@ -191,7 +191,7 @@ run_rounds() {
       cmd=(java -Xmx1g -jar "$load_jar" "$command" --url "http://127.0.0.1:$port" --server-pid "$server_pid" --json
         ${load_auth[@]+"${load_auth[@]}"} "${load_args[@]}")
       echo "$tool: ${cmd[*]}" >&2
-      timeout --kill-after=10s 300s "${cmd[@]}" >"$out/$kind-$round.json" || status=$?
+      timeout --kill-after=10s "${LOAD_TIMEOUT:-300s}" "${cmd[@]}" >"$out/$kind-$round.json" || status=$?
       jq --arg load "$(cut -d' ' -f1 /proc/loadavg)" '. + {load_average: ($load | tonumber)}' "$out/$kind-$round.json" \
         >"$out/$kind-$round.tmp" 2>/dev/null && mv "$out/$kind-$round.tmp" "$out/$kind-$round.json" || rm -f "$out/$kind-$round.tmp"
       [ -n "$same_server" ] && server_pid="" || stop_server

@@ -16,7 +16,7 @@
 #     nice -n -15 bench/idle-compare.sh --rounds 3 -- --streams 15000 --warmup 15000 --topics 100 --settle 45s --hold 120s
 # Server kinds as bench/compare-runs.sh says; "auto-jdk" is what README's command runs (no JVM flags,
 # the node's own transport), "base-" runs GATEWAY_BASE_JAR. Bounded: each load run is killed after
-# 5 minutes, each server stopped after it.
+# LOAD_TIMEOUT (default 5 minutes; --settle + --hold + the opening must fit), each server stopped after it.
 set -euo pipefail
 [ -z "${GATEWAY_BASE_JAR:-}" ] || GATEWAY_BASE_JAR=$(realpath -m -- "$GATEWAY_BASE_JAR")
 cd "$(dirname "$0")/.."
