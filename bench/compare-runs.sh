@@ -2,7 +2,7 @@
 # process: what fanout-compare.sh and storm-compare.sh share (idle-heap.sh uses keys_for). Sourced,
 # not run, from the repository root. The caller sets `tool` (its name, for messages) first;
 # GATEWAY_BASE_JAR, GATEWAY_JAVA_OPTS and GATEWAY_JAVA come from the environment, as its usage says.
-# Server kinds: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a
+# Server kinds: floor | heartbeat-floor | auto (the node's own choice) | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a
 # random --key-prefix, whose keys are deleted afterwards). The gateway runs on the JVM options of
 # its launcher (default_java_opts in gateway/src/main/launcher/pushgate: what README's run command
 # runs; -Xmx1g -XX:+UseParallelGC where no launcher is built); a "-g1" suffix (epoll-g1, …) runs it
@@ -77,6 +77,13 @@ start_server() {
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
     echo "$tool: the floor did not listen on $port" >&2; return 1
   fi
+  if [ "$kind" = heartbeat-floor ]; then
+    port=$(free_port)
+    bench/target/heartbeat-floor "$port" "${HEARTBEAT_FLOOR_SECONDS:-15}" >"$log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 50); do grep -q listening "$log" 2>/dev/null && return 0; sleep 0.1; done
+    echo "$tool: the heartbeat floor did not listen on $port" >&2; return 1
+  fi
   local extra=() auth=() gc=-XX:+UseParallelGC base=$kind jar=$gateway_jar label="" java=${GATEWAY_JAVA:-java}
   local defaults
   defaults=$(sed -n 's/^default_java_opts="\(.*\)"$/\1/p' "$launcher" 2>/dev/null)
@@ -99,9 +106,14 @@ start_server() {
   if [[ "$base" == *-g1 ]]; then
     gc=-XX:+UseG1GC
     base=${base%-g1}
+  elif [[ "$base" == *-jdk ]]; then
+    # The JDK's own defaults, as `java -jar` runs it: none of the launcher's options.
+    defaults=()
+    base=${base%-jdk}
   fi
   case "$base" in
     epoll|io_uring|nio) extra=(--transport "$base") ;;
+    auto) extra=() ;;
     redis)
       redis_prefix="pushgate-load-$RANDOM$RANDOM"
       extra=(--transport epoll --redis redis://127.0.0.1:6379 --key-prefix "$redis_prefix") ;;
@@ -167,7 +179,7 @@ compare_cleanup() {
   [ "$out" = "$work" ] || rm -rf "$work"
 }
 
-# Runs `pushgate-load $1 --json` against each server of each round, alternating, into
+# Runs `pushgate-load $1 --json` (killed after LOAD_TIMEOUT, default 300s) against each server of each round, alternating, into
 # $out/<kind>-<round>.json with the 1-minute load average as the run ends (how busy the shared
 # machine was); sets status (0, or the last failing run's exit status). Each run gets a fresh
 # server, or with --same-server each kind's one server serves all its rounds (all of them running
@@ -197,7 +209,7 @@ run_rounds() {
       cmd=(java -Xmx1g -jar "$load_jar" "$command" --url "http://127.0.0.1:$port" --server-pid "$server_pid" --json
         ${load_auth[@]+"${load_auth[@]}"} "${load_args[@]}")
       echo "$tool: ${cmd[*]}" >&2
-      timeout --kill-after=10s 300s "${cmd[@]}" >"$out/$kind-$round.json" || status=$?
+      timeout --kill-after=10s "${LOAD_TIMEOUT:-300s}" "${cmd[@]}" >"$out/$kind-$round.json" || status=$?
       jq --arg load "$(cut -d' ' -f1 /proc/loadavg)" '. + {load_average: ($load | tonumber)}' "$out/$kind-$round.json" \
         >"$out/$kind-$round.tmp" 2>/dev/null && mv "$out/$kind-$round.tmp" "$out/$kind-$round.json" || rm -f "$out/$kind-$round.tmp"
       [ -n "$same_server" ] && server_pid="" || stop_server

@@ -20,7 +20,9 @@ cd "$(dirname "$0")/.."
 
 streams=10000
 topics=100
-# Two of the gateway's 15 s heartbeat rounds fall in the idle CPU window.
+# Enough for the heap and RSS figures; an idle CPU figure wants whole heartbeat intervals (40 s
+# each; the streams open together, so their heartbeats come in one burst per interval): --hold 120s,
+# or bench/idle-compare.sh, which sets it beside the heartbeat floor.
 hold=30s
 warmup=""
 tokens=""

@@ -471,7 +471,7 @@ def main():
     r.add_argument("--streams", type=int, default=1)
     r.add_argument("--topics", type=int, default=1, help="{n} in the URL becomes stream index %% topics")
     r.add_argument("--open-rate", type=int, default=100, help="streams opened per 100 ms (0: all at once)")
-    r.add_argument("--read-timeout", type=float, default=45.0, help="a silent response this long is broken (3 heartbeats)")
+    r.add_argument("--read-timeout", type=float, default=120.0, help="a silent response this long is broken (3 heartbeats)")
     p = sub.add_parser("report", help="summarise a log: duplicates, last ids, reconnect delays")
     p.add_argument("--log", required=True)
     p.add_argument("--marks", help="TSV of <time> <name>: phases to report apart")

@@ -191,7 +191,7 @@ rule("the Deployment's selector matches its pods", matches(deployment?.spec?.sel
 const ingresses = objects.filter((o) => o.kind === "Ingress");
 const streamsIngress = named("Ingress", "pushgate-streams");
 const annotation = (ingress, k) => ingress?.metadata?.annotations?.[`nginx.ingress.kubernetes.io/${k}`];
-const heartbeat = seconds(settings.PUSHGATE_HEARTBEAT ?? "15s");
+const heartbeat = seconds(settings.PUSHGATE_HEARTBEAT ?? "40s");
 rule("no Ingress buffers responses (proxy-buffering off)", ingresses.every((i) => annotation(i, "proxy-buffering") === "off"));
 rule(`the streams Ingress' read and send timeouts (${annotation(streamsIngress, "proxy-read-timeout")} s) are at least 3 heartbeats (${heartbeat} s)`,
   Number(annotation(streamsIngress, "proxy-read-timeout")) >= 3 * heartbeat

@@ -53,6 +53,11 @@ public final class LoopTicker {
         tasks[tasks.length - 1] = task;
     }
 
+    /** The time between two ticks, in nanoseconds. */
+    public long periodNanos() {
+        return periodNanos;
+    }
+
     public EventLoop loop() {
         return loop;
     }

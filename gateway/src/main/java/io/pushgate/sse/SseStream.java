@@ -67,8 +67,10 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     long unwritableSince;
     /** {@link LoopStreams#clock} at this stream's last write. */
     long lastWrite;
-    /** Index in its {@link LoopStreams} while started and open; -1 otherwise. */
-    int slot = -1;
+    /** Its slot in its {@link LoopStreams}' wheel while started and open, and its neighbours there. */
+    int wheelSlot = LoopStreams.UNFILED;
+    SseStream wheelPrev;
+    SseStream wheelNext;
     /** What it keeps of its token; null when it was opened without one. */
     final Bearer bearer;
 
@@ -203,8 +205,10 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     void heartbeat() {
         if (isWritable()) {
             lastWrite = loopStreams.clock;
-            write(SseFrames.heartbeat());
+            ByteBuf chunk = loopStreams.heartbeatChunk();
+            write(chunk);
             flush();
+            loopStreams.heartbeatWritten(ctx.channel());
         }
     }
 

@@ -56,7 +56,7 @@ public final class Streams implements StreamStats {
         this.status = status;
         this.perLoop = new LoopStreams[loops.size()];
         for (int i = 0; i < perLoop.length; i++) {
-            perLoop[i] = new LoopStreams(loops.loop(i), settings, counts);
+            perLoop[i] = new LoopStreams(loops.loop(i), settings, counts, tickers[i].periodNanos());
             tickers[i].add(perLoop[i]);
         }
     }

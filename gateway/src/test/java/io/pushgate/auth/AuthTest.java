@@ -194,6 +194,25 @@ class AuthTest {
     }
 
     @Test
+    void aStreamIsEndedAtItsTokensExpiryLongBeforeItsNextHeartbeat() throws Exception {
+        // The loop looks at an idle stream when its heartbeat is due or its token expires, whichever
+        // comes first: with 60 s heartbeats, an expiry 2 s away must still end the stream within seconds.
+        try (TestNode strict = TestNode.start("--auth-secret-file", secretFile.toString(), "--auth-leeway", "0s",
+                "--heartbeat", "60s")) {
+            String topic = "user.alice." + TestNode.topic();
+            Instant expires = Instant.now().plusSeconds(2);
+            String token = token(Map.of("subscribe", List.of("user.alice.*")), expires);
+            try (SseClient client = SseClient.open(strict.uri("/topics/" + topic + "/events?access_token=" + token))) {
+                assertEquals(200, client.status());
+                SseClient.Event last = client.next(Duration.ofSeconds(8));
+                assertEquals("pushgate.closed", last.type());
+                assertEquals("token expired", last.data());
+                assertTrue(Instant.now().isBefore(expires.plusSeconds(5)), "ended at " + Instant.now() + ", expiry " + expires);
+            }
+        }
+    }
+
+    @Test
     void aStreamOfSeveralTopicsNeedsAGrantForEachPrivateOne() throws Exception {
         String mine = "user.alice." + TestNode.topic();
         String theirs = "user.bob." + TestNode.topic();

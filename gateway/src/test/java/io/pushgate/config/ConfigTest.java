@@ -23,7 +23,7 @@ class ConfigTest {
         NodeConfig c = NodeConfig.parse();
         assertEquals("0.0.0.0", c.server().bind());
         assertEquals(8080, c.server().port());
-        assertEquals(Duration.ofSeconds(15), c.streams().heartbeat());
+        assertEquals(Duration.ofSeconds(40), c.streams().heartbeat());
         assertEquals(1024 * 1024, c.http().maxText());
         assertEquals(Duration.ofSeconds(30), c.drain().timeout());
         assertEquals(Transport.Kind.AUTO, c.server().transport());

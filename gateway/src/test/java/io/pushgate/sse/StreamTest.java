@@ -244,6 +244,19 @@ class StreamTest {
     }
 
     @Test
+    void anIdleStreamHearsOneHeartbeatPerInterval() {
+        // The node's heartbeat is 1 s and its tick 0.25 s: an idle stream hears one within 1.25 s of
+        // the last, so five come within about 5.3 s, and never more than one per interval.
+        try (SseClient client = node.stream(TestNode.topic())) {
+            assertEquals(200, client.status());
+            long opened = System.nanoTime();
+            await().atMost(Duration.ofMillis(8000)).until(() -> client.comments() >= 5);
+            double seconds = (System.nanoTime() - opened) / 1e9;
+            assertTrue(client.comments() <= seconds + 1, client.comments() + " heartbeats in " + seconds + " s");
+        }
+    }
+
+    @Test
     void streamsThatCarryEventsGetNoHeartbeats() throws InterruptedException {
         // A node of its own: heartbeat 2 s, tick 0.5 s, so only a publisher stalled for over 1.5 s
         // could let a heartbeat slip onto the busy stream.

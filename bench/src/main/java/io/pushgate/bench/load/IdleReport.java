@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * What {@code idle} measured: the server's live heap and resident set without streams and with
  * the idle streams open, per stream, where the bytes go (the histogram difference by class), and
- * the server's CPU while the streams sat idle. Renders itself as text or JSON.
+ * the server's CPU while the streams sat idle, in all and by thread. With {@code --cpu-only} the
+ * heap and RSS parts are null and left out. Renders itself as text or JSON.
  *
  * <p>Immutable; any thread.
  */
@@ -30,6 +31,7 @@ record IdleReport(
         ServerProbe.Resident rssWithStreams,
         double holdSeconds,
         double idleCpuPercent,
+        Map<String, Double> cpuMillisByThread,
         int lostDuringHold,
         long bytesReceivedDuringHold,
         long serverChannelsAdded,
@@ -66,6 +68,11 @@ record IdleReport(
         return perStream(rssWithStreams.outsideHeap() - rssBaseline.outsideHeap());
     }
 
+    /** Whether heap and RSS were measured (not {@code --cpu-only}). */
+    boolean measuredMemory() {
+        return baseline != null;
+    }
+
     boolean complete() {
         return streamsOpen == streamsRequested && lostDuringHold == 0;
     }
@@ -83,6 +90,20 @@ record IdleReport(
         line(s, "open", String.format(Locale.ROOT, "%d of %d in %.1f s (%d rejected, %d failed%s)",
                 streamsOpen, streamsRequested, openSeconds, rejected, failed,
                 failureReasons.isEmpty() ? "" : ": " + failureReasons));
+        if (measuredMemory()) {
+            memoryText(s);
+        }
+        line(s, "server CPU while idle", String.format(Locale.ROOT,
+                "%.3f %% of one core over %.1f s (%d streams lost, %,d B received)",
+                idleCpuPercent, holdSeconds, lostDuringHold, bytesReceivedDuringHold));
+        line(s, "  by thread (ms)", cpuMillisByThread.toString());
+        if (measuredMemory()) {
+            classesText(s);
+        }
+        return s.toString();
+    }
+
+    private void memoryText(StringBuilder s) {
         line(s, "server channels added", serverChannelsAdded + " (instances of its socket channel class)");
         line(s, "live heap, no streams", String.format(Locale.ROOT, "%,d B", heapBaseline()));
         line(s, "live heap, with streams", String.format(Locale.ROOT, "%,d B", heapWithStreams()));
@@ -92,9 +113,9 @@ record IdleReport(
         line(s, "RSS, with streams", resident(rssWithStreams));
         line(s, "RSS per stream", String.format(Locale.ROOT, "%,.0f B (target <= %d B: %s): %,.0f B Java heap range, %,.0f B outside",
                 rssPerStream(), RSS_TARGET, verdict(rssPerStream(), RSS_TARGET), rssHeapPerStream(), rssNativePerStream()));
-        line(s, "server CPU while idle", String.format(Locale.ROOT,
-                "%.2f %% of one core over %.1f s (%d streams lost, %,d B received)",
-                idleCpuPercent, holdSeconds, lostDuringHold, bytesReceivedDuringHold));
+    }
+
+    private void classesText(StringBuilder s) {
         s.append(String.format(Locale.ROOT, "  top classes of the live-heap difference (with streams - baseline):%n"));
         s.append(String.format(Locale.ROOT, "  %12s %9s %10s %8s  %s%n", "bytes", "B/stream", "instances", "/stream", "class"));
         for (ClassHistogram.Row row : topClasses) {
@@ -109,7 +130,6 @@ record IdleReport(
                 }
             });
         }
-        return s.toString();
     }
 
     private static String resident(ServerProbe.Resident r) {
@@ -152,6 +172,21 @@ record IdleReport(
         }
         s.append("},\n");
         field(s, "open_seconds", openSeconds);
+        field(s, "hold_seconds", holdSeconds);
+        JsonText.field(s, "idle_cpu_percent_of_one_core", idleCpuPercent, 3);
+        s.append("  \"server_cpu_ms_by_thread\": {");
+        int t = 0;
+        for (Map.Entry<String, Double> e : cpuMillisByThread.entrySet()) {
+            s.append(t++ == 0 ? "" : ", ").append(quote(e.getKey())).append(": ").append(number(e.getValue()));
+        }
+        s.append("},\n");
+        field(s, "lost_during_hold", lostDuringHold);
+        field(s, "bytes_received_during_hold", bytesReceivedDuringHold);
+        if (!measuredMemory()) {
+            field(s, "complete", complete());
+            s.append("  \"cpu_only\": true\n}\n");
+            return s.toString();
+        }
         field(s, "server_channels_added", serverChannelsAdded);
         field(s, "heap_baseline_bytes", heapBaseline());
         field(s, "heap_with_streams_bytes", heapWithStreams());
@@ -163,10 +198,6 @@ record IdleReport(
         field(s, "rss_per_stream_bytes", rssPerStream());
         field(s, "rss_heap_range_per_stream_bytes", rssHeapPerStream());
         field(s, "rss_outside_heap_per_stream_bytes", rssNativePerStream());
-        field(s, "hold_seconds", holdSeconds);
-        field(s, "idle_cpu_percent_of_one_core", idleCpuPercent);
-        field(s, "lost_during_hold", lostDuringHold);
-        field(s, "bytes_received_during_hold", bytesReceivedDuringHold);
         field(s, "heap_target_bytes", HEAP_TARGET);
         field(s, "rss_target_bytes", RSS_TARGET);
         field(s, "heap_within_target", heapPerStream() <= HEAP_TARGET);

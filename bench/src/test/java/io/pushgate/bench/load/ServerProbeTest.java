@@ -2,6 +2,12 @@ package io.pushgate.bench.load;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,8 +58,23 @@ class ServerProbeTest {
     void readsItsOwnProcess() throws Exception {
         ServerProbe self = new ServerProbe(ProcessHandle.current().pid(), java.time.Duration.ofMinutes(1));
         assertTrue(self.rssBytes() > 0);
-        assertTrue(self.cpuTicks() >= 0);
+        assertTrue(ServerProbe.cpuTicks("self") >= 0);
         assertTrue(ServerProbe.openFilesLimit("self") > 0);
+    }
+
+    @Test
+    void countsThreadsCpuInNanosecondsByKind() throws Exception {
+        String self = Long.toString(ProcessHandle.current().pid());
+        String kind = ServerProbe.threadKind(Files.readString(Path.of("/proc/thread-self/stat")));
+        Map<String, Long> before = ServerProbe.cpuNanosByThreadKind(self);
+        // 50 ms of this thread's CPU time, however long a busy machine takes to give it.
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long until = threads.getCurrentThreadCpuTime() + 50_000_000L;
+        while (threads.getCurrentThreadCpuTime() < until) {
+            Thread.onSpinWait();
+        }
+        long counted = ServerProbe.cpuNanosByThreadKind(self).get(kind) - before.getOrDefault(kind, 0L);
+        assertTrue(counted >= 45_000_000L, "50 ms of CPU counted as " + counted + " ns for " + kind);
     }
 
     @Test
