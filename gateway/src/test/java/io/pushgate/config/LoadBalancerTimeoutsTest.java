@@ -50,7 +50,7 @@ class LoadBalancerTimeoutsTest {
     @Test
     void nginxStreamLocationWaitsThreeHeartbeats() throws IOException {
         String conf = file("deploy/nginx/pushgate.conf");
-        int start = conf.indexOf("location ~ ^/(topics/[^/]+/)?events$ {");
+        int start = conf.indexOf("location ~ ^/((topics|feeds)/[^/]+/)?events$ {");
         assertTrue(start >= 0, "no stream location in deploy/nginx/pushgate.conf");
         String location = conf.substring(start, conf.indexOf("\n    }", start));
         atLeastThreeHeartbeats("nginx proxy_read_timeout", seconds(location, "proxy_read_timeout (\\d+)s;"), HEARTBEAT);
