@@ -27,9 +27,18 @@ public final class RedisClusterProcess implements AutoCloseable {
 
     /** With {@code replicas}: six servers, one replica per master, a master called failed after 1 s. */
     public RedisClusterProcess(boolean replicas) throws Exception {
+        try {
+            start(replicas);
+        } catch (Exception | Error e) {
+            close(); // what did start is not left running after the test
+            throw e;
+        }
+    }
+
+    private void start(boolean replicas) throws Exception {
         Path root = Files.createTempDirectory("pushgate-cluster");
         for (int i = 0; i < (replicas ? 6 : 3); i++) {
-            int port = RedisServerProcess.freePort();
+            int port = freePortPair();
             Path dir = Files.createDirectories(root.resolve(Integer.toString(port)));
             ports.add(port);
             processes.add(new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
@@ -60,6 +69,32 @@ public final class RedisClusterProcess implements AutoCloseable {
         }
         for (int port : ports) {
             await().atMost(Duration.ofSeconds(20)).until(() -> clusterOk(port));
+        }
+    }
+
+    /**
+     * A free port whose cluster bus port (port + 10000) is free too, both below the kernel's
+     * ephemeral range (32768 and up here), where a client socket of any process could take the bus
+     * port between the pick and the server's bind.
+     */
+    private static int freePortPair() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 12000 + random.nextInt(10000);
+            if (bindable(port) && bindable(port + 10000)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port pair for a cluster node");
+    }
+
+    private static boolean bindable(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException taken) {
+            return false;
         }
     }
 
