@@ -11,10 +11,10 @@
 #   e.g. bench/fanout-compare.sh --servers floor,epoll -- --streams 2000 --topics 10 --rate 100 --duration 15s
 # Servers: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a random
 # --key-prefix, whose keys are deleted afterwards). The gateway runs on its launcher's JVM options
-# (gateway/src/main/launcher/pushgate: -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -Xmx1g, what
+# (gateway/src/main/launcher/pushgate: -XX:+UseParallelGC -Xmx1g, what
 # README's run command runs); a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
-# default, instead; a "+LABEL" suffix adds GATEWAY_JAVA_OPTS_LABEL (e.g. -XX:TieredStopAtLevel=4:
-# both compilers) and GATEWAY_ARGS_LABEL to that kind alone (bench/compare-runs.sh); a "-hs256" or "-rs256" suffix (epoll-hs256) runs it with a key, the load with
+# default, instead; a "+LABEL" suffix adds GATEWAY_JAVA_OPTS_LABEL (e.g. -XX:TieredStopAtLevel=1:
+# C1 only) and GATEWAY_ARGS_LABEL to that kind alone (bench/compare-runs.sh); a "-hs256" or "-rs256" suffix (epoll-hs256) runs it with a key, the load with
 # tokens (bench/compare-runs.sh). GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_ARGS gateway
 # flags (e.g. "--send-buffer 0 --slow-consumer-timeout 5s"), GATEWAY_JAVA names the java binary that
 # runs it (default: java on the PATH), e.g. another JDK.
