@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * version each topic's answers named: what every stream of the topic must end with. Understands
  * pushgate's answer ({@code {"topic":…,"version":N,…}}) and the floor's ({@code {"version":N}}).
  * With a token, every PUT carries it as {@code Authorization: Bearer}, as an application's backend does.
+ * For a server whose answers and event ids carry no version (Nchan), it numbers each topic's texts
+ * itself ({@code <micros> <n> …}, {@code versionsInText}) and takes any 2xx answer as that number published.
  *
  * <p>Thread rules: {@link #publishOnce} and {@link #run} from one driving thread; answers arrive on
  * the HTTP client's threads; the counts and versions may be read from any thread.
@@ -53,6 +55,10 @@ final class Publisher implements AutoCloseable {
     private final AtomicLongArray versions;
     /** Appended to each text's leading micros so that the text is as long as asked; empty for the shortest. */
     private final String padding;
+    /** Each topic's texts carry this publisher's own number of them, after the micros. */
+    private final boolean versionsInText;
+    /** The last number given to each topic's texts (driving thread). */
+    private final long[] numbered;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final LongAdder published = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -62,8 +68,10 @@ final class Publisher implements AutoCloseable {
      * Publishes to {@code topics} of {@code target}, with {@code authorization} (null: none) on every
      * PUT, each text {@code textSize} bytes long (at least its micros and " pushgate-load").
      */
-    Publisher(Target target, List<String> topics, String authorization, int textSize) {
+    Publisher(Target target, List<String> topics, String authorization, int textSize, boolean versionsInText) {
         this.target = target;
+        this.versionsInText = versionsInText;
+        this.numbered = new long[topics.size()];
         // The micros take 16 digits until the year 2286.
         this.padding = " pushgate-load" + "x".repeat(Math.max(0, textSize - 16 - " pushgate-load".length()));
         this.topics = topics;
@@ -142,7 +150,8 @@ final class Publisher implements AutoCloseable {
     /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
     private CompletableFuture<?> send(int t) {
         sent++;
-        String text = nowMicros() + padding;
+        long number = versionsInText ? ++numbered[t] : 0;
+        String text = versionsInText ? nowMicros() + " " + number + padding : nowMicros() + padding;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))
                 .PUT(HttpRequest.BodyPublishers.ofString(text));
@@ -151,12 +160,17 @@ final class Publisher implements AutoCloseable {
         }
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
             inFlight.release();
-            if (error != null || response.statusCode() != 200) {
+            if (error != null || (versionsInText ? response.statusCode() / 100 != 2 : response.statusCode() != 200)) {
                 // The first few failures are worth seeing; a flood of them is not.
                 if (failed.sum() < 5) {
                     log.warn("publish to {} failed: {}", topics.get(t), error != null ? error.toString() : response.statusCode());
                 }
                 failed.increment();
+                return;
+            }
+            if (versionsInText) {
+                versions.accumulateAndGet(t, number, Math::max);
+                published.increment();
                 return;
             }
             Matcher m = VERSION.matcher(response.body());

@@ -81,7 +81,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
         IntFunction<String> path = i -> "/topics/" + names.get(i % topics) + "/events" + query.apply(i);
         Recorder unused = new Recorder(3);
         LongAdder deliveries = new LongAdder();
-        try (Publisher publisher = new Publisher(target, names, tokens.publisherAuthorization(prefix + "*"), 0);
+        try (Publisher publisher = new Publisher(target, names, tokens.publisherAuthorization(prefix + "*"), 0, false);
              // The streams' ports are opened twice: the first ones are in TIME_WAIT when the storm comes.
              LoadClient client = connect.client(target, 2 * streams)) {
             long[] base = publisher.publishOnce();
