@@ -2,8 +2,9 @@
 # process: what fanout-compare.sh and storm-compare.sh share (idle-heap.sh uses keys_for). Sourced,
 # not run, from the repository root. The caller sets `tool` (its name, for messages) first;
 # GATEWAY_BASE_JAR, GATEWAY_JAVA_OPTS and GATEWAY_JAVA come from the environment, as its usage says.
-# Server kinds: floor | epoll | io_uring | nio | redis (epoll + --redis to a private redis-server on a
-# free loopback port, started for the run and stopped after it: its CPU is the load's --broker-pid) |
+# Server kinds: floor | epoll | io_uring | nio | redis (--redis to a private redis-server on a free
+# loopback port, started for the run and stopped after it: its CPU is the load's --broker-pid; the
+# transport is the default's, auto) |
 # nchan (nginx with Nchan and its Redis storage, bench/nchan/nginx.conf, one worker, with a private
 # redis-server the same way; fan-out only: the load numbers the texts, --versions-in-text --unchunked).
 # The gateway runs with -XX:+UseParallelGC,
@@ -140,7 +141,7 @@ start_server() {
     epoll|io_uring|nio) extra=(--transport "$base") ;;
     redis)
       start_redis "$log.redis"
-      extra=(--transport epoll --redis "redis://127.0.0.1:$redis_port") ;;
+      extra=(--redis "redis://127.0.0.1:$redis_port") ;;
     *) echo "$tool: unknown server $kind" >&2; return 1 ;;
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -292,7 +293,7 @@ final class FanoutCommand implements Callable<Integer> {
                     measure.seconds(), measure.deliveries(), (double) streams / topics * rate,
                     measure.histogram(), lost, duplicated, outOfOrder, streamsWithErrors, behind, closedByServer,
                     malformed, client.rejectedCount() + client.failedCount(), client.reasons(),
-                    measure.serverCpuSeconds(), measure.serverRss(), measure.brokerCpuSeconds(), measure.clientCpuSeconds(),
+                    measure.serverCpuSeconds(), measure.serverRss(), measure.serverCpuByThread(), measure.brokerCpuSeconds(), measure.clientCpuSeconds(),
                     stalledClient == null && !socketMemory ? null
                             : new FanoutReport.Stalled(timeline, stalledClient == null ? 0 : stalledClient.localPorts().size(),
                                     stalledClient == null ? 0 : stalledClient.lostCount(), stalledOpenSeconds));
@@ -365,6 +366,8 @@ final class FanoutCommand implements Callable<Integer> {
         private long deliveriesEnd;
         private long serverTicksStart;
         private long serverTicksEnd;
+        private Map<String, Long> threadsStart = Map.of();
+        private Map<String, Double> serverCpuByThread = Map.of();
         private long brokerTicksStart;
         private long brokerTicksEnd;
         private long clientTicksStart;
@@ -443,6 +446,7 @@ final class FanoutCommand implements Callable<Integer> {
             deliveriesStart = deliveries.sum();
             tickDeliveries = deliveriesStart;
             serverTicksStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            threadsStart = pid == null ? Map.of() : ServerProbe.cpuTicksByThreadKind(pid);
             brokerTicksStart = brokerPid == null ? 0 : ServerProbe.cpuTicks(brokerPid);
             clientTicksStart = ServerProbe.cpuTicks("self");
         }
@@ -452,6 +456,8 @@ final class FanoutCommand implements Callable<Integer> {
             endNanos = System.nanoTime();
             deliveriesEnd = deliveries.sum();
             serverTicksEnd = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            serverCpuByThread = pid == null ? Map.of()
+                    : ServerProbe.secondsByThreadKind(threadsStart, ServerProbe.cpuTicksByThreadKind(pid));
             brokerTicksEnd = brokerPid == null ? 0 : ServerProbe.cpuTicks(brokerPid);
             clientTicksEnd = ServerProbe.cpuTicks("self");
             rss = pid == null ? -1 : ServerProbe.rssBytes(pid);
@@ -472,6 +478,10 @@ final class FanoutCommand implements Callable<Integer> {
 
         double serverCpuSeconds() {
             return pid == null ? -1 : (double) (serverTicksEnd - serverTicksStart) / ServerProbe.clockTicksPerSecond();
+        }
+
+        Map<String, Double> serverCpuByThread() {
+            return serverCpuByThread;
         }
 
         double brokerCpuSeconds() {

@@ -59,6 +59,11 @@ final class Publisher implements AutoCloseable {
     private final boolean versionsInText;
     /** The last number given to each topic's texts (driving thread). */
     private final long[] numbered;
+    /**
+     * Each topic's last publish, with versionsInText: the next one is sent when it is answered, so
+     * the server takes a topic's texts in the order of their numbers (driving thread).
+     */
+    private final CompletableFuture<?>[] previous;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final LongAdder published = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -72,6 +77,7 @@ final class Publisher implements AutoCloseable {
         this.target = target;
         this.versionsInText = versionsInText;
         this.numbered = new long[topics.size()];
+        this.previous = new CompletableFuture<?>[topics.size()];
         // The micros take 16 digits until the year 2286.
         this.padding = " pushgate-load" + "x".repeat(Math.max(0, textSize - 16 - " pushgate-load".length()));
         this.topics = topics;
@@ -150,7 +156,18 @@ final class Publisher implements AutoCloseable {
     /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
     private CompletableFuture<?> send(int t) {
         sent++;
-        long number = versionsInText ? ++numbered[t] : 0;
+        if (!versionsInText) {
+            return send(t, 0);
+        }
+        long number = ++numbered[t];
+        CompletableFuture<?> after = previous[t] == null ? CompletableFuture.completedFuture(null) : previous[t];
+        CompletableFuture<?> next = after.handle((r, e) -> null).thenCompose(x -> send(t, number));
+        previous[t] = next;
+        return next;
+    }
+
+    /** Sends one version of topic {@code t}, numbered {@code number} in its text with versionsInText. */
+    private CompletableFuture<?> send(int t, long number) {
         String text = versionsInText ? nowMicros() + " " + number + padding : nowMicros() + padding;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + "/topics/" + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))

@@ -173,11 +173,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
      * goes: the event loops, the JIT compilers, the collector.
      */
     private static String byThreadKind(Map<String, Long> start, Map<String, Long> end, boolean json) {
-        double perTick = 1.0 / ServerProbe.clockTicksPerSecond();
-        return end.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), (e.getValue() - start.getOrDefault(e.getKey(), 0L)) * perTick))
-                .filter(e -> e.getValue() >= 0.01)
-                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        return ServerProbe.secondsByThreadKind(start, end).entrySet().stream()
                 .map(e -> json ? JsonText.quote(e.getKey()) + ": " + JsonText.number(e.getValue(), 2)
                         : String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue()))
                 .collect(Collectors.joining(", "));
