@@ -9,7 +9,8 @@
 # redis-server the same way; fan-out only: the load numbers the texts, --versions-in-text --unchunked).
 # The gateway runs with -XX:+UseParallelGC,
 # the collector deploy/ recommends; a "-g1" suffix (epoll-g1, …) runs it with G1 instead. A "base-"
-# prefix runs the same kind from GATEWAY_BASE_JAR. A "-hs256" suffix (epoll-hs256, epoll-g1-hs256,
+# prefix runs the same kind from GATEWAY_BASE_JAR. The gateway runs at --accept-rate 0 (no limit) unless
+# GATEWAY_ACCEPT_RATE says another. A "-hs256" suffix (epoll-hs256, epoll-g1-hs256,
 # …) runs a keyed node: --auth-secret-file with a fresh secret, no public topic, and the load gets
 # --token-secret-file with it; "-rs256" the same with --auth-jwks-file and a fresh RSA key
 # (--token-key-file).
@@ -146,7 +147,7 @@ start_server() {
   esac
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-}"
   read -ra args <<<"${GATEWAY_ARGS:-}"
-  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} ${variant[@]+"${variant[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  "${GATEWAY_JAVA:-java}" -Xmx1g "$gc" ${opts[@]+"${opts[@]}"} ${variant[@]+"${variant[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate "${GATEWAY_ACCEPT_RATE:-0}" \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
