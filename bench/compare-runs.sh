@@ -2,12 +2,17 @@
 # process: what fanout-compare.sh and storm-compare.sh share (idle-heap.sh uses keys_for). Sourced,
 # not run, from the repository root. The caller sets `tool` (its name, for messages) first;
 # GATEWAY_BASE_JAR, GATEWAY_JAVA_OPTS and GATEWAY_JAVA come from the environment, as its usage says.
-# Server kinds: floor | heartbeat-floor | auto (the node's own choice) | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a
-# random --key-prefix, whose keys are deleted afterwards). The gateway runs on the JVM options of
-# its launcher (default_java_opts in gateway/src/main/launcher/pushgate: what README's run command
-# runs; -Xmx1g -XX:+UseParallelGC where no launcher is built); a "-g1" suffix (epoll-g1, …) runs it
-# with G1 instead of the Parallel collector. A "base-"
-# prefix runs the same kind from GATEWAY_BASE_JAR. A "-hs256" suffix (epoll-hs256, epoll-g1-hs256,
+# Server kinds: floor | heartbeat-floor | auto (the node's own choice) | epoll | io_uring | nio |
+# redis (--redis to a private redis-server on a free loopback port, started for the run and stopped
+# after it: its CPU is the load's --broker-pid; the transport is the default's, auto) |
+# nchan (nginx with Nchan and its Redis storage, bench/nchan/nginx.conf, one worker, with a private
+# redis-server the same way; fan-out only: the load numbers the texts, --versions-in-text --unchunked).
+# The gateway runs on the JVM options of its launcher (default_java_opts in
+# gateway/src/main/launcher/pushgate: what README's run command runs; -Xmx1g -XX:+UseParallelGC where
+# no launcher is built); a "-g1" suffix (epoll-g1, …) runs it with G1 instead of the Parallel
+# collector, a "-jdk" suffix on the JDK's defaults (none of the launcher's options). A "base-"
+# prefix runs the same kind from GATEWAY_BASE_JAR. The gateway runs at --accept-rate 0 (no limit)
+# unless GATEWAY_ACCEPT_RATE says another. A "-hs256" suffix (epoll-hs256, epoll-g1-hs256,
 # …) runs a keyed node: --auth-secret-file with a fresh secret, no public topic, and the load gets
 # --token-secret-file with it; "-rs256" the same with --auth-jwks-file and a fresh RSA key
 # (--token-key-file). A "+LABEL" suffix (epoll+cds, base-epoll-g1+tiered; LABEL of letters, digits
@@ -19,10 +24,16 @@ gateway_jar=gateway/target/pushgate.jar
 launcher=gateway/src/main/launcher/pushgate
 load_jar=bench/target/pushgate-load.jar
 server_pid=""
-redis_prefix=""
+# The private redis-server of a redis or nchan server, and nginx's master process of an nchan one.
+broker_pid=""
+nginx_pid=""
 load_auth=()
+# What the load needs to read this server (nchan: --versions-in-text --unchunked).
+load_server=()
 
 stop_server() {
+  # nginx's worker goes with its master (stopped below); the master would start another.
+  [ -z "$nginx_pid" ] || server_pid=""
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     for _ in $(seq 150); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -30,10 +41,31 @@ stop_server() {
   fi
   [ -n "$server_pid" ] && { wait "$server_pid" 2>/dev/null || true; }
   server_pid=""
-  if [ -n "$redis_prefix" ] && command -v redis-cli >/dev/null; then
-    redis-cli -h 127.0.0.1 -p 6379 --scan --pattern "$redis_prefix:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 -p 6379 del >/dev/null || true
-    redis_prefix=""
-  fi
+  local pid
+  for pid in "$nginx_pid" "$broker_pid"; do
+    [ -n "$pid" ] || continue
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  nginx_pid=""
+  broker_pid=""
+}
+
+# Waits until something listens on 127.0.0.1:$1 (5 s at most).
+await_port() {
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "$tool: nothing listens on $1" >&2; return 1
+}
+
+# Starts a private redis-server (no persistence) on a free loopback port, logging to $1; sets
+# broker_pid and redis_port.
+start_redis() {
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --maxclients 1000 >"$1" 2>&1 &
+  broker_pid=$!
+  await_port "$redis_port"
 }
 
 free_port() {
@@ -70,12 +102,28 @@ keys_for() {
 start_server() {
   local kind=$1 log=$2
   load_auth=()
+  load_server=()
   if [ "$kind" = floor ]; then
     port=$(free_port)
     bench/target/floor "$port" >"$log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
-    echo "$tool: the floor did not listen on $port" >&2; return 1
+    await_port "$port"
+    return
+  fi
+  if [ "$kind" = nchan ]; then
+    start_redis "$log.redis"
+    port=$(free_port)
+    local dir="$work/nchan-$port"
+    mkdir -p "$dir/logs"
+    sed -e "s/@PORT@/$port/" -e "s/@REDIS_PORT@/$redis_port/" bench/nchan/nginx.conf >"$dir/nginx.conf"
+    nginx -p "$dir" -c "$dir/nginx.conf" >"$log" 2>&1 &
+    nginx_pid=$!
+    await_port "$port"
+    # The worker serves every connection; the master only watches it.
+    server_pid=$(pgrep -P "$nginx_pid" | head -1)
+    load_server=(--versions-in-text --unchunked)
+    echo "$tool: nchan on port $port (nginx $(nginx -v 2>&1 | sed 's/.*\///'), worker $server_pid, redis-server $broker_pid on $redis_port)" >&2
+    return
   fi
   if [ "$kind" = heartbeat-floor ]; then
     port=$(free_port)
@@ -115,14 +163,14 @@ start_server() {
     epoll|io_uring|nio) extra=(--transport "$base") ;;
     auto) extra=() ;;
     redis)
-      redis_prefix="pushgate-load-$RANDOM$RANDOM"
-      extra=(--transport epoll --redis redis://127.0.0.1:6379 --key-prefix "$redis_prefix") ;;
+      start_redis "$log.redis"
+      extra=(--redis "redis://127.0.0.1:$redis_port") ;;
     *) echo "$tool: unknown server $kind" >&2; return 1 ;;
   esac
   local opts_var=GATEWAY_JAVA_OPTS_$label args_var=GATEWAY_ARGS_$label
   read -ra opts <<<"${GATEWAY_JAVA_OPTS:-} ${label:+${!opts_var:-}}"
   read -ra args <<<"${GATEWAY_ARGS:-} ${label:+${!args_var:-}}"
-  "$java" "${defaults[@]/-XX:+UseParallelGC/$gc}" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate 0 \
+  "$java" "${defaults[@]/-XX:+UseParallelGC/$gc}" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate "${GATEWAY_ACCEPT_RATE:-0}" \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
@@ -198,7 +246,8 @@ run_rounds() {
       else
         start_server "$kind" "$out/$kind-$round.server.log"
         if [ -n "$same_server" ]; then
-          [ "$kind" = "${kind%redis*}" ] || { echo "$tool: --same-server does not take redis servers" >&2; exit 2; }
+          [ "$kind" = "${kind%redis*}" ] && [ "$kind" = "${kind%nchan*}" ] \
+            || { echo "$tool: --same-server does not take redis or nchan servers" >&2; exit 2; }
           pid_of[$kind]=$server_pid
           port_of[$kind]=$port
           auth_of[$kind]="${load_auth[*]:-}"
@@ -206,8 +255,10 @@ run_rounds() {
         fi
       fi
       echo "$tool: round $round, $kind (pid $server_pid, port $port)" >&2
+      local broker=()
+      [ -z "$broker_pid" ] || [ "$command" != fanout ] || broker=(--broker-pid "$broker_pid")
       cmd=(java -Xmx1g -jar "$load_jar" "$command" --url "http://127.0.0.1:$port" --server-pid "$server_pid" --json
-        ${load_auth[@]+"${load_auth[@]}"} "${load_args[@]}")
+        ${broker[@]+"${broker[@]}"} ${load_server[@]+"${load_server[@]}"} ${load_auth[@]+"${load_auth[@]}"} "${load_args[@]}")
       echo "$tool: ${cmd[*]}" >&2
       timeout --kill-after=10s "${LOAD_TIMEOUT:-300s}" "${cmd[@]}" >"$out/$kind-$round.json" || status=$?
       jq --arg load "$(cut -d' ' -f1 /proc/loadavg)" '. + {load_average: ($load | tonumber)}' "$out/$kind-$round.json" \

@@ -9,8 +9,12 @@
 # Usage (after `mvn -q -DskipTests package`):
 #   bench/fanout-compare.sh [--servers floor,epoll] [--rounds 3] [--out DIR] [--same-server] -- <pushgate-load fanout flags>
 #   e.g. bench/fanout-compare.sh --servers floor,epoll -- --streams 2000 --topics 10 --rate 100 --duration 15s
-# Servers: floor | epoll | io_uring | nio | redis (epoll + --redis redis://127.0.0.1:6379 and a random
-# --key-prefix, whose keys are deleted afterwards). The gateway runs on its launcher's JVM options
+# Servers: floor | epoll | io_uring | nio | redis (--redis to a private redis-server on a free loopback
+# port, transport auto) | nchan (nginx + Nchan with its Redis storage, bench/nchan/nginx.conf, and a private
+# redis-server); see compare-runs.sh. With a redis-server, its CPU in the window is counted too:
+# "broker µs" is its part, "µs/delivery" and the ratios are server + broker. "JIT µs" is the part of
+# the server's JVM compiler threads (a one-off: compiles still due after the warm-up), and a second
+# ratio leaves it out. The gateway runs on its launcher's JVM options
 # (gateway/src/main/launcher/pushgate: -XX:+UseParallelGC -Xmx1g, what
 # README's run command runs); a "-g1" suffix (epoll-g1, io_uring-g1, …) runs it with G1, the JDK's
 # default, instead; a "+LABEL" suffix adds GATEWAY_JAVA_OPTS_LABEL (e.g. -XX:TieredStopAtLevel=1:
@@ -46,28 +50,38 @@ run_rounds fanout
 jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)" '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   def f(x): if x == null then "-" else (x * 1000 | round / 1000 | tostring) end;
+  def total: .server_cpu_us_per_delivery + (.broker_cpu_us_per_delivery // 0);
+  def cpu: .server_cpu_seconds + (.broker_cpu_seconds // 0);
+  def jit: ([(.server_cpu_seconds_by_thread // {}) | to_entries[] | select(.key | test("Compiler")) | .value] | add // 0)
+    * 1e6 / .deliveries;
   . as $runs
-  | ["server", "round", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dup", "ooo", "server CPU %", "µs/delivery", "clean"],
+  | ["server", "round", "deliveries/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "lost", "dup", "ooo", "server CPU %", "broker µs", "JIT µs", "µs/delivery", "clean"],
     ($runs[] | [.server, .round, (.deliveries_per_second | round), .latency_p50_us / 1000, .latency_p99_us / 1000,
       .latency_p999_us / 1000, .latency_max_us / 1000, .lost, .duplicated, .out_of_order,
-      (100 * .server_cpu_seconds / .seconds | round), f(.server_cpu_us_per_delivery), .clean]),
+      (100 * cpu / .seconds | round), f(.broker_cpu_us_per_delivery), f(jit), f(total), .clean]),
     ($kinds[] as $k | [$runs[] | select(.server == $k)] as $r
       | ["median " + $k, ($r | length), ([$r[].deliveries_per_second] | median | round),
          ([$r[].latency_p50_us] | median) / 1000, ([$r[].latency_p99_us] | median) / 1000,
          ([$r[].latency_p999_us] | median) / 1000, ([$r[].latency_max_us] | median) / 1000,
          ([$r[].lost] | add), ([$r[].duplicated] | add), ([$r[].out_of_order] | add),
-         ([$r[] | 100 * .server_cpu_seconds / .seconds] | median | round),
-         f([$r[].server_cpu_us_per_delivery] | median), ([$r[].clean] | all)]),
+         ([$r[] | 100 * cpu / .seconds] | median | round),
+         f([$r[].broker_cpu_us_per_delivery | values] | median), f([$r[] | jit] | median), f([$r[] | total] | median),
+         ([$r[].clean] | all)]),
     ($kinds[1:][] as $k
       | ["ratio " + $k + "/" + $kinds[0] + " (µs/delivery, median of rounds)",
          f([$runs | group_by(.round)[] | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
             | select(.[0] != null and .[1] != null)
-            | .[0].server_cpu_us_per_delivery / .[1].server_cpu_us_per_delivery] | median)]),
+            | (.[0] | total) / (.[1] | total)] | median)]),
+    ($kinds[1:][] as $k
+      | ["ratio " + $k + "/" + $kinds[0] + " without the JIT compiler threads",
+         f([$runs | group_by(.round)[] | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
+            | select(.[0] != null and .[1] != null)
+            | ((.[0] | total - jit)) / ((.[1] | total - jit))] | median)]),
     ($kinds[] as $k | select(($k | startswith("base-") | not) and ($kinds | index("base-" + $k)) != null)
       | ("base-" + $k) as $b
       | [$runs | group_by(.round)[] | [map(select(.server == $k))[0], map(select(.server == $b))[0]]
           | select(.[0] != null and .[1] != null)
-          | .[0].server_cpu_us_per_delivery / .[1].server_cpu_us_per_delivery] as $r
+          | (.[0] | total) / (.[1] | total)] as $r
       | ["ratio " + $k + "/" + $b + " (µs/delivery, median of rounds)",
          f($r | median) + " (" + ($r | map(f(.)) | join(", ")) + ")"])
   | @tsv' < <(runs_json) | column -t -s $'\t'

@@ -11,6 +11,7 @@
 # The gateway runs with -XX:+UseParallelGC (deploy/'s recommendation); GATEWAY_GC=-XX:+UseG1GC measures
 # the JDK's default collector instead. GATEWAY_JAVA_OPTS adds JVM flags to the gateway, e.g.
 #   GATEWAY_JAVA_OPTS=-XX:NativeMemoryTracking=summary bench/idle-heap.sh --native-memory
+# GATEWAY_ARGS adds gateway flags, e.g. GATEWAY_ARGS="--transport epoll" (the default, auto, takes io_uring where it can).
 # --tokens hs256 (or rs256) runs the gateway with a fresh secret file (JWKS file) and no public topic,
 # and the load with tokens (one per stream, bench/compare-runs.sh): what a stream opened with a token keeps.
 # Exit status: that of pushgate-load idle (0 all streams opened and measured), or 1 if the gateway
@@ -59,8 +60,9 @@ case "$tokens" in
   *) echo "idle-heap: --tokens is hs256 or rs256, not $tokens" >&2; rm -rf "$work"; exit 2 ;;
 esac
 read -ra gateway_java_opts <<<"${GATEWAY_JAVA_OPTS:-}"
+read -ra gateway_args <<<"${GATEWAY_ARGS:-}"
 gateway_cmd=(java -Xmx1g "${GATEWAY_GC:--XX:+UseParallelGC}" ${gateway_java_opts[@]+"${gateway_java_opts[@]}"} -jar "$gateway_jar" --bind 127.0.0.1 --port 0 --accept-rate 0 --max-streams 20000
-  --drain-timeout 2s ${auth[@]+"${auth[@]}"})
+  --drain-timeout 2s ${auth[@]+"${auth[@]}"} ${gateway_args[@]+"${gateway_args[@]}"})
 echo "idle-heap: ${gateway_cmd[*]}" >&2
 "${gateway_cmd[@]}" >"$gateway_log" 2>&1 &
 gateway_pid=$!

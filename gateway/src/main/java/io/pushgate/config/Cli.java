@@ -110,7 +110,7 @@ final class Cli {
     String nodeName;
 
     @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-" + Defaults.TRANSPORT + "}",
-            description = "auto, epoll, io_uring or nio; auto takes epoll where present (default: ${DEFAULT-VALUE}).")
+            description = "auto, epoll, io_uring or nio; auto takes io_uring where the kernel allows it, else epoll (default: ${DEFAULT-VALUE}).")
     String transport;
 
     @Option(names = "--workers", defaultValue = "${env:PUSHGATE_WORKERS:-" + Defaults.WORKERS + "}",
@@ -147,8 +147,9 @@ final class Cli {
     String maxText;
 
     @Option(names = "--accept-rate", defaultValue = "${env:PUSHGATE_ACCEPT_RATE:-" + Defaults.ACCEPT_RATE + "}",
-            description = "New connections per second; above it a stream is refused for now (200 text/event-stream with a "
-                    + "retry:), other requests get 429; 0 = no limit (default: ${DEFAULT-VALUE}).")
+            description = "New connections per second, sustained (two seconds' worth pass at once); above it a stream is "
+                    + "refused for now (200 text/event-stream with a retry:), other requests get 429; 0 = no limit "
+                    + "(default: ${DEFAULT-VALUE}).")
     int acceptRate;
 
     @Option(names = "--max-initial-line", defaultValue = "${env:PUSHGATE_MAX_INITIAL_LINE:-" + Defaults.MAX_INITIAL_LINE + "}",

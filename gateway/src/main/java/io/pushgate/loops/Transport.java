@@ -32,9 +32,11 @@ public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extend
     }
 
     /**
-     * The transport {@code wanted}; {@code AUTO} takes epoll when present, else NIO, with a warning
-     * on Linux, where epoll should be there (Netty could not load its native library, e.g. from a
-     * read-only root with no writable temporary directory).
+     * The transport {@code wanted}; {@code AUTO} takes io_uring where the kernel allows it (it costs
+     * the least CPU per delivery, bench/RESULTS.md "Transport"), else epoll (io_uring blocked, as many
+     * container runtimes' seccomp profiles do, or disabled by {@code kernel.io_uring_disabled}), else
+     * NIO, with a warning on Linux, where epoll should be there (Netty could not load its native
+     * library, e.g. from a read-only root with no writable temporary directory).
      */
     public static Transport select(Kind wanted) {
         switch (wanted) {
@@ -43,12 +45,17 @@ public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extend
                 return epoll();
             case IO_URING:
                 requireAvailable("io_uring", IoUring.isAvailable(), IoUring.unavailabilityCause());
-                return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
+                return ioUring();
             case NIO:
                 return nio();
             case AUTO:
             default:
+                if (IoUring.isAvailable()) {
+                    return ioUring();
+                }
                 if (Epoll.isAvailable()) {
+                    LoggerFactory.getLogger(Transport.class).debug("io_uring is not available ({}): serving with epoll",
+                            IoUring.unavailabilityCause().toString());
                     return epoll();
                 }
                 if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
@@ -59,6 +66,10 @@ public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extend
                 }
                 return nio();
         }
+    }
+
+    private static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
     }
 
     private static Transport epoll() {

@@ -1,5 +1,6 @@
 package io.pushgate.loops;
 
+import io.netty.channel.uring.IoUring;
 import io.pushgate.testing.NodeProcess;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
@@ -12,7 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Every transport serves the same stream contract (this kernel offers all three). */
+/** Every transport serves the same stream contract (this kernel offers all three); what auto chooses. */
 class TransportTest {
 
     /** On Linux, auto falls back to NIO only with a warning that says why and what to do. */
@@ -28,10 +29,16 @@ class TransportTest {
             assertEquals(1, node.count("-Dio.netty.native.workdir"), String.join("\n", node.lines()));
             assertEquals(1, node.count("(transport nio,"), String.join("\n", node.lines()));
         }
+    }
+
+    /** auto takes io_uring where the kernel allows it (the cheapest per delivery), epoll where it does not. */
+    @Test
+    void autoTakesIoUringWhereTheKernelAllowsIt() throws Exception {
         try (NodeProcess node = NodeProcess.start("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0")) {
             node.awaitListening();
-            assertEquals(0, node.count("epoll is not available"), String.join("\n", node.lines()));
-            assertEquals(1, node.count("(transport epoll,"), String.join("\n", node.lines()));
+            assertEquals(0, node.count("is not available"), String.join("\n", node.lines()));
+            String expected = IoUring.isAvailable() ? "io_uring" : "epoll";
+            assertEquals(1, node.count("(transport " + expected + ","), String.join("\n", node.lines()));
         }
     }
 

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -108,6 +109,18 @@ final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--server-pid", description = "Process id of the server (any process: its /proc is read) for CPU per delivery and RSS.")
     Long serverPid;
 
+    @Option(names = "--broker-pid", description = "Process id of the server's broker (a redis-server): its CPU in the "
+            + "window is reported beside the server's, as broker CPU per delivery.")
+    Long brokerPid;
+
+    @Option(names = "--versions-in-text", description = "For a server whose event ids are not versions (Nchan): the "
+            + "publisher numbers each topic's texts itself (<micros> <n> ...), the streams take the version from the "
+            + "text, and any 2xx answer to a PUT counts.")
+    boolean versionsInText;
+
+    @Option(names = "--unchunked", description = "Stream bodies come unframed, ended by the close (Nchan), not in HTTP/1.1 chunks.")
+    boolean unchunked;
+
     @Option(names = "--topic-prefix", description = "Topic names are <prefix><i> (default: a random prefix per run, so topics start fresh).")
     String topicPrefix;
 
@@ -157,8 +170,10 @@ final class FanoutCommand implements Callable<Integer> {
         require(procs == 1 || (stalled == 0 && !socketMemory), "--stalled and --socket-memory need a single load process");
         LoadClient.requireOpenFiles(streams + stalled, " (split the run over processes: --procs)");
         String pid = serverPid == null ? null : Long.toString(serverPid);
-        if (pid != null && !ProcessHandle.of(serverPid).map(ProcessHandle::isAlive).orElse(false)) {
-            throw new IllegalArgumentException("no process " + serverPid);
+        for (Long p : new Long[] {serverPid, brokerPid}) {
+            if (p != null && !ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)) {
+                throw new IllegalArgumentException("no process " + p);
+            }
         }
         String prefix = topicPrefix != null ? topicPrefix
                 : "load-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
@@ -184,7 +199,8 @@ final class FanoutCommand implements Callable<Integer> {
         IntFunction<String> query = tokens.streamQueries(streams, i -> names.get(i % topics));
         Timeline timeline = new Timeline(stalled);
         double stalledOpenSeconds = 0;
-        try (Publisher publisher = new Publisher(publishTarget, names, tokens.publisherAuthorization(prefix + "*"), textSize);
+        try (Publisher publisher = new Publisher(publishTarget, names, tokens.publisherAuthorization(prefix + "*"), textSize,
+                versionsInText);
              LoadClient client = connect.client(target, streams);
              LoadClient stalledClient = stalled == 0 ? null
                      : stalledRead ? connect.client(target, stalled)
@@ -193,7 +209,7 @@ final class FanoutCommand implements Callable<Integer> {
             log.info("topics {}0..{}: base versions published", prefix, topics - 1);
             for (int i = 0; i < streams; i++) {
                 int t = i % topics;
-                all.add(new FanoutStream(t, base[t], latency, deliveries));
+                all.add(new FanoutStream(t, base[t], latency, deliveries, versionsInText, unchunked));
             }
             long openStart = System.nanoTime();
             int opened = client.openStreams(streams, i -> new LoadClient.StreamSpec(
@@ -214,7 +230,7 @@ final class FanoutCommand implements Callable<Integer> {
             // The publisher stops at the window's end, which the stalled streams' opening moves.
             AtomicLong stopPublishing = new AtomicLong(measureStart + duration.toNanos());
             long measureEnd = stopPublishing.get();
-            Measure measure = new Measure(pid, latency, deliveries, client, timeline, stalledClient,
+            Measure measure = new Measure(pid, brokerPid == null ? null : Long.toString(brokerPid), latency, deliveries, client, timeline, stalledClient,
                     socketMemory ? new SocketMemory(target.remote().getPort()) : null);
             Thread driver = new Thread(() -> {
                 try {
@@ -266,7 +282,7 @@ final class FanoutCommand implements Callable<Integer> {
                 lost += l;
                 duplicated += ledger.duplicated();
                 outOfOrder += ledger.outOfOrder();
-                malformed += s.parser().malformed();
+                malformed += s.malformed();
                 if (l + ledger.duplicated() + ledger.outOfOrder() > 0) {
                     streamsWithErrors++;
                 }
@@ -277,7 +293,7 @@ final class FanoutCommand implements Callable<Integer> {
                     measure.seconds(), measure.deliveries(), (double) streams / topics * rate,
                     measure.histogram(), lost, duplicated, outOfOrder, streamsWithErrors, behind, closedByServer,
                     malformed, client.rejectedCount() + client.failedCount(), client.reasons(),
-                    measure.serverCpuSeconds(), measure.serverRss(), measure.clientCpuSeconds(),
+                    measure.serverCpuSeconds(), measure.serverRss(), measure.serverCpuByThread(), measure.brokerCpuSeconds(), measure.clientCpuSeconds(),
                     stalledClient == null && !socketMemory ? null
                             : new FanoutReport.Stalled(timeline, stalledClient == null ? 0 : stalledClient.localPorts().size(),
                                     stalledClient == null ? 0 : stalledClient.lostCount(), stalledOpenSeconds));
@@ -297,6 +313,12 @@ final class FanoutCommand implements Callable<Integer> {
                 "--timeout", timeout.toMillis() + "ms", "--connect-timeout", connect.connectTimeout.toMillis() + "ms"));
         if (publishUrl != null) {
             args.addAll(List.of("--publish-url", publishUrl));
+        }
+        if (versionsInText) {
+            args.add("--versions-in-text");
+        }
+        if (unchunked) {
+            args.add("--unchunked");
         }
         args.addAll(token.arguments());
         return args;
@@ -325,6 +347,8 @@ final class FanoutCommand implements Callable<Integer> {
      */
     private static final class Measure {
         private final String pid;
+        /** The broker's pid, null without one. */
+        private final String brokerPid;
         private final Recorder latency;
         private final LongAdder deliveries;
         private final LoadClient client;
@@ -342,6 +366,10 @@ final class FanoutCommand implements Callable<Integer> {
         private long deliveriesEnd;
         private long serverTicksStart;
         private long serverTicksEnd;
+        private Map<String, Long> threadsStart = Map.of();
+        private Map<String, Double> serverCpuByThread = Map.of();
+        private long brokerTicksStart;
+        private long brokerTicksEnd;
         private long clientTicksStart;
         private long clientTicksEnd;
         private long rss;
@@ -349,9 +377,10 @@ final class FanoutCommand implements Callable<Integer> {
         private long lastProgressDeliveries;
         private long lastProgressNanos = System.nanoTime();
 
-        Measure(String pid, Recorder latency, LongAdder deliveries, LoadClient client, Timeline timeline,
+        Measure(String pid, String brokerPid, Recorder latency, LongAdder deliveries, LoadClient client, Timeline timeline,
                 LoadClient stalledClient, SocketMemory socketMemory) {
             this.pid = pid;
+            this.brokerPid = brokerPid;
             this.latency = latency;
             this.deliveries = deliveries;
             this.client = client;
@@ -417,6 +446,8 @@ final class FanoutCommand implements Callable<Integer> {
             deliveriesStart = deliveries.sum();
             tickDeliveries = deliveriesStart;
             serverTicksStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            threadsStart = pid == null ? Map.of() : ServerProbe.cpuTicksByThreadKind(pid);
+            brokerTicksStart = brokerPid == null ? 0 : ServerProbe.cpuTicks(brokerPid);
             clientTicksStart = ServerProbe.cpuTicks("self");
         }
 
@@ -425,6 +456,9 @@ final class FanoutCommand implements Callable<Integer> {
             endNanos = System.nanoTime();
             deliveriesEnd = deliveries.sum();
             serverTicksEnd = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+            serverCpuByThread = pid == null ? Map.of()
+                    : ServerProbe.secondsByThreadKind(threadsStart, ServerProbe.cpuTicksByThreadKind(pid));
+            brokerTicksEnd = brokerPid == null ? 0 : ServerProbe.cpuTicks(brokerPid);
             clientTicksEnd = ServerProbe.cpuTicks("self");
             rss = pid == null ? -1 : ServerProbe.rssBytes(pid);
             measuring = false;
@@ -444,6 +478,14 @@ final class FanoutCommand implements Callable<Integer> {
 
         double serverCpuSeconds() {
             return pid == null ? -1 : (double) (serverTicksEnd - serverTicksStart) / ServerProbe.clockTicksPerSecond();
+        }
+
+        Map<String, Double> serverCpuByThread() {
+            return serverCpuByThread;
+        }
+
+        double brokerCpuSeconds() {
+            return brokerPid == null ? -1 : (double) (brokerTicksEnd - brokerTicksStart) / ServerProbe.clockTicksPerSecond();
         }
 
         long serverRss() {

@@ -16,6 +16,12 @@ import java.util.Map;
  * <p>With stalled streams or socket memory sampled ({@link Stalled}), also their figures, the reading
  * streams' latency while stalled streams were open and after, and the window's ticks.
  *
+ * <p>The server's CPU also by thread kind ({@code serverCpuByThread}, seconds; empty without a pid),
+ * which tells a JVM's event loops from its JIT compiler and collector threads.
+ *
+ * <p>With the broker's pid (a redis-server), its CPU in the window too ({@code brokerCpuSeconds}, -1
+ * without one), apart from the server's.
+ *
  * <p>Immutable once built; any thread.
  */
 record FanoutReport(String url, String publishUrl, long serverPid, int streamsRequested, int streamsOpen,
@@ -23,7 +29,8 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
                     double seconds, long deliveries, double expectedPerSecond, Histogram latency,
                     long lost, long duplicated, long outOfOrder, int streamsWithErrors, int streamsBehind,
                     int closedByServer, long malformed, int notOpened, Map<String, Integer> reasons,
-                    double serverCpuSeconds, long serverRss, double clientCpuSeconds, Stalled stalled) {
+                    double serverCpuSeconds, long serverRss, Map<String, Double> serverCpuByThread,
+                    double brokerCpuSeconds, double clientCpuSeconds, Stalled stalled) {
 
     /**
      * The stalled streams ({@code fanout --stalled}) and the window's ticks; null in a report
@@ -49,6 +56,20 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
     /** Server CPU (user + system) per delivery in the window, in microseconds; NaN without a pid. */
     double serverCpuMicrosPerDelivery() {
         return serverCpuSeconds < 0 || deliveries == 0 ? Double.NaN : serverCpuSeconds * 1e6 / deliveries;
+    }
+
+    /** Broker CPU (user + system) per delivery in the window, in microseconds; NaN without a broker pid. */
+    double brokerCpuMicrosPerDelivery() {
+        return brokerCpuSeconds < 0 || deliveries == 0 ? Double.NaN : brokerCpuSeconds * 1e6 / deliveries;
+    }
+
+    /** The server's CPU seconds by thread kind, as JSON members or as text. */
+    private String byThread(boolean json) {
+        StringBuilder s = new StringBuilder();
+        serverCpuByThread.forEach((kind, seconds) -> s.append(s.length() == 0 ? "" : ", ")
+                .append(json ? JsonText.quote(kind) + ": " + JsonText.number(seconds, 2)
+                        : String.format(Locale.ROOT, "%s %.2f s", kind, seconds)));
+        return s.toString();
     }
 
     long p(double percentile) {
@@ -81,6 +102,13 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
             s.append(String.format(Locale.ROOT, "  server %d      CPU %.2f s = %.1f%% of a core, %.3f µs per delivery; RSS %.1f MiB%n",
                     serverPid, serverCpuSeconds, 100 * serverCpuSeconds / seconds, serverCpuMicrosPerDelivery(),
                     serverRss / 1048576.0));
+        }
+        if (!serverCpuByThread.isEmpty()) {
+            s.append("  server threads  ").append(byThread(false)).append('\n');
+        }
+        if (brokerCpuSeconds >= 0) {
+            s.append(String.format(Locale.ROOT, "  broker          CPU %.2f s = %.1f%% of a core, %.3f µs per delivery%n",
+                    brokerCpuSeconds, 100 * brokerCpuSeconds / seconds, brokerCpuMicrosPerDelivery()));
         }
         s.append(String.format(Locale.ROOT, "  client          CPU %.1f%% of a core%n", 100 * clientCpuSeconds / seconds));
         if (stalled != null) {
@@ -148,6 +176,11 @@ record FanoutReport(String url, String publishUrl, long serverPid, int streamsRe
         field(s, "server_cpu_seconds", serverCpuSeconds);
         field(s, "server_cpu_us_per_delivery", serverCpuMicrosPerDelivery());
         field(s, "server_rss_bytes", serverRss);
+        s.append("  \"server_cpu_seconds_by_thread\": {").append(byThread(true)).append("},\n");
+        if (brokerCpuSeconds >= 0) {
+            field(s, "broker_cpu_seconds", brokerCpuSeconds);
+            field(s, "broker_cpu_us_per_delivery", brokerCpuMicrosPerDelivery());
+        }
         field(s, "client_cpu_seconds", clientCpuSeconds);
         if (withHistogram) {
             ByteBuffer buffer = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());

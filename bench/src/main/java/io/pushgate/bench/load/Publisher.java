@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  * must end with. Understands pushgate's answers ({@code {"topic":…,"version":N,"epoch":…}},
  * {@code {"feed":…,"id":"<seq>-<epoch>"}}) and the floor's ({@code {"version":N}}).
  * With a token, every request carries it as {@code Authorization: Bearer}, as an application's backend does.
+ * For a server whose answers and event ids carry no version (Nchan), it numbers each topic's texts
+ * itself ({@code <micros> <n> …}, {@code versionsInText}) and takes any 2xx answer as that number published.
  *
  * <p>Thread rules: {@link #publishOnce} and {@link #run} from one driving thread; answers arrive on
  * the HTTP client's threads; the counts and versions may be read from any thread.
@@ -77,6 +79,15 @@ final class Publisher implements AutoCloseable {
 
     private final Target target;
     private final Kind kind;
+    /** Each topic's texts carry this publisher's own number of them, after the micros. */
+    private final boolean versionsInText;
+    /** The last number given to each topic's texts (driving thread). */
+    private final long[] numbered;
+    /**
+     * Each topic's last publish, with versionsInText: the next one is sent when it is answered, so
+     * the server takes a topic's texts in the order of their numbers (driving thread).
+     */
+    private final CompletableFuture<?>[] previous;
     private final List<String> topics;
     private final HttpClient http;
     /** The {@code Authorization} header's value; null: none. */
@@ -95,13 +106,21 @@ final class Publisher implements AutoCloseable {
      * Publishes to {@code topics} of {@code target}, with {@code authorization} (null: none) on every
      * PUT, each text {@code textSize} bytes long (at least its micros and " pushgate-load").
      */
-    Publisher(Target target, List<String> topics, String authorization, int textSize) {
-        this(Kind.TOPIC, target, topics, authorization, textSize);
+    Publisher(Target target, List<String> topics, String authorization, int textSize, boolean versionsInText) {
+        this(Kind.TOPIC, target, topics, authorization, textSize, versionsInText);
     }
 
-    /** Like {@link #Publisher(Target, List, String, int)}, publishing {@code kind}: versions of topics or events of feeds. */
+    /** Like {@link #Publisher(Target, List, String, int, boolean)}, publishing {@code kind}: versions of topics or events of feeds. */
     Publisher(Kind kind, Target target, List<String> topics, String authorization, int textSize) {
+        this(kind, target, topics, authorization, textSize, false);
+    }
+
+    private Publisher(Kind kind, Target target, List<String> topics, String authorization, int textSize,
+                      boolean versionsInText) {
         this.kind = kind;
+        this.versionsInText = versionsInText;
+        this.numbered = new long[topics.size()];
+        this.previous = new CompletableFuture<?>[topics.size()];
         this.target = target;
         // The micros take 16 digits until the year 2286.
         this.padding = " pushgate-load" + "x".repeat(Math.max(0, textSize - 16 - " pushgate-load".length()));
@@ -181,9 +200,22 @@ final class Publisher implements AutoCloseable {
 
     /** Sends one version of topic {@code t}; the caller holds an in-flight permit. */
     private CompletableFuture<?> send(int t) {
+        if (!versionsInText) {
+            return send(t, 0);
+        }
+        long number = ++numbered[t];
+        CompletableFuture<?> after = previous[t] == null ? CompletableFuture.completedFuture(null) : previous[t];
+        CompletableFuture<?> next = after.handle((r, e) -> null).thenCompose(x -> send(t, number));
+        previous[t] = next;
+        return next;
+    }
+
+    /** Sends one version of topic {@code t}, numbered {@code number} in its text with versionsInText. */
+    private CompletableFuture<?> send(int t, long number) {
         sent++;
         // A feed's text also names its feed: a stream of several tells its events apart by it (FeedStream).
-        String text = kind == Kind.FEED ? nowMicros() + " " + t + padding : nowMicros() + padding;
+        String text = kind == Kind.FEED ? nowMicros() + " " + t + padding
+                : versionsInText ? nowMicros() + " " + number + padding : nowMicros() + padding;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target.url() + kind.path + topics.get(t)))
                 .timeout(Duration.ofSeconds(10))
                 .method(kind.method, HttpRequest.BodyPublishers.ofString(text));
@@ -192,12 +224,17 @@ final class Publisher implements AutoCloseable {
         }
         return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
             inFlight.release();
-            if (error != null || response.statusCode() != 200) {
+            if (error != null || (versionsInText ? response.statusCode() / 100 != 2 : response.statusCode() != 200)) {
                 // The first few failures are worth seeing; a flood of them is not.
                 if (failed.sum() < 5) {
                     log.warn("publish to {} failed: {}", topics.get(t), error != null ? error.toString() : response.statusCode());
                 }
                 failed.increment();
+                return;
+            }
+            if (versionsInText) {
+                versions.accumulateAndGet(t, number, Math::max);
+                published.increment();
                 return;
             }
             Matcher m = kind.number.matcher(response.body());

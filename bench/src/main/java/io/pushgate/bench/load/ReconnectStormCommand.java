@@ -81,7 +81,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
         IntFunction<String> path = i -> "/topics/" + names.get(i % topics) + "/events" + query.apply(i);
         Recorder unused = new Recorder(3);
         LongAdder deliveries = new LongAdder();
-        try (Publisher publisher = new Publisher(target, names, tokens.publisherAuthorization(prefix + "*"), 0);
+        try (Publisher publisher = new Publisher(target, names, tokens.publisherAuthorization(prefix + "*"), 0, false);
              // The streams' ports are opened twice: the first ones are in TIME_WAIT when the storm comes.
              LoadClient client = connect.client(target, 2 * streams)) {
             long[] base = publisher.publishOnce();
@@ -173,11 +173,7 @@ final class ReconnectStormCommand implements Callable<Integer> {
      * goes: the event loops, the JIT compilers, the collector.
      */
     private static String byThreadKind(Map<String, Long> start, Map<String, Long> end, boolean json) {
-        double perTick = 1.0 / ServerProbe.clockTicksPerSecond();
-        return end.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), (e.getValue() - start.getOrDefault(e.getKey(), 0L)) * perTick))
-                .filter(e -> e.getValue() >= 0.01)
-                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        return ServerProbe.secondsByThreadKind(start, end).entrySet().stream()
                 .map(e -> json ? JsonText.quote(e.getKey()) + ": " + JsonText.number(e.getValue(), 2)
                         : String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue()))
                 .collect(Collectors.joining(", "));

@@ -224,6 +224,20 @@ final class ServerProbe {
         return nanos;
     }
 
+    /**
+     * CPU seconds by thread kind between two {@link #cpuTicksByThreadKind} samples, the kinds with at
+     * least 10 ms, most first.
+     */
+    static Map<String, Double> secondsByThreadKind(Map<String, Long> start, Map<String, Long> end) {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        end.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), (double) (e.getValue() - start.getOrDefault(e.getKey(), 0L)) / clockTicksPerSecond()))
+                .filter(e -> e.getValue() >= 0.01)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> seconds.put(e.getKey(), e.getValue()));
+        return seconds;
+    }
+
     /** The name of a {@code stat} line's thread without its digits. */
     static String threadKind(String stat) {
         return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "").strip();

@@ -68,10 +68,16 @@ final class SplitRun {
         String pid = command.serverPid == null ? null : Long.toString(command.serverPid);
         long windowStart = startAt + command.warmup.toMillis();
         Thread.sleep(Math.max(0, windowStart - System.currentTimeMillis()));
+        String brokerPid = command.brokerPid == null ? null : Long.toString(command.brokerPid);
         long ticksStart = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+        Map<String, Long> threadsStart = pid == null ? Map.of() : ServerProbe.cpuTicksByThreadKind(pid);
+        long brokerTicksStart = brokerPid == null ? 0 : ServerProbe.cpuTicks(brokerPid);
         long nanoStart = System.nanoTime();
         Thread.sleep(Math.max(0, windowStart + command.duration.toMillis() - System.currentTimeMillis()));
         long ticksEnd = pid == null ? 0 : ServerProbe.cpuTicks(pid);
+        Map<String, Double> byThread = pid == null ? Map.of()
+                : ServerProbe.secondsByThreadKind(threadsStart, ServerProbe.cpuTicksByThreadKind(pid));
+        long brokerTicksEnd = brokerPid == null ? 0 : ServerProbe.cpuTicks(brokerPid);
         double seconds = (System.nanoTime() - nanoStart) / 1e9;
         long rss = pid == null ? -1 : ServerProbe.rssBytes(pid);
 
@@ -108,13 +114,14 @@ final class SplitRun {
         }
         String transport = shards.get(0).get("client_transport") + " x" + k + " processes";
         double serverCpu = pid == null ? -1 : (double) (ticksEnd - ticksStart) / ServerProbe.clockTicksPerSecond();
+        double brokerCpu = brokerPid == null ? -1 : (double) (brokerTicksEnd - brokerTicksStart) / ServerProbe.clockTicksPerSecond();
         // The deliveries are the processes' (each over its own window, which coincide to a few ms);
         // the rate is over this process's window.
         return new FanoutReport(command.url, command.publishUrl == null ? command.url : command.publishUrl,
                 pid == null ? -1 : command.serverPid, (int) sums[0], (int) sums[1], command.topics, command.rate,
                 transport, sums[2], sums[3], seconds, sums[4], (double) command.streams / command.topics * command.rate,
                 latency, sums[5], sums[6], sums[7], (int) sums[8], (int) sums[9], (int) sums[10], sums[11], (int) sums[12],
-                Map.of(), serverCpu, rss, clientCpu, null);
+                Map.of(), serverCpu, rss, byThread, brokerCpu, clientCpu, null);
     }
 
     /** The top-level fields of a load process's JSON result, values unquoted. */
