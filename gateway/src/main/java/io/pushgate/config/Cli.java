@@ -110,7 +110,7 @@ final class Cli {
     String nodeName;
 
     @Option(names = "--transport", defaultValue = "${env:PUSHGATE_TRANSPORT:-" + Defaults.TRANSPORT + "}",
-            description = "auto, epoll, io_uring or nio; auto takes io_uring where the kernel allows it, else epoll (default: ${DEFAULT-VALUE}).")
+            description = "auto, epoll, io_uring or nio; auto takes epoll, else NIO (default: ${DEFAULT-VALUE}).")
     String transport;
 
     @Option(names = "--workers", defaultValue = "${env:PUSHGATE_WORKERS:-" + Defaults.WORKERS + "}",

@@ -54,8 +54,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PushgateJsBrowserTest {
     private static final String SECRET = "a test secret of at least thirty-two bytes, for HS256";
     private static final Duration DEADLINE = Duration.ofSeconds(20);
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(DEADLINE).build();
     /** Subscribes the page; arguments: topics, tokens. Records what the helper reports in window.seen/states/waits. */
     private static final String SUBSCRIBE = """
             window.tokens = arguments[1];
@@ -179,7 +177,7 @@ class PushgateJsBrowserTest {
         subscribe(List.of(topic, other), token(Instant.now().plusSeconds(600)));
         awaitSeen(topic + "=v1");
         awaitSeen(other + "=o1");
-        HttpResponse<String> deleted = HTTP.send(HttpRequest.newBuilder(uri(node, "/topics/" + topic))
+        HttpResponse<String> deleted = client(node).send(HttpRequest.newBuilder(uri(node, "/topics/" + topic))
                 .timeout(DEADLINE).header("Authorization", "Bearer " + publisherToken()).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(204, deleted.statusCode(), "DELETE answered " + deleted.body());
@@ -349,14 +347,18 @@ class PushgateJsBrowserTest {
     }
 
     /**
-     * POSTs {@code text} to {@code feed} on {@code node} and returns the id it answered. Each node
-     * gets a client of its own: a node started on the port of one just closed must not be sent a
-     * POST over a connection pooled for the old one (the JDK client does not retry a POST there).
+     * The HTTP client of {@code node}: each node gets one of its own, so that a node started on the
+     * port of one just closed is not sent a request over a connection pooled for the old one (the
+     * JDK client waits there until the request's timeout, and does not retry a PUT or POST).
      */
-    private String append(Node node, String feed, String text) throws Exception {
-        HttpClient client = clients.computeIfAbsent(node, n -> HttpClient.newBuilder()
+    private HttpClient client(Node node) {
+        return clients.computeIfAbsent(node, n -> HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(DEADLINE).build());
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri(node, "/feeds/" + feed))
+    }
+
+    /** POSTs {@code text} to {@code feed} on {@code node} and returns the id it answered. */
+    private String append(Node node, String feed, String text) throws Exception {
+        HttpResponse<String> response = client(node).send(HttpRequest.newBuilder(uri(node, "/feeds/" + feed))
                         .timeout(DEADLINE).header("Authorization", "Bearer " + publisherToken())
                         .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -403,9 +405,9 @@ class PushgateJsBrowserTest {
                 .claim("pushgate", Map.of("publish", List.of("*"))).build());
     }
 
-    private static void publish(Node node, String topic, String text) throws Exception {
+    private void publish(Node node, String topic, String text) throws Exception {
         String publisher = publisherToken();
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri(node, "/topics/" + topic))
+        HttpResponse<String> response = client(node).send(HttpRequest.newBuilder(uri(node, "/topics/" + topic))
                         .timeout(DEADLINE).header("Authorization", "Bearer " + publisher)
                         .PUT(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString());
