@@ -52,7 +52,7 @@ final class Defaults {
     /**
      * Below the idle timeouts proxies have by default (Heroku 55 s; nginx, AWS ALB 60 s; Cloudflare
      * 100 s) with room for a late tick, as Mercure's 40 s; each heartbeat is a write, and 15,000 idle
-     * streams at 15 s cost 1.2-1.4 % of a core in them (README "The heartbeat interval").
+     * streams at 15 s cost 0.75-1.4 % of a core in them (README "The heartbeat interval").
      */
     public static final String HEARTBEAT = "40s";
     public static final String RETRY = "1s";
