@@ -224,11 +224,13 @@ feed() {
   first=$(append "$lb_url" "$name" "one")
   second=$(append "$lb_url" "$name" "two")
   [ -n "$first" ] && [ -n "$second" ] || fail "$lb: POST /feeds/$name gave no id"
-  curl -s -N -i --max-time 2 -H "Last-Event-ID: $first" "$lb_url/feeds/$name/events" | tr -d '\r' >"$WORK/feed-$lb.txt" &
+  # Straight to a file (a pipe through tr would hold the replay back until curl ends).
+  curl -s -N -i --max-time 3 -H "Last-Event-ID: $first" -o "$WORK/feed-$lb.raw" "$lb_url/feeds/$name/events" &
   local stream=$!
-  await_true 5 grep -qx "id: $second" "$WORK/feed-$lb.txt" || fail "$lb: the feed's replay did not bring $second: $(head -c 500 "$WORK/feed-$lb.txt")"
+  await_true 5 grep -qa "^id: $second" "$WORK/feed-$lb.raw" || fail "$lb: the feed's replay did not bring $second: $(head -c 500 "$WORK/feed-$lb.raw")"
   third=$(append "$lb_url" "$name" "three")
-  wait "$stream"
+  wait "$stream" || true
+  tr -d '\r' <"$WORK/feed-$lb.raw" >"$WORK/feed-$lb.txt"
   expect_stream "$lb: feed stream" "$WORK/feed-$lb.txt" "$third"
   [ "$(grep -c '^id: ' "$WORK/feed-$lb.txt")" = 2 ] || fail "$lb: the feed stream did not get exactly $second and $third: $(head -c 500 "$WORK/feed-$lb.txt")"
   log "$lb: feed $name replayed $second after $first, then $third live, through /feeds/{f}/events"
