@@ -376,10 +376,6 @@ final class Feed {
         answer(sub, SseFrames.reset(alloc, name), base, window.last());
     }
 
-    private void answer(FeedSubscription sub, long base, long last) {
-        answer(sub, null, base, last);
-    }
-
     /** Sets {@code sub}'s cursor to {@code base} (after {@code reset}, if any) and sends the window's events after it. */
     private void answer(FeedSubscription sub, ByteBuf reset, long base, long last) {
         int count = (int) Math.max(0, window.last() - base);
