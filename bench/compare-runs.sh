@@ -173,7 +173,8 @@ start_server() {
   "$java" "${defaults[@]/-XX:+UseParallelGC/$gc}" ${opts[@]+"${opts[@]}"} -jar "$jar" --bind 127.0.0.1 --port 0 --admin-port 0 --accept-rate "${GATEWAY_ACCEPT_RATE:-0}" \
     --max-streams 20000 --drain-timeout 2s "${extra[@]}" ${auth[@]+"${auth[@]}"} ${args[@]+"${args[@]}"} >"$log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 300); do
+  # 60 s: the JVM's start and the warm-up (--warm-up, 30 s at most) before the start-up line.
+  for _ in $(seq 600); do
     local line
     line=$(grep -m1 'pushgate listening on' "$log" || true)
     if [ -n "$line" ]; then

@@ -21,7 +21,9 @@
 # C1 only) and GATEWAY_ARGS_LABEL to that kind alone (bench/compare-runs.sh); a "-hs256" or "-rs256" suffix (epoll-hs256) runs it with a key, the load with
 # tokens (bench/compare-runs.sh). GATEWAY_JAVA_OPTS adds JVM flags to the gateway, GATEWAY_ARGS gateway
 # flags (e.g. "--send-buffer 0 --slow-consumer-timeout 5s"), GATEWAY_JAVA names the java binary that
-# runs it (default: java on the PATH), e.g. another JDK.
+# runs it (default: java on the PATH), e.g. another JDK. CLIENT_WARMUP=10s first runs each load against a
+# floor of its own for that long (--client-warmup-url), so that a fresh server's first seconds
+# (--warmup 0s) are measured by a client whose JIT is warm.
 # Before vs after: a "base-" prefix (base-epoll, base-io_uring, base-epoll-g1, …) runs the same
 # kind from the gateway jar that GATEWAY_BASE_JAR names (e.g. a build of an earlier commit) instead
 # of gateway/target/pushgate.jar, with the same flags. The load generator is this tree's for every
@@ -39,9 +41,20 @@ tool=fanout-compare
 # shellcheck source=bench/compare-runs.sh
 . bench/compare-runs.sh
 compare_setup floor,epoll "$@"
-if [[ ",$servers," == *",floor,"* ]]; then
+if [[ ",$servers," == *",floor,"* || -n "${CLIENT_WARMUP:-}" ]]; then
   # Built here, never committed.
   gcc -O2 -o bench/target/floor ../shared/floor/floor.c
+fi
+if [ -n "${CLIENT_WARMUP:-}" ]; then
+  # One more floor, not measured: each load run first runs against it for $CLIENT_WARMUP, so that
+  # the load client's own JIT is warm when it meets the server under test (a fresh node's first
+  # seconds: its latencies, not the client's).
+  warm_port=$(free_port)
+  bench/target/floor "$warm_port" >"$out/client-warmup-floor.log" 2>&1 &
+  warm_pid=$!
+  trap 'kill "$warm_pid" 2>/dev/null || true; compare_cleanup' EXIT
+  await_port "$warm_port"
+  load_args+=(--client-warmup-url "http://127.0.0.1:$warm_port" --client-warmup "$CLIENT_WARMUP")
 fi
 
 run_rounds fanout

@@ -239,8 +239,9 @@ final class Cli {
 
     @Option(names = "--warm-up", defaultValue = "${env:PUSHGATE_WARM_UP:-" + Defaults.WARM_UP + "}",
             description = "Before /readyz answers 200 the node runs streams and publishes of its own over loopback (on "
-                    + "a topic and port no client reaches) for at most this long, so that the JIT has compiled the "
-                    + "serving path before clients come; 0 = off (default: ${DEFAULT-VALUE}).")
+                    + "a topic and port no client reaches) until the JIT's compilers are idle under that load, for at "
+                    + "most this long, so that the serving path is compiled before clients come; the public port "
+                    + "serves meanwhile; 0 = off (default: ${DEFAULT-VALUE}).")
     String warmUp;
 
     static NodeConfig parse(String... args) {

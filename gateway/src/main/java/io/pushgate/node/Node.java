@@ -85,10 +85,11 @@ public final class Node {
             node.closeOpened();
             throw e;
         }
-        node.lifecycle.running();
         log.info("pushgate listening on {}:{} (transport {}, {} worker loops, broker {}, {}), admin {}:{}",
                 config.server().bind(), node.port(), node.transport.name(), node.topics.hub().loopCount(),
                 node.broker.describe(), node.warmedUp.describe(), config.admin().bind(), node.adminPort());
+        // Last: /readyz turns 200 as the start returns, never before.
+        node.lifecycle.running();
         return node;
     }
 

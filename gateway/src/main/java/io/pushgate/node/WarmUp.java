@@ -12,21 +12,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.channel.uring.IoUringSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pushgate.auth.Access;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.AuthSettings;
@@ -46,8 +36,6 @@ import io.pushgate.sse.Streams;
 import io.pushgate.topics.Feeds;
 import io.pushgate.topics.Topics;
 
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -106,8 +94,12 @@ final class WarmUp {
     private static final int LARGE_TEXT = 64 * 1024;
     /** The slow stream's receive buffer: small, so the node's send buffer and then its write buffer fill soon. */
     private static final int SLOW_RECEIVE_BUFFER = 4 * 1024;
-    /** The JIT is taken as done when its compilation time has not grown for this long. */
+    /** How often the compilers' work is read. */
     private static final long QUIET_MILLIS = 100;
+    /** The compilers count as idle in an interval in which their work grew by no more (one clock tick of CPU). */
+    private static final long IDLE_WORK = 1;
+    /** Under load, the compilers are taken as done when idle for this many intervals in a row. */
+    private static final int QUIET_INTERVALS = 3;
     private static final String LARGE_TOPIC = "warm-up.large";
 
     private final long deadline;
@@ -122,6 +114,9 @@ final class WarmUp {
     private final LongAdder bytesRead = new LongAdder();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Channel> clients = new ArrayList<>();
+    /** The warm-up's clients' loop, apart from the node's. */
+    private final EventLoopGroup clientLoop =
+            new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-warm-up"), NioIoHandler.newFactory());
     private volatile String failure;
 
     private WarmUp(Duration limit, NodeConfig config, Transport transport, EventLoopGroup boss, EventLoopGroup workers,
@@ -181,12 +176,15 @@ final class WarmUp {
         for (int i = 0; i < tickers.length; i++) {
             tickers[i] = new LoopTicker(loops.loop(i), Duration.ofSeconds(1));
         }
-        // The node's limits, but room for the warm-up's own streams and connections.
-        Streams streams = new Streams(config.streams().withMaxStreams(STREAMS + NAMED_STREAMS + 1), topics, feeds,
-                loops, tickers, status);
+        // The node's limits, but room for the warm-up's own streams.
+        Streams streams = new Streams(config.streams().withMaxStreams(Math.max(config.streams().maxStreams(),
+                STREAMS + NAMED_STREAMS + 1 + CHURNERS)), topics, feeds, loops, tickers, status);
         HttpSettings limits = config.http();
-        HttpSettings own = new HttpSettings(0, limits.maxHeaderSize(), limits.headerTimeout(), limits.maxText(),
-                Math.max(limits.maxTopicsPerStream(), TOPICS + 1), 0, limits.corsOrigins());
+        // The node's own limits, accept rate included: a branch that the warm-up never takes and the
+        // first clients do throws the compiled code around it away (and all it was inlined into).
+        HttpSettings own = new HttpSettings(limits.maxInitialLine(), limits.maxHeaderSize(), limits.headerTimeout(),
+                limits.maxText(), Math.max(limits.maxTopicsPerStream(), TOPICS + 1), limits.acceptRate(),
+                limits.corsOrigins());
         HttpService http = new HttpService(own, Access.of(open()), topics, feeds, streams, new HttpErrors(),
                 new AuthFailures(List.of()), status, loops, tickers);
         broker.startFeeds(feeds);
@@ -213,11 +211,12 @@ final class WarmUp {
                 client.closeFuture().await(1, TimeUnit.SECONDS);
             }
             server.close().await(1, TimeUnit.SECONDS);
+            clientLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(1, TimeUnit.SECONDS);
             broker.close();
             metrics.close();
         }
-        return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), Math.min(published.get(), PUBLISHES),
-                STREAMS + NAMED_STREAMS + 1, Math.min(opened.get(), OPENS), conflated, bytesRead.sum(), failure);
+        return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), published.get(),
+                STREAMS + NAMED_STREAMS + 1, opened.get(), conflated, bytesRead.sum(), failure);
     }
 
     /** Opens the streams, publishes, lets the slow stream read again halfway, then waits for the JIT. */
@@ -255,11 +254,12 @@ final class WarmUp {
 
         CountDownLatch halfway = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(PUBLISHERS);
+        AtomicLong publishers = new AtomicLong();
         Bootstrap publisher = client().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
-                        new Publisher(names, small, large, halfway, done));
+                boolean split = publishers.getAndIncrement() % 2 == 1;
+                channel.pipeline().addLast(new Publisher(names, small, large, split, halfway, done));
             }
         });
         for (int i = 0; i < PUBLISHERS; i++) {
@@ -280,16 +280,42 @@ final class WarmUp {
         if (await(halfway)) {
             slow.config().setAutoRead(true); // writable again: it catches up with the newest version
         }
+        keepBusyUntilCompiled();
+        stop.set(true);
         await(done);
         await(churned);
-        stop.set(true);
         awaitQuietCompiler();
     }
 
-    /** A client bootstrap on the node's worker loops and transport. */
+    /**
+     * Lets the publishers and churners go on until they have done the warm-up's minimum and the
+     * compilers have had nothing to do for a while under that load: what the JIT compiles, it
+     * compiles after thousands of calls of a method, in a queue, and a C2 compilation takes up to
+     * hundreds of milliseconds; a fixed amount of work leaves part of that queue, and the methods
+     * just short of their thresholds, to the first clients (bench/RESULTS.md, "Cold start").
+     */
+    private void keepBusyUntilCompiled() throws InterruptedException {
+        CompilerActivity compilers = new CompilerActivity();
+        long before = compilers.work();
+        int quiet = 0;
+        while (System.nanoTime() < deadline && failure == null) {
+            Thread.sleep(QUIET_MILLIS); // a measuring interval, not a wait for a condition
+            long now = compilers.work();
+            quiet = now - before <= IDLE_WORK ? quiet + 1 : 0;
+            before = now;
+            if (quiet >= QUIET_INTERVALS && published.get() >= PUBLISHES && opened.get() >= OPENS) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A client bootstrap on the warm-up's own loop, NIO: the clients' work stays off the node's
+     * loops, and out of the profiles of the node's transport classes (code shared by clients and
+     * server, profiled with both, is compiled again once the clients are gone).
+     */
     private Bootstrap client() {
-        return new Bootstrap().group(workers).channel(clientChannel(transport))
-                .option(ChannelOption.TCP_NODELAY, true);
+        return new Bootstrap().group(clientLoop).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
     }
 
     private Channel stream(Bootstrap bootstrap, InetSocketAddress address, String path) throws InterruptedException {
@@ -318,15 +344,15 @@ final class WarmUp {
      * their own threads and would otherwise compete with the first clients' deliveries.
      */
     private void awaitQuietCompiler() throws InterruptedException {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+        CompilerActivity compilers = new CompilerActivity();
+        if (!compilers.supported()) {
             return;
         }
-        long before = jit.getTotalCompilationTime();
+        long before = compilers.work();
         while (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS) < deadline) {
             Thread.sleep(QUIET_MILLIS); // a measuring interval, not a wait for a condition
-            long now = jit.getTotalCompilationTime();
-            if (now == before) {
+            long now = compilers.work();
+            if (now - before <= IDLE_WORK) {
                 return;
             }
             before = now;
@@ -341,15 +367,6 @@ final class WarmUp {
     private static AuthSettings open() {
         return new AuthSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO,
                 List.of(), Duration.ZERO);
-    }
-
-    /** The client socket of the node's transport. */
-    static Class<? extends Channel> clientChannel(Transport transport) {
-        return switch (transport.name()) {
-            case "epoll" -> EpollSocketChannel.class;
-            case "io_uring" -> IoUringSocketChannel.class;
-            default -> NioSocketChannel.class;
-        };
     }
 
     /** Reads a stream and throws the bytes away; counts the stream open at its first bytes. */
@@ -409,7 +426,8 @@ final class WarmUp {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (!stop.get() && opened.incrementAndGet() < OPENS) {
+            if (!stop.get()) {
+                opened.incrementAndGet();
                 connect(bootstrap, address, done);
             } else {
                 done.countDown();
@@ -422,19 +440,28 @@ final class WarmUp {
         }
     }
 
-    /** Publishes with one {@code PUT} in flight until the warm-up's publishes are done or it stops. */
-    private final class Publisher extends SimpleChannelInboundHandler<FullHttpResponse> {
+    /**
+     * Publishes with one {@code PUT} in flight until the warm-up stops. Plain bytes, as the streams'
+     * clients write them: Netty's HTTP client codec shares its classes with the node's server codec,
+     * and the node's code compiled with both in its profile is compiled again without.
+     */
+    private final class Publisher extends ChannelInboundHandlerAdapter {
         private final List<String> names;
         private final byte[] small;
         private final byte[] large;
+        /** Head and body in two writes, as most HTTP clients send them: the node aggregates the two. */
+        private final boolean split;
         private final CountDownLatch halfway;
         private final CountDownLatch done;
+        private final StringBuilder response = new StringBuilder();
         private boolean finished;
 
-        Publisher(List<String> names, byte[] small, byte[] large, CountDownLatch halfway, CountDownLatch done) {
+        Publisher(List<String> names, byte[] small, byte[] large, boolean split, CountDownLatch halfway,
+                  CountDownLatch done) {
             this.names = names;
             this.small = small;
             this.large = large;
+            this.split = split;
             this.halfway = halfway;
             this.done = done;
         }
@@ -445,11 +472,23 @@ final class WarmUp {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-            if (!response.status().equals(HttpResponseStatus.OK)) {
-                failure = "PUT answered " + response.status();
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            response.append(buf.toString(StandardCharsets.US_ASCII));
+            buf.release();
+            int end = response.indexOf("\r\n\r\n");
+            if (end < 0) {
+                return;
+            }
+            int length = contentLength(response.substring(0, end));
+            if (response.length() < end + 4 + length) {
+                return;
+            }
+            if (response.indexOf("HTTP/1.1 200 ") != 0) {
+                failure = "PUT answered " + response.substring(0, response.indexOf("\r\n"));
                 stop.set(true);
             }
+            response.setLength(0); // one PUT in flight: nothing follows the answer
             next(ctx);
         }
 
@@ -464,22 +503,26 @@ final class WarmUp {
         }
 
         private void next(ChannelHandlerContext ctx) {
-            long n = stop.get() ? PUBLISHES : published.getAndIncrement();
-            if (n == PUBLISHES / 2) {
-                halfway.countDown();
-            }
-            if (n >= PUBLISHES) {
+            if (stop.get()) {
                 finish();
                 return;
+            }
+            long n = published.getAndIncrement();
+            if (n == PUBLISHES / 2) {
+                halfway.countDown();
             }
             boolean toLarge = n % LARGE_EVERY == 0;
             String topic = toLarge ? LARGE_TOPIC : names.get((int) (n % names.size()));
             byte[] text = toLarge && n < (long) LARGE_EVERY * LARGE_PUBLISHES ? large : small;
-            FullHttpRequest put = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT, "/topics/" + topic,
-                    ctx.alloc().buffer(text.length).writeBytes(text));
-            put.headers().set(HttpHeaderNames.HOST, "warm-up");
-            HttpUtil.setContentLength(put, text.length);
-            ctx.writeAndFlush(put);
+            String head = "PUT /topics/" + topic + " HTTP/1.1\r\nHost: warm-up\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: " + text.length + "\r\n\r\n";
+            ByteBuf request = ByteBufUtil.writeAscii(ctx.alloc(), head);
+            if (split) {
+                ctx.writeAndFlush(request);
+                ctx.writeAndFlush(ctx.alloc().buffer(text.length).writeBytes(text));
+            } else {
+                ctx.writeAndFlush(request.writeBytes(text));
+            }
         }
 
         private void finish() {
@@ -490,4 +533,14 @@ final class WarmUp {
         }
     }
 
+    /** The {@code Content-Length} of a response head; 0 without one. */
+    private static int contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+                return Integer.parseInt(line.substring(colon + 1).trim());
+            }
+        }
+        return 0;
+    }
 }

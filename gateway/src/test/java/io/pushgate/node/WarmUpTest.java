@@ -138,7 +138,7 @@ class WarmUpTest {
         try (LogCapture log = LogCapture.start(); TestNode node = TestNode.start("--warm-up", "0")) {
             assertEquals(1, log.containing("warm-up off").size(), log.containing("listening").toString());
         }
-        assertEquals(Duration.ofSeconds(3), NodeConfig.parse().warmUp().limit(), "on by default, at most 3 s");
+        assertEquals(Duration.ofSeconds(30), NodeConfig.parse().warmUp().limit(), "on by default, at most 30 s");
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.parse("--warm-up", "-1s"));
     }
 

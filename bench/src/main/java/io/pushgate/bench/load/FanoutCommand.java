@@ -102,6 +102,15 @@ final class FanoutCommand implements Callable<Integer> {
             description = "Publishing at the rate before the measured window, for the JIT (default: ${DEFAULT-VALUE}).")
     Duration warmup;
 
+    @Option(names = "--client-warmup-url",
+            description = "Before the run, the same load against this other server (e.g. the C floor) for --client-warmup: "
+                    + "this client's own JIT is then warm, so a fresh server's latencies are its own (loopback only).")
+    String clientWarmupUrl;
+
+    @Option(names = "--client-warmup", defaultValue = "0s", converter = DurationConverter.class,
+            description = "How long the load runs against --client-warmup-url first (default: ${DEFAULT-VALUE}).")
+    Duration clientWarmup;
+
     @Option(names = "--drain", defaultValue = "10s", converter = DurationConverter.class,
             description = "After the last publish, how long streams may take to reach their topic's last version (default: ${DEFAULT-VALUE}).")
     Duration drain;
@@ -178,7 +187,11 @@ final class FanoutCommand implements Callable<Integer> {
         String prefix = topicPrefix != null ? topicPrefix
                 : "load-" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
         if (procs > 1) {
+            require(clientWarmupUrl == null, "--client-warmup-url needs a single load process");
             return new SplitRun(this, prefix).run();
+        }
+        if (clientWarmupUrl != null && !clientWarmup.isZero()) {
+            warmClient();
         }
         int shardIndex = 0;
         int shardCount = 1;
@@ -298,6 +311,33 @@ final class FanoutCommand implements Callable<Integer> {
                             : new FanoutReport.Stalled(timeline, stalledClient == null ? 0 : stalledClient.localPorts().size(),
                                     stalledClient == null ? 0 : stalledClient.lostCount(), stalledOpenSeconds));
         }
+    }
+
+    /**
+     * The same load, with fresh topics, against {@link #clientWarmupUrl} for {@link #clientWarmup},
+     * then thrown away: what it leaves is this JVM's compiled code. Its streams are closed before
+     * the real run opens its own.
+     */
+    private void warmClient() throws IOException, InterruptedException {
+        FanoutCommand warm = new FanoutCommand();
+        warm.url = clientWarmupUrl;
+        warm.connect = connect;
+        warm.token = token;
+        warm.streams = streams;
+        warm.topics = topics;
+        warm.rate = rate;
+        warm.textSize = textSize;
+        warm.stalledReceiveBuffer = stalledReceiveBuffer;
+        warm.duration = clientWarmup;
+        warm.warmup = Duration.ZERO;
+        warm.drain = drain;
+        warm.versionsInText = versionsInText;
+        warm.unchunked = unchunked;
+        warm.procs = 1;
+        warm.timeout = timeout;
+        FanoutReport report = warm.run();
+        log.info("client warmed up against {}: {} deliveries in {} s, {} lost", clientWarmupUrl, report.deliveries(),
+                clientWarmup.toSeconds(), report.lost());
     }
 
     /** The options of one of the {@code --procs} load processes, shard {@code k} of {@link #procs}. */
