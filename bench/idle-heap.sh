@@ -88,7 +88,7 @@ stop_gateway() {
 trap stop_gateway EXIT
 
 port=""
-for _ in $(seq 300); do
+for _ in $(seq 600); do  # 60 s: the JVM start and the warm-up (30 s at most)
   line=$(grep -m1 'pushgate listening on' "$gateway_log" || true)
   if [ -n "$line" ]; then
     # "pushgate listening on 127.0.0.1:43125 (transport epoll, …)"

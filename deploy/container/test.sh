@@ -138,7 +138,8 @@ until redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 ||
 done
 
 # The nodes run with the image's own JAVA_OPTS under a memory limit, whose 40 % must become the
-# heap. The drain is shortened (grace 1 s, window 6 s) to keep the test short.
+# heap. The drain is shortened (grace 1 s, window 6 s) and the warm-up bounded at 5 s (readiness
+# still waits for it) to keep the test short.
 MEMORY_MB=512
 DRAIN_TIMEOUT=6
 start_node_container() {
@@ -151,7 +152,7 @@ start_node_container() {
     -e PUSHGATE_ADMIN_BIND=127.0.0.1 -e PUSHGATE_ADMIN_PORT="$admin" \
     -e PUSHGATE_REDIS="redis://127.0.0.1:$REDIS_PORT" -e PUSHGATE_NODE_NAME="$name" \
     -e PUSHGATE_DRAIN_GRACE=1s -e PUSHGATE_DRAIN_TIMEOUT="${DRAIN_TIMEOUT}s" \
-    -e PUSHGATE_RETRY=1s -e PUSHGATE_RETRY_JITTER=500ms \
+    -e PUSHGATE_RETRY=1s -e PUSHGATE_RETRY_JITTER=500ms -e PUSHGATE_WARM_UP=5s \
     "$IMAGE"
 }
 await_ready() {

@@ -140,12 +140,15 @@ start_node() {
     # The launcher beside the jar (what the systemd unit runs), on the small JVM of a smoke test
     # rather than pushgate.env's 1 GiB pre-touched heap.
     export JAVA_OPTS=${NODE_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
+    # The warm-up runs (readiness waits for it), bounded at 5 s rather than 30: these nodes test the
+    # deployment, not the JIT, and a busy CI machine keeps the compilers from looking idle.
+    export PUSHGATE_WARM_UP=${PUSHGATE_WARM_UP:-5s}
     exec "$LAUNCHER" --redis "redis://127.0.0.1:$REDIS_PORT" --bind 127.0.0.1 --port "$port" \
       --admin-bind 127.0.0.1 --admin-port "$admin" --node-name "$name" "${NODE_FLAGS[@]}"
   ) >"$WORK/node-$name.log" 2>&1 &
   PIDS+=("$!")
   NODE_PID[$name]=$!
-  local deadline=$(($(date +%s) + 40)) ports=
+  local deadline=$(($(date +%s) + 60)) ports=
   while [ -z "$ports" ]; do
     alive "${NODE_PID[$name]}" || fail "node $name exited during start"
     [ "$(date +%s)" -lt "$deadline" ] || fail "node $name did not log its ports"
