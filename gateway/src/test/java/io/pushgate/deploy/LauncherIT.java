@@ -40,9 +40,13 @@ class LauncherIT {
             int[] ports = node.awaitListening();
             List<String> java = node.commandLine();
             assertTrue(java.get(0).endsWith("java"), "exec'd into the JVM: " + java);
-            assertTrue(java.containsAll(List.of("-XX:+UseParallelGC", "-Xmx1g")), java.toString());
-            assertEquals(List.of("PS Eden Space", "PS Old Gen", "PS Survivor Space"), heapPools(ports[1]),
+            assertTrue(java.containsAll(List.of("-XX:+UseParallelGC", "-Xmx1g", "-XX:-UsePerfData")), java.toString());
+            PrometheusText metrics = metrics(ports[1]);
+            assertEquals(List.of("PS Eden Space", "PS Old Gen", "PS Survivor Space"), heapPools(metrics),
                     "the Parallel collector's pools");
+            // Without perf data the JVM's own figures still come (from its management beans).
+            assertTrue(metrics.value("jvm_classes_loaded_classes") > 1_000, "classes loaded");
+            assertTrue(metrics.value("jvm_threads_live_threads") > 2, "live threads");
             node.signal("TERM");
             assertEquals(0, node.awaitExit(Duration.ofSeconds(20)), "SIGTERM drained the node");
         }
@@ -57,7 +61,7 @@ class LauncherIT {
             List<String> java = node.commandLine();
             assertFalse(java.contains("-XX:+UseParallelGC"), java.toString());
             assertTrue(java.containsAll(List.of("-XX:+UseSerialGC", "-Xmx256m")), java.toString());
-            assertEquals(List.of("Eden Space", "Survivor Space", "Tenured Gen"), heapPools(ports[1]));
+            assertEquals(List.of("Eden Space", "Survivor Space", "Tenured Gen"), heapPools(metrics(ports[1])));
         }
     }
 
@@ -76,10 +80,14 @@ class LauncherIT {
     }
 
     /** The heap's memory pools as the node's metrics name them (they name the collector). */
-    private static List<String> heapPools(int adminPort) throws Exception {
+    private static PrometheusText metrics(int adminPort) throws Exception {
         HttpResponse<String> metrics = SseClient.HTTP.send(HttpRequest.newBuilder(NodeProcess.uri(adminPort, "/metrics"))
                 .build(), HttpResponse.BodyHandlers.ofString());
-        return PrometheusText.parse(metrics.body()).find("jvm_memory_max_bytes", "area", "heap").stream()
+        return PrometheusText.parse(metrics.body());
+    }
+
+    private static List<String> heapPools(PrometheusText metrics) {
+        return metrics.find("jvm_memory_max_bytes", "area", "heap").stream()
                 .map(sample -> sample.labels().get("id")).sorted().toList();
     }
 }
