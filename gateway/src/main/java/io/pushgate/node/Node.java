@@ -160,6 +160,10 @@ public final class Node {
         admin = AdminServer.start(config.admin(), transport, metrics, broker, topics, lifecycle, access, authFailures);
         opened.push(admin);
         // Last, with every port open: /readyz answers "starting" meanwhile.
+        if (!config.warmUp().limit().isZero()) {
+            log.info("serving on {}:{}, warming up (at most {} s) before /readyz turns 200", config.server().bind(),
+                    server.port(), config.warmUp().limit().toSeconds());
+        }
         warmedUp = WarmUp.run(config.warmUp().limit(), config, transport, boss, workers, loops, lifecycle);
     }
 
