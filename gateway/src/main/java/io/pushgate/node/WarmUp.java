@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
  * The node's serving path run before the node reports ready, so that a fresh JVM has compiled it
@@ -280,30 +281,34 @@ final class WarmUp {
         if (await(halfway)) {
             slow.config().setAutoRead(true); // writable again: it catches up with the newest version
         }
-        keepBusyUntilCompiled();
+        // The publishers and churners go on until their minimum is done and the compilers are idle under them.
+        awaitIdleCompilers(QUIET_INTERVALS, () -> published.get() >= PUBLISHES && opened.get() >= OPENS);
         stop.set(true);
         await(done);
         await(churned);
-        awaitQuietCompiler();
+        // Then what the last of it queued: compilations would otherwise compete with the first clients' deliveries.
+        if (new CompilerActivity().supported()) {
+            awaitIdleCompilers(1, () -> true);
+        }
     }
 
     /**
-     * Lets the publishers and churners go on until they have done the warm-up's minimum and the
-     * compilers have had nothing to do for a while under that load: what the JIT compiles, it
-     * compiles after thousands of calls of a method, in a queue, and a C2 compilation takes up to
-     * hundreds of milliseconds; a fixed amount of work leaves part of that queue, and the methods
-     * just short of their thresholds, to the first clients (bench/RESULTS.md, "Cold start").
+     * Waits, until the deadline, for {@code intervals} idle intervals of the compilers in a row with
+     * {@code done} true. What the JIT compiles, it compiles after thousands of calls of a method, in
+     * a queue, and a C2 compilation takes up to hundreds of milliseconds: a fixed amount of work
+     * leaves part of that queue, and the methods just short of their thresholds, to the first
+     * clients (bench/RESULTS.md, "Cold start, the warm-up until the compilers are idle").
      */
-    private void keepBusyUntilCompiled() throws InterruptedException {
+    private void awaitIdleCompilers(int intervals, BooleanSupplier done) throws InterruptedException {
         CompilerActivity compilers = new CompilerActivity();
         long before = compilers.work();
-        int quiet = 0;
-        while (System.nanoTime() < deadline && failure == null) {
+        int idle = 0;
+        while (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS) < deadline && failure == null) {
             Thread.sleep(QUIET_MILLIS); // a measuring interval, not a wait for a condition
             long now = compilers.work();
-            quiet = now - before <= IDLE_WORK ? quiet + 1 : 0;
+            idle = now - before <= IDLE_WORK ? idle + 1 : 0;
             before = now;
-            if (quiet >= QUIET_INTERVALS && published.get() >= PUBLISHES && opened.get() >= OPENS) {
+            if (idle >= intervals && done.getAsBoolean()) {
                 return;
             }
         }
@@ -337,26 +342,6 @@ final class WarmUp {
     /** Waits for {@code latch} until the deadline; false if it did not open in time. */
     private boolean await(CountDownLatch latch) throws InterruptedException {
         return latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    /**
-     * Waits, until the deadline, for the JIT to finish what the warm-up queued: compilations run on
-     * their own threads and would otherwise compete with the first clients' deliveries.
-     */
-    private void awaitQuietCompiler() throws InterruptedException {
-        CompilerActivity compilers = new CompilerActivity();
-        if (!compilers.supported()) {
-            return;
-        }
-        long before = compilers.work();
-        while (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS) < deadline) {
-            Thread.sleep(QUIET_MILLIS); // a measuring interval, not a wait for a condition
-            long now = compilers.work();
-            if (now - before <= IDLE_WORK) {
-                return;
-            }
-            before = now;
-        }
     }
 
     private static byte[] text(int size) {
