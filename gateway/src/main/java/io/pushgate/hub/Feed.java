@@ -93,14 +93,23 @@ final class Feed {
         onHome(() -> serve(sub, start));
     }
 
-    /** The last subscriber left: the window's frames are released on the home loop. */
+    /**
+     * The last subscriber left: the window's frames are released on the home loop; when that loop
+     * has stopped taking tasks (the node stops), once it has terminated, since its last queued tasks
+     * may still append to the window.
+     */
     void close() {
-        onHome(() -> {
+        Runnable release = () -> {
             closed = true;
             window.clear(0);
             pending.clear();
             waiting.clear();
-        });
+        };
+        try {
+            home.execute(release);
+        } catch (RejectedExecutionException stopped) {
+            home.terminationFuture().addListener(terminated -> release.run());
+        }
     }
 
     private void onHome(Runnable task) {

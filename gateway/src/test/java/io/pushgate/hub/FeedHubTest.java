@@ -1,7 +1,9 @@
 package io.pushgate.hub;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.UnpooledDirectByteBuf;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoop;
 import io.pushgate.loops.LoopIndex;
@@ -43,6 +45,36 @@ class FeedHubTest {
     private FeedHub hub;
     private final Script broker = new Script();
     private final List<FeedSubscription> open = new ArrayList<>();
+    private final Recording alloc = new Recording();
+
+    /** An allocator that keeps every buffer it makes, to check that the hub released each in the end. */
+    private static final class Recording extends AbstractByteBufAllocator {
+        final List<ByteBuf> made = new CopyOnWriteArrayList<>();
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return keep(new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity));
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return keep(new UnpooledDirectByteBuf(this, initialCapacity, maxCapacity));
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
+
+        private ByteBuf keep(ByteBuf buf) {
+            made.add(buf);
+            return buf;
+        }
+
+        void awaitAllReleased() {
+            await().atMost(Duration.ofSeconds(5)).until(() -> made.stream().allMatch(buf -> buf.refCnt() == 0));
+        }
+    }
 
     /** The broker's side, scripted: what it keeps (one epoch at a time) and how many reads it answered. */
     private final class Script implements FeedHub.Source {
@@ -117,7 +149,7 @@ class FeedHubTest {
     void start() {
         group = new DefaultEventLoopGroup(2);
         loops = new LoopIndex(group);
-        hub = new FeedHub(loops, ByteBufAllocator.DEFAULT, FanOutRecorder.NONE, broker, 100);
+        hub = new FeedHub(loops, alloc, FanOutRecorder.NONE, broker, 100);
     }
 
     @AfterEach
@@ -229,5 +261,25 @@ class FeedHubTest {
         sub.slot.loop.submit(() -> hub.unsubscribe(sub)).get(5, TimeUnit.SECONDS);
         assertEquals(0, hub.feedCount());
         assertTrue(!hub.serves(FEED));
+        assertTrue(alloc.made.size() >= 5, "the window's frames were made by the hub's allocator");
+        alloc.awaitAllReleased();
+    }
+
+    @Test
+    void theWindowIsReleasedAlsoWhenTheFeedsHomeLoopStoppedBeforeItsLastSubscriberLeft() throws Exception {
+        // As when a node stops: the home loop ends first, the streams of another loop close after it.
+        int home = Math.floorMod(FEED.hashCode(), loops.size());
+        int other = 1 - home;
+        for (int i = 1; i <= 3; i++) {
+            broker.keep(i);
+        }
+        Recorder r = subscribe(other, FeedStart.last(3));
+        hub.onFeedEvent(broker.keep(4));
+        awaitGot(r, ids(broker.epoch, 1, 4));
+        loops.loop(home).shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        FeedSubscription sub = open.remove(0);
+        sub.slot.loop.submit(() -> hub.unsubscribe(sub)).get(5, TimeUnit.SECONDS);
+        assertTrue(alloc.made.size() >= 4, "the window's frames were made by the hub's allocator");
+        alloc.awaitAllReleased();
     }
 }
