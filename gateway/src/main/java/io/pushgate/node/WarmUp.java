@@ -18,11 +18,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pushgate.auth.Access;
+import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
+import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.config.AuthSettings;
+import io.pushgate.config.FollowSettings;
 import io.pushgate.config.HttpSettings;
 import io.pushgate.config.NodeConfig;
+import io.pushgate.config.RedisSettings;
 import io.pushgate.config.ServerSettings;
+import io.pushgate.config.TopicSettings;
 import io.pushgate.http.HttpService;
 import io.pushgate.loops.LoopIndex;
 import io.pushgate.loops.LoopTicker;
@@ -43,7 +48,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -59,11 +67,16 @@ import java.util.function.BooleanSupplier;
  * slow-consumer branch of the fan-out is compiled too (issue 13: met first under load, it made the
  * JIT throw away the compiled fan-out loop).
  *
- * <p>Nothing of it is shared with the node's clients: the warm-up has its own embedded broker,
- * hub, streams, HTTP service and metrics registry (thrown away), on a port of its own bound to
- * 127.0.0.1 and closed before the node is ready. What it shares is the node's event loops, its
- * allocator and the JIT's compiled code. Bounded by its limit; it stops earlier once its publishes
- * are done and the JIT is quiet.
+ * <p>Nothing of it is shared with the node's clients: the warm-up has its own broker, hub,
+ * streams, HTTP service and metrics registry (thrown away), on a port of its own bound to
+ * 127.0.0.1 and closed before the node is ready. Its broker is of the node's kind: with Redis, a
+ * {@link RedisBroker} of its own on the node's Redis, under a key prefix of its own inside the
+ * node's ({@code <prefix>:warm-up-<random>}, so an ACL that lets the node use {@code <prefix>:*}
+ * lets it too), whose topics expire a minute after its last publish; so the publish call, Lettuce's
+ * replies and the pub/sub path are compiled too (bench/RESULTS.md, "Fan-out A through Redis"). When
+ * that Redis does not answer within the command timeout, it warms up with an embedded broker.
+ * What it shares is the node's event loops, its allocator and the JIT's compiled code. Bounded by
+ * its limit; it stops earlier once its publishes are done and the JIT is quiet.
  *
  * <p>Thread rules: {@link #run} on the thread that starts the node (it blocks); the client's
  * handlers run on the node's worker loops.
@@ -102,6 +115,8 @@ final class WarmUp {
     /** Under load, the compilers are taken as done when idle for this many intervals in a row. */
     private static final int QUIET_INTERVALS = 3;
     private static final String LARGE_TOPIC = "warm-up.large";
+    /** The warm-up's topics in Redis expire this long after their last publish: a node stopped meanwhile leaves them briefly. */
+    private static final Duration REDIS_KEYS_TTL = Duration.ofMinutes(1);
 
     private final long deadline;
     private final NodeConfig config;
@@ -131,19 +146,19 @@ final class WarmUp {
         this.status = status;
     }
 
-    /** What a warm-up did, for the start-up line. */
+    /** What a warm-up did, for the start-up line; {@code broker} says through which broker. */
     record Outcome(long millis, long publishes, int streams, long opens, boolean slowStreamConflated, long bytesRead,
-                   String failure) {
+                   String broker, String failure) {
         /** No warm-up ({@code --warm-up 0}). */
-        static final Outcome OFF = new Outcome(0, 0, 0, 0, false, 0, null);
+        static final Outcome OFF = new Outcome(0, 0, 0, 0, false, 0, "none", null);
 
         String describe() {
             if (this == OFF) {
                 return "warm-up off";
             }
             return String.format("warm-up %.1f s: %d publishes to %d streams, %d more opened and closed, %.1f MB read, "
-                    + "slow stream %s%s", millis / 1000.0, publishes, streams, opens, bytesRead / 1e6,
-                    slowStreamConflated ? "conflated" : "never slow",
+                    + "slow stream %s, broker %s%s", millis / 1000.0, publishes, streams, opens, bytesRead / 1e6,
+                    slowStreamConflated ? "conflated" : "never slow", broker,
                     failure == null ? "" : ", stopped early: " + failure);
         }
     }
@@ -163,15 +178,41 @@ final class WarmUp {
             return new WarmUp(limit, config, transport, boss, workers, loops, status).run(start);
         } catch (RuntimeException e) {
             // Not worth a failed start: the node serves as well without, only slower at first.
-            return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), 0, 0, 0, false, 0, e.toString());
+            return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), 0, 0, 0, false, 0, "none",
+                    e.toString());
         }
     }
 
+    /** Through a broker of the node's kind: its own Redis keys when the node has Redis and they answer, else embedded. */
     private Outcome run(long start) throws InterruptedException {
-        InMemoryBroker broker = new InMemoryBroker();
+        if (config.redis().isEmpty()) {
+            return run(start, new InMemoryBroker(), "embedded");
+        }
+        RedisSettings node = config.redis().get();
+        String prefix = node.keyPrefix() + ":warm-up-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+        if (prefix.length() > 64) {
+            return run(start, new InMemoryBroker(), "embedded (the key prefix leaves no room for the warm-up's own)");
+        }
+        RedisBroker redis = new RedisBroker(new RedisSettings(node.uri(), node.cluster(), prefix, node.commandTimeout(),
+                node.pingInterval(), node.pingTimeout(), node.clockSkew()), FollowSettings.NONE,
+                new TopicSettings(REDIS_KEYS_TTL), config.feeds());
+        Outcome through = run(start, redis, "redis (prefix " + prefix + ")");
+        return through != null ? through : run(start, new InMemoryBroker(),
+                "embedded (its redis keys did not answer within " + node.commandTimeout().toMillis() + " ms)");
+    }
+
+    /** The warm-up through {@code broker}, which it closes; null when a Redis broker did not connect in time. */
+    private Outcome run(long start, Broker broker, String describedAs) throws InterruptedException {
         NodeMetrics metrics = new NodeMetrics("warm-up");
         Topics topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
         Feeds feeds = new Feeds(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
+        broker.startFeeds(feeds);
+        broker.start(topics);
+        if (broker instanceof RedisBroker redis && !connected(redis)) {
+            broker.close();
+            metrics.close();
+            return null;
+        }
         // Tickers that never start: the warm-up is shorter than any deadline they would check.
         LoopTicker[] tickers = new LoopTicker[loops.size()];
         for (int i = 0; i < tickers.length; i++) {
@@ -188,8 +229,6 @@ final class WarmUp {
                 limits.corsOrigins());
         HttpService http = new HttpService(own, Access.of(open()), topics, feeds, streams, new HttpErrors(),
                 new AuthFailures(List.of()), status, loops, tickers);
-        broker.startFeeds(feeds);
-        broker.start(topics);
         ServerSettings port = config.server();
         PublicServer server = PublicServer.bind(new ServerSettings("127.0.0.1", 0, port.transport(), port.workers(),
                 port.backlog(), port.writeBufferLow(), port.writeBufferHigh(), port.sendBuffer()),
@@ -205,7 +244,7 @@ final class WarmUp {
             }
             try {
                 streams.closeAll().get(1, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 failure = "streams not closed: " + e;
             }
             for (Channel client : clients) {
@@ -217,7 +256,18 @@ final class WarmUp {
             metrics.close();
         }
         return new Outcome(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), published.get(),
-                STREAMS + NAMED_STREAMS + 1, opened.get(), conflated, bytesRead.sum(), failure);
+                STREAMS + NAMED_STREAMS + 1, opened.get(), conflated, bytesRead.sum(), describedAs, failure);
+    }
+
+    /** Whether {@code redis}' first session came up within the command timeout (and the warm-up's bound). */
+    private boolean connected(RedisBroker redis) throws InterruptedException {
+        long wait = Math.min(config.redis().orElseThrow().commandTimeout().toNanos(), deadline - System.nanoTime());
+        try {
+            redis.firstConnected().toCompletableFuture().get(Math.max(0, wait), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 
     /** Opens the streams, publishes, lets the slow stream read again halfway, then waits for the JIT. */

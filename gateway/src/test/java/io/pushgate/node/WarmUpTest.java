@@ -4,6 +4,7 @@ import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.config.NodeConfig;
 import io.pushgate.testing.LogCapture;
 import io.pushgate.testing.PrometheusText;
+import io.pushgate.testing.RedisFixture;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WarmUpTest {
     private static final Pattern DONE = Pattern.compile("warm-up [0-9.]+ s: (\\d+) publishes to (\\d+) streams, "
-            + "(\\d+) more opened and closed, [0-9.]+ MB read, slow stream (conflated|never slow)");
+            + "(\\d+) more opened and closed, [0-9.]+ MB read, slow stream (conflated|never slow), broker (\\S+)");
 
     @Test
     void readyOnlyOnceTheWarmUpIsOver() throws Exception {
@@ -81,6 +82,39 @@ class WarmUpTest {
                 assertTrue(Long.parseLong(done.group(1)) >= 2_000 && Long.parseLong(done.group(3)) >= 2_000,
                         "an early end only after the minimum of publishes and reopened streams: " + done.group());
             }
+        }
+    }
+
+    @Test
+    void withRedisItPublishesThroughKeysOfItsOwnThatExpire() {
+        try (RedisFixture redis = new RedisFixture(); LogCapture log = LogCapture.start();
+             TestNode node = TestNode.start(redis.nodeFlags("--warm-up", "5s"))) {
+            Matcher done = startLine(log);
+            assertEquals("redis", done.group(5), "through the node's kind of broker: " + done.group());
+            assertTrue(Long.parseLong(done.group(1)) > 0, "publishes: " + done.group());
+            assertEquals("conflated", done.group(4), done.group());
+            // Its topics are in Redis under a prefix of its own inside the node's, each expiring.
+            List<String> keys = redis.redis().keys(redis.prefix + ":warm-up-*");
+            assertFalse(keys.isEmpty(), "the warm-up's topics were stored in Redis");
+            for (String key : keys) {
+                long ttl = redis.redis().pttl(key);
+                assertTrue(ttl > 0 && ttl <= 60_000, key + " expires within a minute: " + ttl);
+            }
+            assertEquals(List.of(), redis.redis().keys(redis.prefix + ":{*"), "none among the node's own topics");
+            assertEquals(0, node.server.hub().topicCount());
+        }
+    }
+
+    @Test
+    void withARedisThatDoesNotAnswerItWarmsUpWithAnEmbeddedBroker() throws Exception {
+        int silent = freePort(); // nothing listens: the connection is refused
+        try (LogCapture log = LogCapture.start(); TestNode node = TestNode.start("--warm-up", "3s",
+                "--redis", "redis://127.0.0.1:" + silent, "--redis-timeout", "500ms")) {
+            Matcher done = startLine(log);
+            assertEquals("embedded", done.group(5), done.group());
+            assertEquals(1, log.containing("broker embedded (its redis keys did not answer within 500 ms)").size(),
+                    log.containing("pushgate listening on").toString());
+            assertTrue(Long.parseLong(done.group(1)) > 0, "it published all the same: " + done.group());
         }
     }
 

@@ -63,6 +63,7 @@ public final class RedisBroker implements Broker {
     private final EpochRenewal renewal;
     private final FollowReads followReads;
     private final Follower follower;
+    private final CompletableFuture<Void> firstReady = new CompletableFuture<>();
     private volatile Broker.Listener listener;
     private volatile FeedBroker.Listener feedListener;
 
@@ -123,8 +124,14 @@ public final class RedisBroker implements Broker {
                 topicDemand.ready();
                 feedDemand.ready();
                 renewal.sessionReady();
+                firstReady.complete(null);
             }
         });
+    }
+
+    /** Completes when the first session after {@link #start} is up (subscribed and resynced); never if none comes. */
+    public CompletionStage<Void> firstConnected() {
+        return firstReady;
     }
 
     @Override
