@@ -97,7 +97,7 @@ public final class RedisBroker implements Broker {
         this.topicChannels = new TopicChannels(layout, settings.commandTimeout());
         // Revocations are heard by every node, whatever it serves, for the whole session.
         this.topicDemand = new Demand(sessions, topicChannels, List.of(layout.revocations()), settings.commandTimeout());
-        FunctionCalls calls = new FunctionCalls(sessions, settings.commandTimeout());
+        FunctionCalls calls = new FunctionCalls(sessions);
         this.feedCalls = new FeedCalls(settings, layout, sessions, calls);
         this.feedChannels = new FeedChannels(layout, feedCalls);
         this.feedDemand = new Demand(sessions, feedChannels, List.of(), settings.commandTimeout());
