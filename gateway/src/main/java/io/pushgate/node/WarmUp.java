@@ -73,7 +73,7 @@ import java.util.function.BooleanSupplier;
  * {@link RedisBroker} of its own on the node's Redis, under a key prefix of its own inside the
  * node's ({@code <prefix>:warm-up-<random>}, so an ACL that lets the node use {@code <prefix>:*}
  * lets it too), whose topics expire a minute after its last publish; so the publish call, Lettuce's
- * replies and the pub/sub path are compiled too (bench/RESULTS.md, "Fan-out A through Redis"). When
+ * replies and the pub/sub path are compiled too (bench/RESULTS.md, "The warm-up through Redis"). When
  * that Redis does not answer within the command timeout, it warms up with an embedded broker.
  * What it shares is the node's event loops, its allocator and the JIT's compiled code. Bounded by
  * its limit; it stops earlier once its publishes are done and the JIT is quiet.
