@@ -67,10 +67,7 @@ public final class NodeProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.pushgate.Main"));
         command.addAll(List.of(args));
-        if (!command.contains("--warm-up")) {
-            // As TestNode: WarmUpTest runs the warm-up a node starts with by default (up to 30 s).
-            command.addAll(List.of("--warm-up", "0"));
-        }
+        TestNode.withoutWarmUpUnlessAsked(command);
         return command;
     }
 

@@ -53,11 +53,18 @@ public final class TestNode implements AutoCloseable {
     private static NodeConfig config(String... flags) {
         List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"));
         args.addAll(Arrays.asList(flags));
+        withoutWarmUpUnlessAsked(args);
+        return NodeConfig.parse(args.toArray(new String[0]));
+    }
+
+    /**
+     * Adds {@code --warm-up 0} to a test node's {@code args} unless they set it: hundreds of test
+     * nodes start, in this JVM and as processes; WarmUpTest runs the warm-up a node starts with by default.
+     */
+    static void withoutWarmUpUnlessAsked(List<String> args) {
         if (!args.contains("--warm-up")) {
-            // Hundreds of test nodes start; WarmUpTest runs the warm-up that a node starts with by default.
             args.addAll(List.of("--warm-up", "0"));
         }
-        return NodeConfig.parse(args.toArray(new String[0]));
     }
 
     /** A topic name no other test uses. */
