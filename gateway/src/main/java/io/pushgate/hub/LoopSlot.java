@@ -144,7 +144,7 @@ final class LoopSlot {
             return false;
         }
         ByteBuf source = frame(sub.framing, alloc);
-        sub.subscriber.writeAndRelease(source.retainedDuplicate());
+        sub.subscriber.writeShared(source);
         sub.epoch = v.epoch();
         sub.version = v.version();
         sub.behind = false;

@@ -11,9 +11,11 @@ public interface Subscriber {
     boolean isWritable();
 
     /**
-     * Writes {@code frame} and takes ownership of it (the channel releases it once written).
-     * Flushed at once, or at the end of the subscriber's current batch when it is writing several
-     * frames in a row (a stream's start, its catch-up).
+     * Writes the readable bytes of {@code frame}, one version's frame shared by every subscriber of
+     * this loop: it stays the caller's, and its indexes are not moved. Whatever the subscriber has
+     * to keep beyond this call (bytes queued behind a slow socket) it keeps as a retained duplicate
+     * or slice. Flushed at once, or at the end of the subscriber's current batch when it is writing
+     * several frames in a row (a stream's start, its catch-up).
      */
-    void writeAndRelease(ByteBuf frame);
+    void writeShared(ByteBuf frame);
 }

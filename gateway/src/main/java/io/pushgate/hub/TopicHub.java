@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The topics this node serves and the fan-out of their versions.
  *
  * <p>An update is encoded once into one pooled buffer holding the whole HTTP chunk; each event
- * loop with subscribers of the topic gets one task that writes {@code retainedDuplicate()}s of it
- * to its channels. No lock, future, per-subscriber encoding or logging on that path; metrics are
+ * loop with subscribers of the topic gets one task that hands that buffer to each of its
+ * subscribers ({@link Subscriber#writeShared}), which send it without a copy. No lock, future, per-subscriber encoding or logging on that path; metrics are
  * recorded once per update and once per loop task ({@link FanOutRecorder}).
  *
  * <p>The hub knows neither the broker nor HTTP: it tells its {@link Demand} when a topic gets its

@@ -116,7 +116,7 @@ public final class Node {
             tickers[i] = new LoopTicker(loops.loop(i), tick);
         }
         // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
-        // delivery allocates nothing per subscriber (the adaptive default's views are new objects).
+        // write that has to be queued allocates nothing (the adaptive default's views are new objects).
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
         feeds = new Feeds(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
         StreamCap cap = StreamCap.of(config.streams().maxStreams(), StreamCap.ofThisProcess());

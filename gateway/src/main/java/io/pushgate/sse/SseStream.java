@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.unix.Socket;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.hub.FeedSubscriber;
@@ -50,6 +51,8 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
     private StreamPlan plan;
     private ChannelHandlerContext ctx;
+    /** The socket a frame is sent to when it can skip the channel's queue ({@link DirectSend}); null on transports without. */
+    private Socket socket;
     private Subscription[] subs;
     private FeedSubscription[] feedSubs = NO_FEEDS;
     /** A stream of several feeds: each feed's name, and room for the cursors of its cursor frame; else null. */
@@ -88,6 +91,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.socket = DirectSend.socketOf(ctx.channel());
     }
 
     /**
@@ -146,9 +150,19 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     }
 
     @Override
-    public void writeAndRelease(ByteBuf frame) {
+    public void writeShared(ByteBuf frame) {
         lastWrite = loopStreams.clock;
-        write(frame);
+        int sent = socket != null && !batching && unstartedFeeds == 0 && !closeDelimited && !closing
+                ? DirectSend.send(ctx.channel(), socket, frame) : DirectSend.QUEUE;
+        int length = frame.readableBytes();
+        if (sent == length) {
+            return;
+        }
+        if (sent > 0) {
+            write(frame.retainedSlice(frame.readerIndex() + sent, length - sent));
+        } else {
+            write(frame.retainedDuplicate());
+        }
         flush();
     }
 

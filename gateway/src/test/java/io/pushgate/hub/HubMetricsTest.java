@@ -63,7 +63,7 @@ class HubMetricsTest {
         }
     }
 
-    /** Releases what it is given; writable unless told otherwise. */
+    /** Keeps nothing of what it is given; writable unless told otherwise. */
     static final class Releasing implements Subscriber {
         volatile boolean writable = true;
 
@@ -73,8 +73,8 @@ class HubMetricsTest {
         }
 
         @Override
-        public void writeAndRelease(ByteBuf frame) {
-            frame.release();
+        public void writeShared(ByteBuf frame) {
+            // nothing kept
         }
     }
 

@@ -46,8 +46,8 @@ class TopicHubTest {
         }
 
         @Override
-        public void writeAndRelease(ByteBuf frame) {
-            frames.add(frame);
+        public void writeShared(ByteBuf frame) {
+            frames.add(frame.retainedDuplicate());
         }
 
         String last() {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.net.SocketException;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.awaitility.Awaitility.await;
@@ -86,6 +87,34 @@ class SlowConsumerTest {
             // Reading now, the client finds the stream reset: what was queued for it was dropped at once.
             SocketException reset = assertThrows(SocketException.class, () -> raw.readToEof(5000));
             assertTrue(reset.getMessage().toLowerCase().contains("reset"), reset.getMessage());
+        }
+    }
+
+    /**
+     * A frame bigger than the kernel takes at once: the part sent straight to the socket and the rest
+     * queued behind it reach the client as one frame, and the versions after it (queued until the
+     * queue is empty) whole and in order.
+     */
+    @Test
+    void framesLargerThanTheSendBufferArriveWholeAndInOrder() throws Exception {
+        String topic = TestNode.topic();
+        try (TestNode node = TestNode.start("--send-buffer", "32KiB", "--write-buffer-low", "2MiB",
+                "--write-buffer-high", "4MiB");
+             RawHttp raw = stalledStream(node, topic)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> node.server.streams().count() == 1);
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String text = "v" + i + ":" + String.valueOf((char) ('a' + i)).repeat(256 * 1024) + ":end" + i;
+                assertEquals(i + 1, node.publish(topic, text));
+                texts.add(text);
+            }
+            List<Event> events = ChunkedSse.events(raw.readUntil(":end4\n"));
+            assertEquals(5, events.size(), "every version, none conflated");
+            for (int i = 0; i < 5; i++) {
+                assertEquals(i + 1, events.get(i).version());
+                assertEquals(texts.get(i), events.get(i).data(), "version " + (i + 1) + " whole");
+            }
+            assertEquals(0, node.server.hub().conflated());
         }
     }
 
