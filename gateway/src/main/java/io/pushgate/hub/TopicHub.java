@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>An update is encoded once into one pooled buffer holding the whole HTTP chunk; each event
  * loop with subscribers of the topic gets one task that hands that buffer to each of its
- * subscribers ({@link Subscriber#writeShared}), which send it without a copy. No lock, future, per-subscriber encoding or logging on that path; metrics are
- * recorded once per update and once per loop task ({@link FanOutRecorder}).
+ * subscribers ({@link Subscriber#writeShared}), which send it without a copy. No lock, future,
+ * per-subscriber encoding or logging on that path; metrics are recorded once per update and once
+ * per loop task ({@link FanOutRecorder}).
  *
  * <p>The hub knows neither the broker nor HTTP: it tells its {@link Demand} when a topic gets its
  * first local subscriber and when it loses its last one, and tells its {@link Regressions} when a

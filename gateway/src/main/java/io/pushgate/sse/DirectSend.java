@@ -13,9 +13,11 @@ import java.nio.channels.NotYetConnectedException;
  * A shared frame sent straight from its memory to the socket of a stream whose channel has nothing
  * queued: one {@code send()}, the syscall Netty's own flush would make, without what the queue
  * costs per subscriber (a duplicate of the frame, its reference count, an outbound entry, the
- * pending-bytes bookkeeping): 17 % less CPU per delivery in fan-out A (bench/RESULTS.md "Sending
- * without the outbound queue"). What the kernel does not take goes through the channel's queue as
- * ever, and everything after it too until the queue is empty again, so the bytes keep their order.
+ * pending-bytes bookkeeping): 0.83× the CPU per delivery in fan-out A, 0.98× in B (bench/RESULTS.md
+ * "Sending without the outbound queue"). What the kernel does not take goes through the channel's
+ * queue as ever, and everything after it too until the queue is empty again, so the bytes keep
+ * their order. Only for a stream whose handler is the channel's one: no handler may need to see
+ * or change the bytes (TLS, compression).
  *
  * <p>Only for epoll channels, whose socket Netty exposes ({@link AbstractEpollStreamChannel#fd()});
  * on other transports there is none and every frame is queued.

@@ -5,8 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.unix.Socket;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.unix.Socket;
 import io.netty.util.ReferenceCountUtil;
 import io.pushgate.hub.FeedSubscriber;
 import io.pushgate.hub.FeedSubscription;
@@ -51,7 +51,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
     private StreamPlan plan;
     private ChannelHandlerContext ctx;
-    /** The socket a frame is sent to when it can skip the channel's queue ({@link DirectSend}); null on transports without. */
+    /** Where a frame can skip the channel's queue ({@link DirectSend}), from the start on; null on other transports. */
     private Socket socket;
     private Subscription[] subs;
     private FeedSubscription[] feedSubs = NO_FEEDS;
@@ -91,7 +91,6 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.socket = DirectSend.socketOf(ctx.channel());
     }
 
     /**
@@ -104,6 +103,8 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         }
         // Counted here, not at open: only a stream that began on an open channel sees its channelInactive.
         started = true;
+        // Straight to the socket only as the channel's one handler: no handler would miss the bytes.
+        socket = ctx.pipeline().first() == this && ctx.pipeline().last() == this ? DirectSend.socketOf(ctx.channel()) : null;
         counts.opened();
         lastWrite = loopStreams.clock;
         loopStreams.add(this);
