@@ -13,7 +13,7 @@ import java.nio.channels.NotYetConnectedException;
  * A shared frame sent straight from its memory to the socket of a stream whose channel has nothing
  * queued: one {@code send()}, the syscall Netty's own flush would make, without what the queue
  * costs per subscriber (a duplicate of the frame, its reference count, an outbound entry, the
- * pending-bytes bookkeeping): 0.83× the CPU per delivery in fan-out A, 0.98× in B (bench/RESULTS.md
+ * pending-bytes bookkeeping): 0.83–0.96× the CPU per delivery in fan-out A, 0.98× in B (bench/RESULTS.md
  * "Sending without the outbound queue"). What the kernel does not take goes through the channel's
  * queue as ever, and everything after it too until the queue is empty again, so the bytes keep
  * their order. Only for a stream whose handler is the channel's one: no handler may need to see
