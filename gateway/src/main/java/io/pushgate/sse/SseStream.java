@@ -51,7 +51,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     /** Needed only until {@link #start}: dropped then, an idle stream keeps only what it uses. */
     private StreamPlan plan;
     private ChannelHandlerContext ctx;
-    /** Where a frame can skip the channel's queue ({@link DirectSend}), from the start on; null on other transports. */
+    /** Where a frame can skip the channel's queue ({@link DirectSend}), from the start on; null where it cannot (other transports, close-delimited bodies). */
     private Socket socket;
     private Subscription[] subs;
     private FeedSubscription[] feedSubs = NO_FEEDS;
@@ -101,10 +101,12 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
         if (!ctx.channel().isActive()) {
             return;
         }
+        // Straight to the socket only as the channel's one handler (no handler would miss the bytes), and
+        // only for chunked bodies: a close-delimited one sends a slice of each frame (SseFrames.unchunked).
+        socket = !closeDelimited && ctx.pipeline().first() == this && ctx.pipeline().last() == this
+                ? DirectSend.socketOf(ctx.channel()) : null;
         // Counted here, not at open: only a stream that began on an open channel sees its channelInactive.
         started = true;
-        // Straight to the socket only as the channel's one handler: no handler would miss the bytes.
-        socket = ctx.pipeline().first() == this && ctx.pipeline().last() == this ? DirectSend.socketOf(ctx.channel()) : null;
         counts.opened();
         lastWrite = loopStreams.clock;
         loopStreams.add(this);
@@ -153,18 +155,15 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     @Override
     public void writeShared(ByteBuf frame) {
         lastWrite = loopStreams.clock;
-        int sent = socket != null && !batching && unstartedFeeds == 0 && !closeDelimited && !closing
+        int sent = socket != null && !batching && unstartedFeeds == 0 && !closing
                 ? DirectSend.send(ctx.channel(), socket, frame) : DirectSend.QUEUE;
+        // Queued: what the kernel did not take, all of it when nothing was sent.
+        int from = Math.max(0, sent);
         int length = frame.readableBytes();
-        if (sent == length) {
-            return;
+        if (from < length) {
+            write(frame.retainedSlice(frame.readerIndex() + from, length - from));
+            flush();
         }
-        if (sent > 0) {
-            write(frame.retainedSlice(frame.readerIndex() + sent, length - sent));
-        } else {
-            write(frame.retainedDuplicate());
-        }
-        flush();
     }
 
     @Override
