@@ -40,13 +40,13 @@ class WarmUpTest {
     @Test
     void readyOnlyOnceTheWarmUpIsOver() throws Exception {
         int adminPort = freePort();
-        LogCapture log = LogCapture.start();
-        CompletableFuture<Node> started = CompletableFuture.supplyAsync(() -> start("--warm-up", "3s",
-                "--admin-port", Integer.toString(adminPort)));
         List<String> answers = new CopyOnWriteArrayList<>();
         URI readyz = URI.create("http://127.0.0.1:" + adminPort + "/readyz");
         Node node = null;
-        try {
+        // The capture starts before the node, so that no start-up line can pass unseen.
+        try (LogCapture log = LogCapture.start()) {
+            CompletableFuture<Node> started = CompletableFuture.supplyAsync(() -> start("--warm-up", "3s",
+                    "--admin-port", Integer.toString(adminPort)));
             while (node == null) {
                 try {
                     HttpResponse<String> answer = get(readyz);
@@ -67,7 +67,6 @@ class WarmUpTest {
             HttpResponse<String> after = get(readyz);
             assertEquals(200, after.statusCode(), after.body());
         } finally {
-            log.close();
             if (node != null) {
                 node.close().get(10, TimeUnit.SECONDS);
             }
