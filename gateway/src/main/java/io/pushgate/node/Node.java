@@ -115,8 +115,8 @@ public final class Node {
         for (int i = 0; i < tickers.length; i++) {
             tickers[i] = new LoopTicker(loops.loop(i), tick);
         }
-        // Frames come from the pooled allocator: its retainedDuplicate() views are recycled, so a
-        // write that has to be queued allocates nothing (the adaptive default's views are new objects).
+        // Frames come from the pooled allocator: its retained slices and duplicates are recycled, so
+        // a write that has to be queued allocates nothing (the adaptive default's are new objects).
         topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
         feeds = new Feeds(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
         StreamCap cap = StreamCap.of(config.streams().maxStreams(), StreamCap.ofThisProcess());
