@@ -42,18 +42,25 @@ final class DirectSend {
     }
 
     /**
-     * Sends the readable bytes of {@code frame} to {@code socket}, {@code channel}'s (from
-     * {@link #socketOf}), if nothing is queued ahead of them; {@code frame} is not consumed (its
-     * indexes stay). Returns how many bytes the kernel took, which may be fewer (its send buffer is
-     * full), or {@link #QUEUE}: something is queued, the channel is closed, the frame has no memory
-     * address, or the send failed, in which case the queued write meets the same error and Netty
-     * closes the channel as for any failed write.
+     * Whether nothing is queued on {@code channel}: no flushed entry waits, and no unflushed bytes
+     * (a closed channel has no queue, and counts as not empty). A stream asks this only while it
+     * may have queued something, not per delivery: see {@link SseStream#writeShared}.
      */
-    static int send(Channel channel, Socket socket, ByteBuf frame) {
+    static boolean queueEmpty(Channel channel) {
         ChannelOutboundBuffer queue = channel.unsafe().outboundBuffer();
-        // Empty: no flushed entry waits, and no unflushed bytes.
-        if (queue == null || !queue.isEmpty() || queue.totalPendingWriteBytes() != 0 || !channel.isActive()
-                || !frame.hasMemoryAddress()) {
+        return queue != null && queue.isEmpty() && queue.totalPendingWriteBytes() == 0;
+    }
+
+    /**
+     * Sends the readable bytes of {@code frame} to {@code socket} (from {@link #socketOf}), whose
+     * channel's queue the caller knows to be empty; {@code frame} is not consumed (its indexes stay).
+     * Returns how many bytes the kernel took, which may be fewer (its send buffer is full), or
+     * {@link #QUEUE}: the socket is closed (its descriptor may be another's by now), the frame has
+     * no memory address, or the send failed, in which case the queued write meets the same error
+     * and Netty closes the channel as for any failed write.
+     */
+    static int send(Socket socket, ByteBuf frame) {
+        if (!socket.isOpen() || !frame.hasMemoryAddress()) {
             return QUEUE;
         }
         try {

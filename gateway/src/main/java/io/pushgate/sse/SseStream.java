@@ -53,6 +53,14 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     private ChannelHandlerContext ctx;
     /** Where a frame can skip the channel's queue ({@link DirectSend}), from the start on; null where it cannot (other transports, close-delimited bodies). */
     private Socket socket;
+    /**
+     * Whether the channel's queue may hold bytes: set by every write through the pipeline, cleared
+     * when a frame for the socket finds the queue empty. While clear, a delivery reads this stream
+     * and its socket, not the channel, its context, unsafe and queue: four objects fewer per
+     * subscriber, each a likely cache miss by the time its topic's next update comes
+     * (bench/RESULTS.md, "Reading a batch of subscribers before writing to them").
+     */
+    private boolean queued = true;
     private Subscription[] subs;
     private FeedSubscription[] feedSubs = NO_FEEDS;
     /** A stream of several feeds: each feed's name, and room for the cursors of its cursor frame; else null. */
@@ -149,14 +157,22 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
 
     @Override
     public boolean isWritable() {
-        return !closing && ctx.channel().isWritable();
+        // Nothing queued: writable while open (the write-buffer marks count queued bytes only).
+        return !closing && (queued ? ctx.channel().isWritable() : socket.isOpen());
     }
 
     @Override
     public void writeShared(ByteBuf frame) {
         lastWrite = loopStreams.clock;
-        int sent = socket != null && !batching && unstartedFeeds == 0 && !closing
-                ? DirectSend.send(ctx.channel(), socket, frame) : DirectSend.QUEUE;
+        int sent = DirectSend.QUEUE;
+        if (socket != null && !batching && unstartedFeeds == 0 && !closing) {
+            if (queued) {
+                queued = !DirectSend.queueEmpty(ctx.channel());
+            }
+            if (!queued) {
+                sent = DirectSend.send(socket, frame);
+            }
+        }
         // Queued: what the kernel did not take, all of it when nothing was sent.
         int from = Math.max(0, sent);
         int length = frame.readableBytes();
@@ -209,6 +225,7 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
      * encoded once and shared).
      */
     private void write(ByteBuf chunk) {
+        queued = true;
         ctx.write(closeDelimited ? SseFrames.unchunked(chunk) : chunk, ctx.voidPromise());
     }
 

@@ -25,8 +25,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The send that skips the outbound queue, on a real epoll connection: when it sends, and when it leaves the frame to the queue. */
@@ -80,7 +82,7 @@ class DirectSendTest {
     /** {@link DirectSend#send} of {@code frame} on the channel's loop; releases the frame after. */
     private int sendAndRelease(Socket socket, ByteBuf frame) throws Exception {
         try {
-            return onLoop(() -> DirectSend.send(accepted, socket, frame));
+            return onLoop(() -> DirectSend.send(socket, frame));
         } finally {
             frame.release();
         }
@@ -97,7 +99,7 @@ class DirectSendTest {
         ByteBuf frame = frame("skip-abc");
         try {
             frame.skipBytes(5); // only the readable bytes go out
-            assertEquals(3, (int) onLoop(() -> DirectSend.send(accepted, socket, frame)));
+            assertEquals(3, (int) onLoop(() -> DirectSend.send(socket, frame)));
             assertEquals(5, frame.readerIndex(), "the shared frame's indexes stay");
             assertEquals(1, frame.refCnt(), "nothing retained");
             assertEquals("abc", read(3));
@@ -107,21 +109,17 @@ class DirectSendTest {
     }
 
     @Test
-    void leavesTheFrameToTheQueueWhileSomethingIsQueued() throws Exception {
-        Socket socket = DirectSend.socketOf(accepted);
-        ByteBuf frame = frame("second");
-        try {
-            int sent = onLoop(() -> {
-                accepted.write(Unpooled.copiedBuffer("first-", StandardCharsets.US_ASCII)); // written, not flushed
-                int result = DirectSend.send(accepted, socket, frame);
-                accepted.flush();
-                return result;
-            });
-            assertEquals(DirectSend.QUEUE, sent);
-            assertEquals("first-", read(6));
-        } finally {
-            frame.release();
-        }
+    void theQueueIsEmptyOnlyWhileNothingIsWrittenOrLeftUnsent() throws Exception {
+        assertTrue(onLoop(() -> DirectSend.queueEmpty(accepted)), "a new channel's queue");
+        assertFalse(onLoop(() -> {
+            accepted.write(Unpooled.copiedBuffer("first-", StandardCharsets.US_ASCII)); // written, not flushed
+            return DirectSend.queueEmpty(accepted);
+        }), "an unflushed write");
+        assertTrue(onLoop(() -> {
+            accepted.flush(); // the kernel takes six bytes at once
+            return DirectSend.queueEmpty(accepted);
+        }), "once flushed and sent");
+        assertEquals("first-", read(6));
     }
 
     @Test
@@ -129,6 +127,7 @@ class DirectSendTest {
         Socket socket = DirectSend.socketOf(accepted);
         accepted.close().sync();
         assertEquals(DirectSend.QUEUE, sendAndRelease(socket, frame("late")));
+        assertFalse(onLoop(() -> DirectSend.queueEmpty(accepted)), "a closed channel has no queue");
     }
 
     @Test
