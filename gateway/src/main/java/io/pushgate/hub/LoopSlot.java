@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * per task with the number of frames written, never per subscriber.
  */
 final class LoopSlot {
+    /** Subscribers read before any of them is written ({@link #offerAll}): bits of an int. */
+    static final int BATCH = 16;
+
     final Topic topic;
     final EventLoop loop;
     volatile int plainCount;
@@ -91,12 +94,7 @@ final class LoopSlot {
         frame = plain;
         namedFrame = named;
         bareFrame = bare;
-        int written = 0;
-        for (int i = 0; i < size; i++) {
-            if (offer(subs[i], alloc)) {
-                written++;
-            }
-        }
+        int written = offerAll(alloc);
         if (written > 0) {
             if (fanOutStart == FanOutRecorder.UNTIMED) {
                 metrics.caughtUp(written);
@@ -117,12 +115,7 @@ final class LoopSlot {
             // empty when it was published): deliver it here to all, the task will find it done.
             dropFrames();
             frameVersion = latest;
-            int written = 0;
-            for (int i = 0; i < size; i++) {
-                if (offer(subs[i], alloc)) {
-                    written++;
-                }
-            }
+            int written = offerAll(alloc);
             if (written > 0) {
                 metrics.caughtUp(written);
             }
@@ -131,24 +124,79 @@ final class LoopSlot {
         }
     }
 
+    /**
+     * Offers the current frame to every subscriber, {@link #BATCH} at a time: first each one's
+     * state is read and the writable ones that lack the version are noted, then those are written.
+     * The reads of a batch do not depend on one another, so the CPU overlaps their cache misses
+     * (three objects per subscriber, cold again by the time an update comes back to a stream),
+     * where one subscriber after the other, each read behind the previous one's {@code send()},
+     * pays each miss in full (bench/RESULTS.md, "Reading a batch of subscribers before writing
+     * to them"). Returns how many were written.
+     */
+    private int offerAll(ByteBufAllocator alloc) {
+        int written = 0;
+        for (int start = 0; start < size; start += BATCH) {
+            int end = Math.min(size, start + BATCH);
+            int due = 0; // bit i - start: subs[i] takes the frame
+            for (int i = start; i < end; i++) {
+                if (due(subs[i])) {
+                    due |= 1 << (i - start);
+                }
+            }
+            while (due != 0) {
+                int i = start + Integer.numberOfTrailingZeros(due);
+                due &= due - 1;
+                if (write(subs[i], alloc)) {
+                    written++;
+                }
+            }
+        }
+        return written;
+    }
+
     /** Writes the current frame to {@code sub} unless it holds it already or is not writable; true if written. */
     private boolean offer(Subscription sub, ByteBufAllocator alloc) {
-        TopicVersion v = frameVersion;
-        if (!v.supersedes(sub.epoch, sub.version) || (sub.epoch == null && Topic.isTombstone(v))) {
-            return false; // holds it already, or holds nothing that a deletion could end
+        return due(sub) && write(sub, alloc);
+    }
+
+    /**
+     * Whether {@code sub} lacks the current version and can take it now; one that lacks it but is
+     * not writable is marked behind (it gets the newest version when it is writable again).
+     */
+    private boolean due(Subscription sub) {
+        if (!lacks(sub)) {
+            return false;
         }
         if (!sub.subscriber.isWritable()) {
-            // Skipped for a slow subscriber: it gets the newest version when it is writable again.
             sub.behind = true;
             conflated.increment();
             return false;
         }
-        ByteBuf source = frame(sub.framing, alloc);
-        sub.subscriber.writeShared(source);
+        return true;
+    }
+
+    /**
+     * Writes the current frame to {@code sub}, found {@link #due} just before; true if written. The
+     * version is checked again: a write to another stream in between may have let that stream
+     * catch up, and with it every subscriber of this slot, to a newer version ({@link #catchUp}).
+     */
+    private boolean write(Subscription sub, ByteBufAllocator alloc) {
+        if (!lacks(sub)) {
+            return false;
+        }
+        TopicVersion v = frameVersion;
+        sub.subscriber.writeShared(frame(sub.framing, alloc));
         sub.epoch = v.epoch();
         sub.version = v.version();
         sub.behind = false;
         return true;
+    }
+
+    /** Whether {@code sub} lacks the current version: it holds an older one, or nothing that the version (not a deletion) would not fill. */
+    private boolean lacks(Subscription sub) {
+        TopicVersion v = frameVersion;
+        // A deletion ends a version held; to a subscriber that holds nothing it has nothing to say.
+        return v.supersedes(sub.epoch, sub.version) && (sub.epoch != null || !Topic.isTombstone(v));
     }
 
     /** The current version's frame for {@code framing}, encoded here if the task did not bring it; the slot owns it. */

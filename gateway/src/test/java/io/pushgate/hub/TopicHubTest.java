@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static io.pushgate.hub.OnLoops.on;
@@ -36,7 +37,7 @@ class TopicHubTest {
     private final List<Subscription> open = new ArrayList<>();
 
     /** A subscriber double that keeps what it is given; touched on its loop only. */
-    static final class Recorder implements Subscriber {
+    static class Recorder implements Subscriber {
         final List<ByteBuf> frames = new ArrayList<>();
         boolean writable = true;
 
@@ -158,6 +159,88 @@ class TopicHubTest {
         assertEquals(2, slow.frames.size());
         assertTrue(slow.last().contains("id: 5-") && slow.last().contains("data: v5\n"), slow.last());
         assertEquals(address(fast.frames.get(4)), address(slow.frames.get(1)), "catch-up reuses the loop's frame");
+    }
+
+    @Test
+    void everySubscriberOfALoopThatLacksTheVersionGetsItOnceAcrossBatches() throws Exception {
+        EventLoop loop = loops.loop(0);
+        int count = 2 * LoopSlot.BATCH + 7; // batches of subscribers read before any is written: two full, one not
+        List<Recorder> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Recorder r = new Recorder();
+            all.add(r);
+            subscribe(loop, "t", r);
+        }
+        broker.publish("t", utf8("v1"));
+        settle(loops);
+        int slow = 0;
+        for (int i = 0; i < count; i++) {
+            if (i % 3 == 1 || i == LoopSlot.BATCH - 1 || i == LoopSlot.BATCH) {
+                Recorder r = all.get(i);
+                on(loop, () -> r.writable = false);
+                slow++;
+            }
+        }
+        broker.publish("t", utf8("v2"));
+        settle(loops);
+        for (int i = 0; i < count; i++) {
+            Recorder r = all.get(i);
+            boolean writable = r.writable;
+            assertEquals(writable ? 2 : 1, r.frames.size(), "subscriber " + i);
+            assertTrue(r.last().contains(writable ? "data: v2\n" : "data: v1\n"), "subscriber " + i + ": " + r.last());
+        }
+        assertEquals(slow, hub.conflated());
+    }
+
+    @Test
+    void aCatchUpToANewerVersionDuringAWriteIsNotFollowedByTheOlderOne() throws Exception {
+        EventLoop loop = loops.loop(0);
+        // Its first frame makes it catch up, as a stream writable again does (from inside a write, when
+        // the queue drains below its mark): the slot moves on to the newer version for all its
+        // subscribers while the older one is being written.
+        Subscription[] own = new Subscription[1];
+        Recorder first = new Recorder() {
+            @Override
+            public void writeShared(ByteBuf frame) {
+                super.writeShared(frame);
+                if (frames.size() == 1) {
+                    hub.catchUp(own[0]);
+                }
+            }
+        };
+        own[0] = subscribe(loop, "t", first);
+        List<Recorder> others = new ArrayList<>();
+        for (int i = 0; i < LoopSlot.BATCH + 3; i++) {
+            Recorder r = new Recorder();
+            others.add(r);
+            subscribe(loop, "t", r);
+        }
+        // It skips a version, so that it is behind: a catch-up brings it the newest.
+        on(loop, () -> first.writable = false);
+        broker.publish("t", utf8("v0"));
+        settle(loops);
+        on(loop, () -> first.writable = true);
+        // Both versions are the topic's before the loop delivers the first.
+        CountDownLatch held = new CountDownLatch(1);
+        loop.execute(() -> {
+            try {
+                held.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        broker.publish("t", utf8("v1"));
+        broker.publish("t", utf8("v2"));
+        held.countDown();
+        settle(loops);
+        assertEquals(2, first.frames.size());
+        assertTrue(first.frames.get(0).toString(StandardCharsets.UTF_8).contains("data: v1\n"));
+        assertTrue(first.last().contains("data: v2\n"), first.last());
+        for (Recorder r : others) {
+            assertEquals(2, r.frames.size(), () -> "v0, then the newer version once, the older one not after it: "
+                    + r.frames.stream().map(f -> f.toString(StandardCharsets.UTF_8)).toList());
+            assertTrue(r.last().contains("data: v2\n"), r.last());
+        }
     }
 
     @Test
