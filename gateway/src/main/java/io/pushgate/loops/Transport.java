@@ -5,17 +5,26 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
 
-/** The I/O transport of a node: native epoll or io_uring where the kernel offers them, NIO otherwise. */
-public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel) {
+/**
+ * The I/O transport of a node: native epoll or io_uring where the kernel offers them, NIO otherwise.
+ * {@code serverChannel} accepts on the node's ports; {@code socketChannel} is the client channel
+ * that may be registered on the same loops (the Redis client's connections, when it connects with it).
+ */
+public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel,
+                        Class<? extends SocketChannel> socketChannel) {
 
     /** The transport a user asks for ({@code --transport}). */
     public enum Kind {
@@ -65,15 +74,16 @@ public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extend
     }
 
     private static Transport ioUring() {
-        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class);
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class);
     }
 
     private static Transport epoll() {
-        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class);
+        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
     }
 
     private static Transport nio() {
-        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class);
+        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
     private static void requireAvailable(String name, boolean available, Throwable cause) {

@@ -10,6 +10,7 @@ import io.pushgate.auth.TokenVerifier;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.broker.redis.RedisBroker;
+import io.pushgate.broker.redis.RedisIo;
 import io.pushgate.config.NodeConfig;
 import io.pushgate.http.HttpService;
 import io.pushgate.hub.TopicHub;
@@ -94,10 +95,6 @@ public final class Node {
     }
 
     private void open(Broker given) throws InterruptedException {
-        broker = given != null ? given
-                : config.redis().<Broker>map(redis -> new RedisBroker(redis, config.follow(), config.topics(), config.feeds()))
-                        .orElseGet(() -> new InMemoryBroker(config.topics(), config.feeds()));
-        opened.push(broker);
         transport = Transport.select(config.server().transport());
         boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.server().workerThreads(), transport.ioHandlers());
@@ -105,6 +102,13 @@ public final class Node {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         });
+        // After the loops, so closed before them: a Redis broker does its I/O on the workers.
+        RedisIo redisIo = RedisIo.on(workers, transport);
+        broker = given != null ? given : config.redis().<Broker>map(redis -> {
+            log.info("redis client I/O on {}", redisIo.describe());
+            return new RedisBroker(redis, config.follow(), config.topics(), config.feeds(), redisIo);
+        }).orElseGet(() -> new InMemoryBroker(config.topics(), config.feeds()));
+        opened.push(broker);
         NodeMetrics metrics = new NodeMetrics(config.admin().nodeName());
         opened.push(metrics);
 

@@ -21,6 +21,7 @@ import io.pushgate.auth.Access;
 import io.pushgate.broker.Broker;
 import io.pushgate.broker.InMemoryBroker;
 import io.pushgate.broker.redis.RedisBroker;
+import io.pushgate.broker.redis.RedisIo;
 import io.pushgate.config.AuthSettings;
 import io.pushgate.config.FollowSettings;
 import io.pushgate.config.HttpSettings;
@@ -195,7 +196,7 @@ final class WarmUp {
         }
         RedisBroker redis = new RedisBroker(new RedisSettings(node.uri(), node.cluster(), prefix, node.commandTimeout(),
                 node.pingInterval(), node.pingTimeout(), node.clockSkew()), FollowSettings.NONE,
-                new TopicSettings(REDIS_KEYS_TTL), config.feeds());
+                new TopicSettings(REDIS_KEYS_TTL), config.feeds(), RedisIo.on(workers, transport));
         Outcome through = run(start, redis, "redis (prefix " + prefix + ")");
         return through != null ? through : run(start, new InMemoryBroker(),
                 "embedded (its redis keys did not answer within " + node.commandTimeout().toMillis() + " ms)");

@@ -1,7 +1,6 @@
 package io.pushgate.auth;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.metrics.CloseReason;
 import io.pushgate.testing.RedisFixture;
 import io.pushgate.testing.SseClient;
@@ -208,9 +207,9 @@ class RevocationTest {
     @Test
     void onRedisARevocationOnOneNodeEndsTheSubjectsStreamsOnEveryNode() throws Exception {
         try (RedisFixture redis = new RedisFixture();
-             TestNode a = TestNode.start(new RedisBroker(redis.settings()),
+             TestNode a = TestNode.startConfigured(
                      redis.nodeFlags("--auth-secret-file", secretFile.toString()));
-             TestNode b = TestNode.start(new RedisBroker(redis.settings()),
+             TestNode b = TestNode.startConfigured(
                      redis.nodeFlags("--auth-secret-file", secretFile.toString()))) {
             await().atMost(DEADLINE).until(() -> a.server.broker().connected() && b.server.broker().connected());
             String topic = TestNode.topic();

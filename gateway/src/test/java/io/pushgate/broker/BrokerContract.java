@@ -46,6 +46,8 @@ abstract class BrokerContract {
         final List<TopicVersion> got = new CopyOnWriteArrayList<>();
         final List<Revocation> revoked = new CopyOnWriteArrayList<>();
         final List<TopicDeletion> deletions = new CopyOnWriteArrayList<>();
+        /** The threads versions arrived on. */
+        final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
         @Override
         public void onDeleted(TopicDeletion deletion) {
@@ -59,6 +61,7 @@ abstract class BrokerContract {
 
         @Override
         public void onVersion(TopicVersion version) {
+            threads.add(Thread.currentThread());
             got.add(version);
         }
 

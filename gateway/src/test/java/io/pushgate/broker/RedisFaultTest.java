@@ -75,7 +75,7 @@ class RedisFaultTest {
     void killedPubSubConnectionAndRedisRestartLoseNoUpdate() throws Exception {
         try (RedisServerProcess server = new RedisServerProcess().start()) {
             RedisFixture redis = new RedisFixture(server.url());
-            TestNode node = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+            TestNode node = TestNode.startConfigured(redis.nodeFlags());
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> node.server.broker().connected());
                 List<String> topics = List.of(TestNode.topic(), TestNode.topic(), TestNode.topic());
@@ -138,7 +138,7 @@ class RedisFaultTest {
     void dataLossStartsANewEpochThatEveryStreamReceives() throws Exception {
         try (RedisServerProcess server = new RedisServerProcess().start()) {
             RedisFixture redis = new RedisFixture(server.url());
-            TestNode node = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+            TestNode node = TestNode.startConfigured(redis.nodeFlags());
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> node.server.broker().connected());
                 String topic = TestNode.topic();

@@ -1,6 +1,5 @@
 package io.pushgate.broker;
 
-import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.RedisFixture;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
@@ -26,8 +25,8 @@ class RedisNodesTest {
     @BeforeEach
     void start() {
         redis = new RedisFixture();
-        a = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
-        b = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+        a = TestNode.startConfigured(redis.nodeFlags());
+        b = TestNode.startConfigured(redis.nodeFlags());
         await().atMost(Duration.ofSeconds(10)).until(() -> a.server.broker().connected() && b.server.broker().connected());
     }
 

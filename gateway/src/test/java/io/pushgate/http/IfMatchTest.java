@@ -1,6 +1,5 @@
 package io.pushgate.http;
 
-import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.testing.RedisFixture;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +27,7 @@ class IfMatchTest {
     private void start(String broker) {
         if (broker.equals("redis")) {
             redis = new RedisFixture();
-            node = TestNode.start(new RedisBroker(redis.settings()), redis.nodeFlags());
+            node = TestNode.startConfigured(redis.nodeFlags());
             await().atMost(Duration.ofSeconds(10)).until(() -> node.server.broker().connected());
         } else {
             node = TestNode.start();

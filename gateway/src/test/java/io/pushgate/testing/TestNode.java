@@ -38,6 +38,14 @@ public final class TestNode implements AutoCloseable {
         return start(new InMemoryBroker(config.topics(), config.feeds()), config);
     }
 
+    /**
+     * A node with the broker its flags name, built by the node as in production (with
+     * {@code --redis}: a Redis broker whose client does its I/O on the node's loops).
+     */
+    public static TestNode startConfigured(String... flags) {
+        return start(null, config(flags));
+    }
+
     public static TestNode start(Broker broker, String... flags) {
         return start(broker, config(flags));
     }

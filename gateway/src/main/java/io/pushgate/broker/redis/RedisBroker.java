@@ -86,14 +86,23 @@ public final class RedisBroker implements Broker {
      * Feeds keep about {@code feeds.cap()} events ({@code MAXLEN ~}: at least that many, and up to a
      * stream node more): the cap is part of the function library, one per Redis, so every node of a
      * deployment must give the same. Throws when a follow cannot be served (an invalid topic name;
-     * keys in two slots of a cluster).
+     * keys in two slots of a cluster). The client does its I/O on its own threads.
      */
     public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics, FeedSettings feeds) {
+        this(settings, follows, topics, feeds, RedisIo.own());
+    }
+
+    /**
+     * As above, with the client's I/O on {@code io} (a node's: {@link RedisIo#on}); a broker on a
+     * node's loops is closed before they are.
+     */
+    public RedisBroker(RedisSettings settings, FollowSettings follows, TopicSettings topics, FeedSettings feeds,
+                       RedisIo io) {
         this.settings = settings;
         this.layout = new RedisLayout(settings.keyPrefix());
         // Checked before anything is opened: a refused follow leaves nothing to close.
         List<FollowedKeys> followed = FollowedKeys.all(follows, layout, settings.cluster());
-        this.sessions = new SessionKeeper(settings, PublishLibrary.source(settings, feeds.cap()), this::deliver, this::keyChanged);
+        this.sessions = new SessionKeeper(settings, io, PublishLibrary.source(settings, feeds.cap()), this::deliver, this::keyChanged);
         this.topicChannels = new TopicChannels(layout, settings.commandTimeout());
         // Revocations are heard by every node, whatever it serves, for the whole session.
         this.topicDemand = new Demand(sessions, topicChannels, List.of(layout.revocations()), settings.commandTimeout());

@@ -9,7 +9,6 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.pushgate.config.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,8 @@ import java.util.function.Consumer;
  *
  * <p>Thread rules: this class owns the single {@code pushgate-redis} control thread, and session
  * state lives only there; {@link #active}, {@link #connected} and the counters may be read from any
- * thread; pub/sub messages go to {@code messages} on Lettuce's I/O threads.
+ * thread; pub/sub messages go to {@code messages} on the connections' I/O threads ({@link RedisIo}:
+ * the node's event loops, or Lettuce's own), which nothing here may block.
  */
 final class SessionKeeper {
     // Logged under RedisBroker's name, the one the broker's log lines have always carried.
@@ -91,9 +91,11 @@ final class SessionKeeper {
 
     /**
      * {@code library}: the function library's source ({@link PublishLibrary#source}), loaded on every
-     * new session; {@code messages}: pub/sub messages; {@code keyChanges}: channels of keyspace notifications.
+     * new session; {@code messages}: pub/sub messages; {@code keyChanges}: channels of keyspace notifications;
+     * {@code io}: the threads of the connections, where both are called.
      */
-    SessionKeeper(RedisSettings settings, String library, Consumer<byte[]> messages, Consumer<byte[]> keyChanges) {
+    SessionKeeper(RedisSettings settings, RedisIo io, String library, Consumer<byte[]> messages,
+                  Consumer<byte[]> keyChanges) {
         this.settings = settings;
         this.messages = messages;
         this.keyChanges = keyChanges;
@@ -105,7 +107,7 @@ final class SessionKeeper {
             u.setTimeout(settings.commandTimeout());
             uris.add(u);
         }
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        this.resources = io.resources();
         if (settings.cluster()) {
             RedisClusterClient cluster = RedisClusterClient.create(resources, uris);
             cluster.setOptions(sessionOptions(ClusterClientOptions.builder(), settings.commandTimeout()).build());
