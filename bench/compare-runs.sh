@@ -4,7 +4,7 @@
 # GATEWAY_BASE_JAR, GATEWAY_JAVA_OPTS and GATEWAY_JAVA come from the environment, as its usage says.
 # Server kinds: floor | heartbeat-floor | auto (the node's own choice) | epoll | io_uring | nio |
 # redis (--redis to a private redis-server on a free loopback port, started for the run and stopped
-# after it: its CPU is the load's --broker-pid; the transport is the default's, auto) |
+# after it: its CPU is the load's --broker-pid in fanout and idle; the transport is the default's, auto) |
 # nchan (nginx with Nchan and its Redis storage, bench/nchan/nginx.conf, one worker, with a private
 # redis-server the same way; fan-out only: the load numbers the texts, --versions-in-text --unchunked).
 # The gateway runs on the JVM options of its launcher (default_java_opts in
@@ -257,7 +257,7 @@ run_rounds() {
       fi
       echo "$tool: round $round, $kind (pid $server_pid, port $port)" >&2
       local broker=()
-      [ -z "$broker_pid" ] || [ "$command" != fanout ] || broker=(--broker-pid "$broker_pid")
+      case "$command" in fanout|idle) [ -z "$broker_pid" ] || broker=(--broker-pid "$broker_pid") ;; esac
       cmd=(java -Xmx1g -jar "$load_jar" "$command" --url "http://127.0.0.1:$port" --server-pid "$server_pid" --json
         ${broker[@]+"${broker[@]}"} ${load_server[@]+"${load_server[@]}"} ${load_auth[@]+"${load_auth[@]}"} "${load_args[@]}")
       echo "$tool: ${cmd[*]}" >&2

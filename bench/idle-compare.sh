@@ -8,7 +8,8 @@
 # second, so their heartbeats come in one burst per interval. Prints each run, then per server the
 # medians of: % of one core (whole process), the event loops' ms, heartbeats received (bytes / 8,
 # the heartbeat chunk's size) and µs of CPU per heartbeat (event loops for pushgate, the whole
-# process for the floor). Recorded in bench/RESULTS.md, "Idle CPU at 15,000 streams (issue 16)".
+# process for the floor); with a redis kind, also the private redis-server's % of a core over the
+# hold. Recorded in bench/RESULTS.md, "Idle CPU at 15,000 streams (issue 16)".
 #
 # Usage (after `mvn -q -DskipTests package`):
 #   bench/idle-compare.sh [--servers heartbeat-floor,base-auto-jdk,auto-jdk] [--rounds 3] [--out DIR] -- <pushgate-load idle flags>
@@ -38,15 +39,15 @@ runs_json | jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq
              else ([.server_cpu_ms_by_thread | to_entries[] | select(.key | test("IoEv|EventLoop|epoll|uring|nio"; "i")) | .value] | add // 0) end;
   def beats: .bytes_received_during_hold / 8;
   def row: {server, round, streams: .streams_open, lost: .lost_during_hold, hold: .hold_seconds,
-            cpu: .idle_cpu_percent_of_one_core, loops_ms: loops, heartbeats: beats,
+            cpu: .idle_cpu_percent_of_one_core, broker: .broker_idle_cpu_percent_of_one_core, loops_ms: loops, heartbeats: beats,
             us_per_heartbeat: (if beats > 0 then loops * 1000 / beats else null end),
             load: .load_average, threads: .server_cpu_ms_by_thread};
-  (map(row) | sort_by(.round) | .[] | "run: \(.server) round \(.round): \(.streams) streams (\(.lost) lost), \(.cpu) % of a core over \(.hold) s, loops \(.loops_ms) ms, \(.heartbeats) heartbeats, \(.us_per_heartbeat) us each, load \(.load); threads \(.threads)"),
+  (map(row) | sort_by(.round) | .[] | "run: \(.server) round \(.round): \(.streams) streams (\(.lost) lost), \(.cpu) % of a core over \(.hold) s\(if .broker then " (+ redis-server \(.broker) %)" else "" end), loops \(.loops_ms) ms, \(.heartbeats) heartbeats, \(.us_per_heartbeat) us each, load \(.load); threads \(.threads)"),
   (map(row) | group_by(.server) | map({server: .[0].server, runs: length,
-      cpu: (map(.cpu) | median), loops_ms: (map(.loops_ms) | median), heartbeats: (map(.heartbeats) | median),
+      cpu: (map(.cpu) | median), broker: (map(.broker) | map(select(. != null)) | median), loops_ms: (map(.loops_ms) | median), heartbeats: (map(.heartbeats) | median),
       us_per_heartbeat: (map(.us_per_heartbeat) | map(select(. != null)) | median)}) as $m
    | ($kinds | map(. as $k | $m[] | select(.server == $k))) as $ordered
    | ($ordered[0]) as $first
-   | $ordered[] | "median: \(.server) (\(.runs) runs): \(.cpu) % of a core, loops \(.loops_ms) ms, \(.heartbeats) heartbeats, \(.us_per_heartbeat) us per heartbeat (\(if $first.us_per_heartbeat then (.us_per_heartbeat / $first.us_per_heartbeat * 100 | round / 100) else null end)x \($first.server))")
+   | $ordered[] | "median: \(.server) (\(.runs) runs): \(.cpu) % of a core\(if .broker then " (+ redis-server \(.broker) %)" else "" end), loops \(.loops_ms) ms, \(.heartbeats) heartbeats, \(.us_per_heartbeat) us per heartbeat (\(if $first.us_per_heartbeat then (.us_per_heartbeat / $first.us_per_heartbeat * 100 | round / 100) else null end)x \($first.server))")
 ' | tee "$out/summary.txt"
 exit "$status"

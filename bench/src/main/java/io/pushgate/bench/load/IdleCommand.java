@@ -57,6 +57,10 @@ final class IdleCommand implements Callable<Integer> {
     @Option(names = "--server-pid", required = true, description = "Process id of the gateway (same machine, same user).")
     long serverPid;
 
+    @Option(names = "--broker-pid", description = "Process id of the server's broker (a redis-server): its CPU over "
+            + "the hold is reported beside the server's.")
+    Long brokerPid;
+
     @Option(names = "--hold", defaultValue = "10s", converter = DurationConverter.class,
             description = "How long the open streams sit idle while the server's CPU is read (default: ${DEFAULT-VALUE}).")
     Duration hold;
@@ -160,10 +164,12 @@ final class IdleCommand implements Callable<Integer> {
             int lostBefore = client.lostCount();
             long bytesBefore = client.bytesReceived();
             long ticksBefore = ServerProbe.cpuTicks(pid);
+            long brokerTicksBefore = brokerPid == null ? 0 : ServerProbe.cpuTicks(Long.toString(brokerPid));
             Map<String, Long> threadsBefore = ServerProbe.cpuNanosByThreadKind(pid);
             long holdStart = System.nanoTime();
             Thread.sleep(hold.toMillis());
             long ticks = ServerProbe.cpuTicks(pid) - ticksBefore;
+            long brokerTicks = brokerPid == null ? -1 : ServerProbe.cpuTicks(Long.toString(brokerPid)) - brokerTicksBefore;
             Map<String, Long> threadsAfter = ServerProbe.cpuNanosByThreadKind(pid);
             double heldSeconds = (System.nanoTime() - holdStart) / 1e9;
             int lost = client.lostCount() - lostBefore;
@@ -184,11 +190,12 @@ final class IdleCommand implements Callable<Integer> {
             long channelsAdded = diff.stream().filter(r -> SOCKET_CHANNEL.matcher(r.className()).matches())
                     .mapToLong(ClassHistogram.Row::instances).sum();
             double cpuPercent = 100.0 * ticks / ServerProbe.clockTicksPerSecond() / heldSeconds;
+            double brokerPercent = brokerTicks < 0 ? -1 : 100.0 * brokerTicks / ServerProbe.clockTicksPerSecond() / heldSeconds;
             IdleReport report = new IdleReport(target.url(), serverPid, streams, topics, client.transport(),
                     sources.stream().map(InetAddress::getHostAddress).toList(), warmup,
                     openAtMeasure, rejected, failed, reasons, openSeconds,
                     baseline, withStreams, rssBaseline, rssWithStreams, heldSeconds, cpuPercent,
-                    millisByThread(threadsBefore, threadsAfter), lost, bytes,
+                    brokerPercent, millisByThread(threadsBefore, threadsAfter), lost, bytes,
                     channelsAdded, diff.subList(0, Math.min(top, diff.size())), nativeDiff);
             if (opened != openAtMeasure) {
                 log.warn("{} streams opened but {} open at the measurement", opened, openAtMeasure);

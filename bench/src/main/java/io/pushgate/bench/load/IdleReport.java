@@ -8,7 +8,8 @@ import java.util.Map;
  * What {@code idle} measured: the server's live heap and resident set without streams and with
  * the idle streams open, per stream, where the bytes go (the histogram difference by class), and
  * the server's CPU while the streams sat idle, in all and by thread. With {@code --cpu-only} the
- * heap and RSS parts are null and left out. Renders itself as text or JSON.
+ * heap and RSS parts are null and left out. With the broker's pid (a redis-server), its CPU over
+ * the hold too ({@code brokerCpuPercent}, -1 without). Renders itself as text or JSON.
  *
  * <p>Immutable; any thread.
  */
@@ -31,6 +32,7 @@ record IdleReport(
         ServerProbe.Resident rssWithStreams,
         double holdSeconds,
         double idleCpuPercent,
+        double brokerCpuPercent,
         Map<String, Double> cpuMillisByThread,
         int lostDuringHold,
         long bytesReceivedDuringHold,
@@ -97,6 +99,9 @@ record IdleReport(
                 "%.3f %% of one core over %.1f s (%d streams lost, %,d B received)",
                 idleCpuPercent, holdSeconds, lostDuringHold, bytesReceivedDuringHold));
         line(s, "  by thread (ms)", cpuMillisByThread.toString());
+        if (brokerCpuPercent >= 0) {
+            line(s, "broker CPU while idle", String.format(Locale.ROOT, "%.3f %% of one core", brokerCpuPercent));
+        }
         if (measuredMemory()) {
             classesText(s);
         }
@@ -174,6 +179,9 @@ record IdleReport(
         field(s, "open_seconds", openSeconds);
         field(s, "hold_seconds", holdSeconds);
         JsonText.field(s, "idle_cpu_percent_of_one_core", idleCpuPercent, 3);
+        if (brokerCpuPercent >= 0) {
+            JsonText.field(s, "broker_idle_cpu_percent_of_one_core", brokerCpuPercent, 3);
+        }
         s.append("  \"server_cpu_ms_by_thread\": {");
         int t = 0;
         for (Map.Entry<String, Double> e : cpuMillisByThread.entrySet()) {
