@@ -103,10 +103,10 @@ public final class Node {
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         });
         // After the loops, so closed before them: a Redis broker does its I/O on the workers.
-        RedisIo redisIo = RedisIo.on(workers, transport);
         broker = given != null ? given : config.redis().<Broker>map(redis -> {
-            log.info("redis client I/O on {}", redisIo.describe());
-            return new RedisBroker(redis, config.follow(), config.topics(), config.feeds(), redisIo);
+            RedisIo io = RedisIo.on(workers, transport);
+            log.info("redis client I/O on {}", io.describe());
+            return new RedisBroker(redis, config.follow(), config.topics(), config.feeds(), io);
         }).orElseGet(() -> new InMemoryBroker(config.topics(), config.feeds()));
         opened.push(broker);
         NodeMetrics metrics = new NodeMetrics(config.admin().nodeName());

@@ -246,10 +246,12 @@ class RedisFaultTest {
             // The watchdog's ping waits 10 s, well past the publish's answer (1 s + the clock skew): had
             // it given the link up first, the PUT would rightly get 503 (nothing sent), not the 504 this
             // test is about, and on a busy machine the PUT can reach the node later than 500 ms.
-            RedisBroker cutOff = new RedisBroker(new RedisSettings("redis://127.0.0.1:" + proxy.port(), false,
-                    direct.prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10)));
-            try (TestNode a = TestNode.start(cutOff);
+            // Built by the node from its flags, as in production: the FCALL's timeout, which turns the
+            // held publish into a 504, is then a scheduled task of the node's loops (LoopTimer).
+            try (TestNode a = TestNode.startConfigured("--redis", "redis://127.0.0.1:" + proxy.port(), "--key-prefix",
+                    direct.prefix, "--redis-timeout", "1s", "--redis-ping-interval", "500ms", "--redis-ping-timeout", "10s");
                  TestNode b = TestNode.start(new RedisBroker(direct.settings()))) {
+                Broker cutOff = a.server.broker();
                 await().atMost(Duration.ofSeconds(10)).until(() -> cutOff.connected() && b.server.broker().connected());
                 String topic = TestNode.topic();
                 String marker = TestNode.topic();

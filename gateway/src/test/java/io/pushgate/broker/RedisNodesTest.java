@@ -1,5 +1,6 @@
 package io.pushgate.broker;
 
+import io.pushgate.testing.LogCapture;
 import io.pushgate.testing.RedisFixture;
 import io.pushgate.testing.SseClient;
 import io.pushgate.testing.SseClient.Event;
@@ -49,6 +50,28 @@ class RedisNodesTest {
             assertEquals(v1, event.version());
             assertEquals(2, a.publish(topic, "via node a"));
             assertEquals("via node a", client.next().data());
+        }
+    }
+
+    @Test
+    void theRedisClientRunsOnTheNodesEpollLoopsAndOnItsOwnThreadsBesideNio() {
+        for (String transport : new String[] {"epoll", "nio"}) {
+            try (LogCapture log = LogCapture.start();
+                 TestNode c = TestNode.startConfigured(redis.nodeFlags("--transport", transport))) {
+                String expected = transport.equals("epoll") ? "redis client I/O on the node's epoll loops"
+                        : "redis client I/O on lettuce's own 2 I/O threads";
+                assertEquals(1, log.containing(expected).size(), transport + ": " + log.containing("redis client I/O"));
+                await().atMost(Duration.ofSeconds(10)).until(() -> c.server.broker().connected());
+                String topic = TestNode.topic();
+                try (SseClient onC = c.stream(topic); SseClient onA = a.stream(topic)) {
+                    awaitSubscribed(topic, 2);
+                    long v = c.publish(topic, "via " + transport);
+                    assertEquals(v, onA.next().version(), transport);
+                    assertEquals(v, onC.next().version(), transport);
+                    assertEquals(v + 1, a.publish(topic, "back"));
+                    assertEquals("back", onC.next().data(), transport);
+                }
+            }
         }
     }
 

@@ -7,22 +7,28 @@ import io.pushgate.broker.redis.RedisBroker;
 import io.pushgate.broker.redis.RedisIo;
 import io.pushgate.config.FeedSettings;
 import io.pushgate.config.FollowSettings;
+import io.pushgate.config.RedisSettings;
 import io.pushgate.config.TopicSettings;
 import io.pushgate.loops.Transport;
+import io.pushgate.model.PublishOutcomeUnknown;
 import io.pushgate.model.TopicVersion;
+import io.pushgate.testing.BlackholeProxy;
 import io.pushgate.testing.RedisFixture;
+import io.pushgate.testing.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,10 +72,11 @@ class RedisOnNodeLoopsTest extends BrokerContract {
         String topic = topic();
         listener.serving.add(topic);
         broker.subscribe(topic);
-        // From another client: the version arrives as a pub/sub message, not as the publish's reply.
+        String channel = redis.prefix + ":{" + topic + "}:ch";
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis().pubsubNumsub(channel).get(channel) == 1);
+        // From another client, once subscribed: the version arrives as a pub/sub message.
         assertEquals(1, redis.fcall(topic, "from elsewhere"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.of(topic).isEmpty());
-        assertFalse(listener.threads.isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> !listener.threads.isEmpty());
         for (Thread t : listener.threads) {
             assertTrue(onLoops(t), t.getName() + " is not one of the loops");
         }
@@ -88,6 +95,29 @@ class RedisOnNodeLoopsTest extends BrokerContract {
             await().atMost(Duration.ofSeconds(10)).until(second::connected);
             TopicVersion v = second.publish(topic(), utf8("after")).toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(1, v.version());
+        }
+    }
+
+    /** A command's timeout is a scheduled task of the loops (LoopTimer), not of a timer thread. */
+    @Test
+    void aCommandWithoutAnAnswerTimesOutOnTheLoops() throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start();
+             BlackholeProxy proxy = new BlackholeProxy(server.port);
+             RedisFixture direct = new RedisFixture(server.url())) {
+            // The watchdog's PING waits 30 s: only the command's own timeout can end the publish.
+            RedisSettings held = new RedisSettings("redis://127.0.0.1:" + proxy.port(), false, direct.prefix,
+                    Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(30));
+            try (RedisBroker cutOff = new RedisBroker(held, FollowSettings.NONE, TopicSettings.NONE, FeedSettings.DEFAULT,
+                    RedisIo.on(loops, EPOLL))) {
+                cutOff.start(new Recorder());
+                await().atMost(Duration.ofSeconds(10)).until(cutOff::connected);
+                proxy.hold(true);
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> cutOff.publish(topic(), utf8("held")).toCompletableFuture().get(20, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof PublishOutcomeUnknown, e.getCause().toString());
+                assertTrue(e.getCause().getMessage().contains("RedisCommandTimeoutException"), e.getCause().getMessage());
+                proxy.hold(false);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.pushgate.loops.LoopTimer;
 import io.pushgate.loops.Transport;
 
 import java.util.concurrent.TimeUnit;
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * loops when they run the transport the client connects with, else on two threads of the client's
  * own. On the node's loops, a pub/sub message, the reply to a publish and the publish's write wake
  * no thread of their own: the loops are awake for the streams anyway, and a publish whose
- * {@code PUT} arrived on the loop of the command connection is written without a hand-over.
+ * {@code PUT} arrived on the loop of the command connection is written without a hand-over. The
+ * commands' timeouts are the loops' scheduled tasks, so no timer thread ticks either.
  *
  * <p>The node owns its loops: the client never shuts them down, so a broker on them must be
  * closed before they are.
@@ -61,11 +63,17 @@ public final class RedisIo {
         return description;
     }
 
-    /** New resources for one client; {@link ClientResources#shutdown} leaves the node's loops running. */
+    /**
+     * New resources for one client; {@link ClientResources#shutdown} leaves the node's loops running.
+     * On the node's loops the commands' timeouts are scheduled on them too ({@link LoopTimer}), in
+     * place of the client's timer thread, which ticks ten times a second even when nothing is due.
+     */
     ClientResources resources() {
         DefaultClientResources.Builder builder = DefaultClientResources.builder().computationThreadPoolSize(2);
-        return (loops == null ? builder.ioThreadPoolSize(OWN_THREADS) : builder.eventLoopGroupProvider(new NodeLoops(loops)))
-                .build();
+        if (loops == null) {
+            return builder.ioThreadPoolSize(OWN_THREADS).build();
+        }
+        return builder.eventLoopGroupProvider(new NodeLoops(loops)).timer(new LoopTimer(loops)).build();
     }
 
     /** Hands the node's loops to the client, and never shuts them down. */
