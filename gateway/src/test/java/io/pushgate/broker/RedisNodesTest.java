@@ -155,8 +155,6 @@ class RedisNodesTest {
     }
 
     private void awaitSubscribed(String topic, long subscribers) {
-        String channel = redis.prefix + ":{" + topic + "}:ch";
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-                redis.redis().pubsubNumsub(channel).get(channel) == subscribers);
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.topicSubscribers(topic) == subscribers);
     }
 }

@@ -72,8 +72,7 @@ class RedisOnNodeLoopsTest extends BrokerContract {
         String topic = topic();
         listener.serving.add(topic);
         broker.subscribe(topic);
-        String channel = redis.prefix + ":{" + topic + "}:ch";
-        await().atMost(Duration.ofSeconds(5)).until(() -> redis.redis().pubsubNumsub(channel).get(channel) == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.topicSubscribers(topic) == 1);
         // From another client, once subscribed: the version arrives as a pub/sub message.
         assertEquals(1, redis.fcall(topic, "from elsewhere"));
         await().atMost(Duration.ofSeconds(5)).until(() -> !listener.threads.isEmpty());

@@ -65,6 +65,12 @@ public final class RedisFixture implements AutoCloseable {
     }
 
     /** Publishes as any application would: FCALL from a plain client. Returns the new version. */
+    /** How many pub/sub connections (nodes) have subscribed the channel of {@code topic}. */
+    public long topicSubscribers(String topic) {
+        String channel = prefix + ":{" + topic + "}:ch";
+        return redis().pubsubNumsub(channel).get(channel);
+    }
+
     public long fcall(String topic, String text) {
         List<Object> reply = redis().fcall("pushgate_publish", ScriptOutputType.MULTI,
                 new String[] {prefix + ":{" + topic + "}"}, text);
