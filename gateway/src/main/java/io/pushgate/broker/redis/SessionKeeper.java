@@ -9,6 +9,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
+import io.netty.util.Timeout;
 import io.pushgate.config.RedisSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,9 @@ import java.util.function.Consumer;
  * <p>Thread rules: this class owns the single {@code pushgate-redis} control thread, and session
  * state lives only there; {@link #active}, {@link #connected} and the counters may be read from any
  * thread; pub/sub messages go to {@code messages} on the connections' I/O threads ({@link RedisIo}:
- * the node's event loops, or Lettuce's own), which nothing here may block.
+ * the node's event loops, or Lettuce's own), which nothing here may block. The PING watchdog runs
+ * on the client's timer ({@link #ping}), not on the control thread: it reads the current session
+ * and hands only a loss to the control thread.
  */
 final class SessionKeeper {
     // Logged under RedisBroker's name, the one the broker's log lines have always carried.
@@ -65,7 +68,8 @@ final class SessionKeeper {
         final Set<String> subscribed = new HashSet<>();
         /** Feeds whose channels this session has subscribed. */
         final Set<String> subscribedFeeds = new HashSet<>();
-        boolean pingInFlight;
+        /** Set by the watchdog when it sends a PING, cleared by the answer (on an I/O thread). */
+        volatile boolean pingInFlight;
     }
 
     private final RedisSettings settings;
@@ -82,9 +86,10 @@ final class SessionKeeper {
     private volatile boolean connected;
     private volatile boolean closed;
 
-    // Session state: only on the control thread (opening is set before that thread's first task).
+    // Session state: only on the control thread (opening is set before that thread's first task),
+    // except that the watchdog reads which session is the current one.
     private Opening opening;
-    private Session session;
+    private volatile Session session;
     private long backoffMillis;
     private boolean everConnected;
     private String downReason;
@@ -141,8 +146,7 @@ final class SessionKeeper {
     void start(Opening opening) {
         this.opening = opening;
         control.execute(this::connect);
-        long ping = settings.pingInterval().toMillis();
-        control.scheduleWithFixedDelay(this::ping, ping, ping, TimeUnit.MILLISECONDS);
+        schedulePing();
     }
 
     /** The current session's link while the node is connected, else {@code null}. Any thread. */
@@ -265,25 +269,53 @@ final class SessionKeeper {
 
     /**
      * The PING watchdog: a connection whose peer vanished silently is found within interval + timeout,
-     * and (one Redis) a server that is no longer the master within the interval.
+     * and (one Redis) a server that is no longer the master within the interval. It runs on the
+     * client's timer ({@link RedisIo}): on a node whose loops carry the connections, a scheduled
+     * task of a loop, which writes the PING itself where the connection is its own and hears the
+     * answer there; no thread wakes for it that would not wake for the PING anyway (on the control
+     * thread it woke that thread, the loop it handed the PING to, and the JDK's delay scheduler for
+     * the timeout, every interval: bench/RESULTS.md, "The PING watchdog on the loops"). Only a loss
+     * goes to the control thread. Each round schedules the next, an interval after it was sent.
      */
-    private void ping() {
-        Session s = session;
-        if (s == null || s.pingInFlight) {
+    private void schedulePing() {
+        if (closed) {
             return;
         }
-        s.pingInFlight = true;
-        s.link.ping()
-                .orTimeout(settings.pingTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((pong, failure) -> {
+        try {
+            resources.timer().newTimeout(t -> ping(), settings.pingInterval().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IllegalStateException | RejectedExecutionException e) {
+            // The timer or the loops are stopping: the broker is being closed.
+        }
+    }
+
+    private void ping() {
+        try {
+            Session s = session;
+            if (s != null && !s.pingInFlight && !closed) {
+                s.pingInFlight = true;
+                long timeout = settings.pingTimeout().toMillis();
+                Timeout deadline = resources.timer().newTimeout(
+                        t -> onControl(() -> lost(s, "no answer to PING within " + timeout + " ms")),
+                        timeout, TimeUnit.MILLISECONDS);
+                s.link.ping().whenComplete((pong, failure) -> {
+                    if (!deadline.cancel()) {
+                        return; // too late: the deadline has ended the session
+                    }
                     s.pingInFlight = false;
                     if (failure != null) {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                                 ? failure.getCause() : failure;
-                        lost(s, cause instanceof StandaloneLink.NotMaster ? cause.getMessage()
-                                : "no answer to PING within " + settings.pingTimeout().toMillis() + " ms");
+                        onControl(() -> lost(s, cause instanceof StandaloneLink.NotMaster ? cause.getMessage()
+                                : "PING failed: " + rootMessage(cause)));
                     }
-                }, control);
+                });
+            }
+        } catch (RuntimeException e) {
+            // A link closed under the watchdog (the session ended meanwhile): the next round sees the new one.
+            log.debug("redis watchdog round: {}", e.toString());
+        } finally {
+            schedulePing();
+        }
     }
 
     /** Ends session {@code s} (if it is still the current one) and schedules a new one. Control thread only. */
