@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -202,34 +203,26 @@ class RedisFaultTest {
     /** The broker's own client threads: the watchdog on Lettuce's timer thread. */
     @Test
     void silentlyDeadConnectionIsNoticedAndReplaced() throws Exception {
-        try (RedisServerProcess server = new RedisServerProcess().start();
-             BlackholeProxy proxy = new BlackholeProxy(server.port)) {
-            RedisFixture direct = new RedisFixture(server.url());
-            RedisBroker broker = new RedisBroker(new RedisSettings("redis://127.0.0.1:" + proxy.port(), false,
-                    direct.prefix, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofMillis(500)));
-            try (TestNode node = TestNode.start(broker)) {
-                noticesABlackHoleAndRecovers(node, proxy, direct);
-                assertTrue(broker.reconnects() >= 1);
-            } finally {
-                direct.close();
-            }
-        }
+        AtomicReference<RedisBroker> broker = new AtomicReference<>();
+        noticesABlackHoleAndRecovers((url, prefix) -> {
+            broker.set(new RedisBroker(new RedisSettings(url, false, prefix, Duration.ofSeconds(1),
+                    Duration.ofMillis(500), Duration.ofMillis(500))));
+            return TestNode.start(broker.get());
+        });
+        assertTrue(broker.get().reconnects() >= 1);
     }
 
     /** The broker the node builds, on its epoll loops: the watchdog is a scheduled task of a loop. */
     @Test
     void silentlyDeadConnectionIsNoticedByTheWatchdogOnTheNodesLoops() throws Exception {
-        try (RedisServerProcess server = new RedisServerProcess().start();
-             BlackholeProxy proxy = new BlackholeProxy(server.port)) {
-            RedisFixture direct = new RedisFixture(server.url());
-            try (TestNode node = TestNode.startConfigured("--redis", "redis://127.0.0.1:" + proxy.port(), "--key-prefix",
-                    direct.prefix, "--transport", "epoll", "--redis-timeout", "1s", "--redis-ping-interval", "500ms",
-                    "--redis-ping-timeout", "500ms")) {
-                noticesABlackHoleAndRecovers(node, proxy, direct);
-            } finally {
-                direct.close();
-            }
-        }
+        noticesABlackHoleAndRecovers((url, prefix) -> TestNode.startConfigured("--redis", url, "--key-prefix", prefix,
+                "--transport", "epoll", "--redis-timeout", "1s", "--redis-ping-interval", "500ms",
+                "--redis-ping-timeout", "500ms"));
+    }
+
+    /** Starts a node on the Redis at {@code url} (a black-hole proxy) under key prefix {@code prefix}. */
+    private interface NodeOnRedis {
+        TestNode start(String url, String prefix) throws Exception;
     }
 
     /**
@@ -237,25 +230,29 @@ class RedisFaultTest {
      * expects the node not ready within interval + timeout (500 + 500 ms, with room), and after the
      * hole closes the update published meanwhile on the open stream.
      */
-    private static void noticesABlackHoleAndRecovers(TestNode node, BlackholeProxy proxy, RedisFixture direct)
-            throws Exception {
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.readyz() == 200);
-        String topic = TestNode.topic();
-        try (SseClient client = node.stream(topic)) {
-            assertEquals(200, client.status());
-            node.publish(topic, "before");
-            assertEquals("before", client.next().data());
+    private static void noticesABlackHoleAndRecovers(NodeOnRedis nodeOn) throws Exception {
+        try (RedisServerProcess server = new RedisServerProcess().start();
+             BlackholeProxy proxy = new BlackholeProxy(server.port);
+             RedisFixture direct = new RedisFixture(server.url());
+             TestNode node = nodeOn.start("redis://127.0.0.1:" + proxy.port(), direct.prefix)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.readyz() == 200);
+            String topic = TestNode.topic();
+            try (SseClient client = node.stream(topic)) {
+                assertEquals(200, client.status());
+                node.publish(topic, "before");
+                assertEquals("before", client.next().data());
 
-            proxy.blackhole(true);
-            long start = System.nanoTime();
-            await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20)).until(() -> node.readyz() == 503);
-            long noticed = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(noticed <= 2500, "noticed after " + noticed + " ms");
-            direct.fcall(topic, "published while the node was cut off");
+                proxy.blackhole(true);
+                long start = System.nanoTime();
+                await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20)).until(() -> node.readyz() == 503);
+                long noticed = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(noticed <= 2500, "noticed after " + noticed + " ms");
+                direct.fcall(topic, "published while the node was cut off");
 
-            proxy.blackhole(false);
-            await().atMost(Duration.ofSeconds(15)).until(() -> node.readyz() == 200);
-            assertEquals("published while the node was cut off", client.next(Duration.ofSeconds(10)).data());
+                proxy.blackhole(false);
+                await().atMost(Duration.ofSeconds(15)).until(() -> node.readyz() == 200);
+                assertEquals("published while the node was cut off", client.next(Duration.ofSeconds(10)).data());
+            }
         }
     }
 
