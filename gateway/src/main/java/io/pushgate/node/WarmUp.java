@@ -480,11 +480,6 @@ final class WarmUp {
     }
 
     /**
-     * Publishes with one {@code PUT} in flight until the warm-up stops. Plain bytes, as the streams'
-     * clients write them: Netty's HTTP client codec shares its classes with the node's server codec,
-     * and the node's code compiled with both in its profile is compiled again without.
-     */
-    /**
      * How a publisher hands its requests to the socket, in turns over the publishers: whole; head
      * and body in two writes, as most HTTP clients send them (the JDK's, browsers'); and cut inside
      * the head, as a slow client's or a proxy's may arrive. A cut request often reaches the node in
@@ -496,6 +491,11 @@ final class WarmUp {
         WHOLE, HEAD_THEN_BODY, IN_THE_HEAD
     }
 
+    /**
+     * Publishes with one {@code PUT} in flight until the warm-up stops. Plain bytes, as the streams'
+     * clients write them: Netty's HTTP client codec shares its classes with the node's server codec,
+     * and the node's code compiled with both in its profile is compiled again without.
+     */
     private final class Publisher extends ChannelInboundHandlerAdapter {
         private final List<String> names;
         private final byte[] small;
