@@ -95,7 +95,7 @@ class RedisBrokerTest extends BrokerContract {
         listener.serving.add(topic);
         broker.subscribe(topic);
         await().atMost(Duration.ofSeconds(5)).until(() -> redis.topicSubscribers(topic) == 1);
-        String channel = redis.prefix + ":{" + topic + "}:ch";
+        String channel = redis.topicChannel(topic);
         redis.redis().publish(channel, "garbage");
         redis.redis().publish(channel, "pushgate1 " + topic + " notanepoch! 1 2\nx");
         redis.redis().publish(channel, "pushgate1 " + topic + " abcdefgh 1 2");

@@ -64,13 +64,18 @@ public final class RedisFixture implements AutoCloseable {
                 .addCommand(CommandType.SPUBLISH));
     }
 
-    /** Publishes as any application would: FCALL from a plain client. Returns the new version. */
+    /** The pub/sub channel of {@code topic} under this fixture's prefix. */
+    public String topicChannel(String topic) {
+        return prefix + ":{" + topic + "}:ch";
+    }
+
     /** How many pub/sub connections (nodes) have subscribed the channel of {@code topic}. */
     public long topicSubscribers(String topic) {
-        String channel = prefix + ":{" + topic + "}:ch";
+        String channel = topicChannel(topic);
         return redis().pubsubNumsub(channel).get(channel);
     }
 
+    /** Publishes as any application would: FCALL from a plain client. Returns the new version. */
     public long fcall(String topic, String text) {
         List<Object> reply = redis().fcall("pushgate_publish", ScriptOutputType.MULTI,
                 new String[] {prefix + ":{" + topic + "}"}, text);
