@@ -69,7 +69,8 @@ import java.util.function.BooleanSupplier;
  * JIT throw away the compiled fan-out loop).
  *
  * <p>Nothing of it is shared with the node's clients: the warm-up has its own broker, hub,
- * streams, HTTP service and metrics registry (thrown away), on a port of its own bound to
+ * streams, HTTP service and metrics registry (thrown away; its timers' maximum moves on every few
+ * milliseconds, the node's every minute, so that branch is compiled too), on a port of its own bound to
  * 127.0.0.1 and closed before the node is ready. Its broker is of the node's kind: with Redis, a
  * {@link RedisBroker} of its own on the node's Redis, under a key prefix of its own inside the
  * node's ({@code <prefix>:warm-up-<random>}, so an ACL that lets the node use {@code <prefix>:*}
@@ -206,7 +207,7 @@ final class WarmUp {
 
     /** The warm-up through {@code broker}, which it closes; null when a Redis broker did not connect in time. */
     private Outcome run(long start, Broker broker, String describedAs) throws InterruptedException {
-        NodeMetrics metrics = new NodeMetrics("warm-up");
+        NodeMetrics metrics = NodeMetrics.forWarmUp("warm-up");
         Topics topics = new Topics(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut());
         Feeds feeds = new Feeds(broker, loops, PooledByteBufAllocator.DEFAULT, metrics.fanOut(), config.feeds().cap());
         broker.startFeeds(feeds);

@@ -5,8 +5,10 @@ import io.pushgate.testing.RawHttp;
 import io.pushgate.testing.TestNode;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,6 +151,26 @@ class MetricsTest {
             assertEquals(Map.of("first", "5.0E-5", "last", "+Inf"),
                     Map.of("first", bounds.get(0), "last", bounds.get(bounds.size() - 1)));
             assertTrue(bounds.contains("1.0") && bounds.contains("0.001"), bounds.toString());
+        }
+    }
+
+    /** The fan-out timers' {@code _max} after one delivery timed at 2 ms. */
+    private static double fanOutMax(NodeMetrics metrics) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        metrics.scrape(out, NodeMetrics.PROMETHEUS_TEXT);
+        return PrometheusText.parse(out.toString(StandardCharsets.UTF_8)).value("pushgate_fanout_seconds_max");
+    }
+
+    @Test
+    void theWarmUpsTimersLetTheirMaximumGoWithinMillisecondsTheNodesKeepItForAMinute() throws Exception {
+        try (NodeMetrics node = new NodeMetrics("node"); NodeMetrics warmUp = NodeMetrics.forWarmUp("warm-up")) {
+            long twoMillisAgo = System.nanoTime() - 2_000_000;
+            node.fanOut().delivered(1, 0, twoMillisAgo);
+            warmUp.fanOut().delivered(1, 0, twoMillisAgo);
+            assertTrue(fanOutMax(warmUp) >= 0.002, "the warm-up's maximum before its window moved on");
+            // Three windows of the step: the ring of maxima has moved past the one recorded into.
+            await().atMost(Duration.ofSeconds(5)).until(() -> fanOutMax(warmUp) == 0);
+            assertTrue(fanOutMax(node) >= 0.002, "the node's maximum is kept for its minute");
         }
     }
 
