@@ -193,6 +193,42 @@ class TopicHubTest {
     }
 
     @Test
+    void aSubscriberMovedIntoARemovedOnesPlaceKeepsItsVersionAndItsLag() throws Exception {
+        EventLoop loop = loops.loop(0);
+        Recorder gone = new Recorder();
+        Recorder stays = new Recorder();
+        Recorder slow = new Recorder();
+        Subscription goneSub = subscribe(loop, "t", gone);
+        subscribe(loop, "t", stays);
+        Subscription slowSub = subscribe(loop, "t", slow);
+        broker.publish("t", utf8("v1"));
+        settle(loops);
+        on(loop, () -> slow.writable = false);
+        broker.publish("t", utf8("v2"));
+        settle(loops);
+        // The last subscriber (behind, holding v1) takes the first one's place.
+        open.remove(goneSub);
+        on(loop, () -> {
+            hub.unsubscribe(goneSub);
+            hub.catchUp(goneSub); // a removed subscription catches nobody up
+            return null;
+        });
+        assertEquals(List.of(2, 2, 1), List.of(gone.frames.size(), stays.frames.size(), slow.frames.size()));
+        on(loop, () -> {
+            slow.writable = true;
+            hub.catchUp(slowSub);
+            return null;
+        });
+        assertEquals(2, slow.frames.size(), "still behind after the move: caught up with v2");
+        assertTrue(slow.last().contains("data: v2\n"), slow.last());
+        broker.publish("t", utf8("v3"));
+        settle(loops);
+        assertEquals(List.of(2, 3, 3), List.of(gone.frames.size(), stays.frames.size(), slow.frames.size()),
+                "v3 once to each left, nothing to the removed one");
+        assertTrue(slow.last().contains("data: v3\n") && stays.last().contains("data: v3\n"));
+    }
+
+    @Test
     void aCatchUpToANewerVersionDuringAWriteIsNotFollowedByTheOlderOne() throws Exception {
         EventLoop loop = loops.loop(0);
         // Its first frame makes it catch up, as a stream writable again does (from inside a write, when
