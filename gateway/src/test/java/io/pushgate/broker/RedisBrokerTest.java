@@ -73,7 +73,7 @@ class RedisBrokerTest extends BrokerContract {
             expiring.start(new Recorder());
             await().atMost(Duration.ofSeconds(10)).until(expiring::connected);
             String topic = topic();
-            String key = redis.prefix + ":{" + topic + "}";
+            String key = redis.topicKey(topic);
             TopicVersion first = expiring.publish(topic, utf8("a")).toCompletableFuture().get(5, TimeUnit.SECONDS);
             long ttl = redis.redis().pttl(key);
             assertTrue(ttl > 0 && ttl <= 500, "PTTL " + ttl);
@@ -86,7 +86,7 @@ class RedisBrokerTest extends BrokerContract {
         }
         String untouched = topic();
         publish(untouched, "no ttl");
-        assertEquals(-1, redis.redis().pttl(redis.prefix + ":{" + untouched + "}"), "without a TTL nothing expires");
+        assertEquals(-1, redis.redis().pttl(redis.topicKey(untouched)), "without a TTL nothing expires");
     }
 
     @Test

@@ -68,7 +68,7 @@ class RedisFaultTest {
     }
 
     private static String hashId(RedisFixture redis, String topic) {
-        Map<String, String> hash = redis.redis().hgetall(redis.prefix + ":{" + topic + "}");
+        Map<String, String> hash = redis.redis().hgetall(redis.topicKey(topic));
         return hash.get("version") + "-" + hash.get("epoch");
     }
 
@@ -130,7 +130,7 @@ class RedisFaultTest {
 
     /** The hash id of a topic on the restarted server (the fixture's prefix is the same). */
     private static String hashIdAfterRestart(RedisFixture redis, RedisFixture fresh, String topic) {
-        Map<String, String> hash = fresh.redis().hgetall(redis.prefix + ":{" + topic + "}");
+        Map<String, String> hash = fresh.redis().hgetall(redis.topicKey(topic));
         assertTrue(hash.containsKey("version"), "topic " + topic + " was published after the restart");
         return hash.get("version") + "-" + hash.get("epoch");
     }
@@ -293,8 +293,8 @@ class RedisFaultTest {
                             .until(() -> fcallCalls(direct) >= 3);
                     await("A connected").atMost(Duration.ofSeconds(15)).until(cutOff::connected);
                     assertEquals(1, errorCount(direct, "DEADLINE"), "Redis refused the late publish");
-                    assertEquals("NEW", direct.redis().hget(direct.prefix + ":{" + topic + "}", "text"));
-                    assertEquals("2", direct.redis().hget(direct.prefix + ":{" + topic + "}", "version"));
+                    assertEquals("NEW", direct.redis().hget(direct.topicKey(topic), "text"));
+                    assertEquals("2", direct.redis().hget(direct.topicKey(topic), "version"));
 
                     // Pub/sub keeps order: once A's later publish of the marker reached B, so would have "OLD".
                     a.publish(marker, "after the black hole");

@@ -64,9 +64,14 @@ public final class RedisFixture implements AutoCloseable {
                 .addCommand(CommandType.SPUBLISH));
     }
 
+    /** The hash of {@code topic}'s state under this fixture's prefix. */
+    public String topicKey(String topic) {
+        return prefix + ":{" + topic + "}";
+    }
+
     /** The pub/sub channel of {@code topic} under this fixture's prefix. */
     public String topicChannel(String topic) {
-        return prefix + ":{" + topic + "}:ch";
+        return topicKey(topic) + ":ch";
     }
 
     /** How many pub/sub connections (nodes) have subscribed the channel of {@code topic}. */
@@ -78,7 +83,7 @@ public final class RedisFixture implements AutoCloseable {
     /** Publishes as any application would: FCALL from a plain client. Returns the new version. */
     public long fcall(String topic, String text) {
         List<Object> reply = redis().fcall("pushgate_publish", ScriptOutputType.MULTI,
-                new String[] {prefix + ":{" + topic + "}"}, text);
+                new String[] {topicKey(topic)}, text);
         return (Long) reply.get(1);
     }
 

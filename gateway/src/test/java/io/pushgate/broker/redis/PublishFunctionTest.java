@@ -39,7 +39,7 @@ class PublishFunctionTest {
     static final LibraryServer library = new LibraryServer();
 
     private static String key(String topic) {
-        return library.fixture().prefix + ":{" + topic + "}";
+        return library.fixture().topicKey(topic);
     }
 
     private static List<Object> fcall(RedisCommands<String, String> as, String function, String topic, String... args) {
