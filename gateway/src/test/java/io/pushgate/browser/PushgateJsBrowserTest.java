@@ -443,9 +443,27 @@ class PushgateJsBrowserTest {
                 .until(d -> condition.get());
     }
 
+    /**
+     * The page's {@code window.<global>} list. Where the page lost it (a CI run once found it
+     * undefined after a node's restart, and no run here repeated it), fails with what the page is
+     * then: its address, how the browser came to it, and whether the helper is loaded.
+     */
     @SuppressWarnings("unchecked")
     private static List<Object> list(String global) {
-        return (List<Object>) chromium.run("return window." + global + ".slice();");
+        Object list = chromium.run("""
+                const list = window[arguments[0]];
+                if (Array.isArray(list)) {
+                  return list.slice();
+                }
+                const nav = performance.getEntriesByType('navigation')[0];
+                return 'the page has no window.' + arguments[0] + ': ' + location.href + ', ' + document.readyState
+                    + ', navigation ' + (nav ? nav.type : 'unknown') + ' ' + Math.round(performance.now()) + ' ms ago'
+                    + ', Pushgate ' + typeof Pushgate;
+                """, global);
+        if (list instanceof String lost) {
+            throw new AssertionError(lost);
+        }
+        return (List<Object>) list;
     }
 
     private static long number(String global) {
