@@ -1,8 +1,6 @@
 package io.pushgate.sse;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.pushgate.config.StreamSettings;
 import io.pushgate.loops.LoopTicker;
@@ -39,6 +37,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread rules: everything on {@code loop}, except {@link #count()} (any thread).
  */
 final class LoopStreams implements LoopTicker.Task {
+    /**
+     * The heartbeat chunk every stream is sent: never handed to a channel ({@link SseStream#writeShared}
+     * sends it from its memory, or queues a slice of it), so one view serves every loop.
+     */
+    static final ByteBuf HEARTBEAT = SseFrames.heartbeat();
     private static final Logger log = LoggerFactory.getLogger(LoopStreams.class);
     /** {@link SseStream#wheelSlot} of a stream taken out of its slot for its visit. */
     private static final int VISITING = -2;
@@ -62,12 +65,6 @@ final class LoopStreams implements LoopTicker.Task {
     private int size;
     /** {@link #size} for readers on other threads: written only by the loop. */
     private final AtomicInteger published = new AtomicInteger();
-    /**
-     * The loop's view of the shared heartbeat chunk, written to one stream after another instead of
-     * a new view per heartbeat: once a socket has taken it whole (or a closed channel dropped it)
-     * nobody else holds it; one still queued in a channel is left to that channel.
-     */
-    private ByteBuf heartbeat = SseFrames.heartbeat();
     /** The streams to end, in batches, while the node drains or hands its streams over; null otherwise. */
     private SseStream[] ending;
     /** Why {@link #ending} are ended. */
@@ -119,24 +116,6 @@ final class LoopStreams implements LoopTicker.Task {
 
     void writable(SseStream stream) {
         unwritable.remove(stream);
-    }
-
-    /**
-     * The heartbeat chunk to write to one stream now; hand it back through {@link #heartbeatWritten}
-     * once the stream has flushed it.
-     */
-    ByteBuf heartbeatChunk() {
-        return heartbeat;
-    }
-
-    /** After {@code channel} flushed {@link #heartbeatChunk()}: keep it for the next stream unless the channel still holds it. */
-    void heartbeatWritten(Channel channel) {
-        // A write the socket took whole leaves nothing queued (a complete write does not move the
-        // chunk's reader index; Netty only drops it); one still queued is the channel's now.
-        ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
-        if (queued != null && !queued.isEmpty()) {
-            heartbeat = SseFrames.heartbeat();
-        }
     }
 
     @Override

@@ -230,16 +230,14 @@ final class SseStream extends ChannelInboundHandlerAdapter implements Subscriber
     }
 
     /**
-     * A comment heartbeat, from the loop's tick to a stream silent for an interval. An unwritable
-     * stream has bytes queued that will reach the client; it gets none.
+     * A comment heartbeat, from the loop's tick to a stream silent for an interval: the shared
+     * chunk, sent as a version's frame is ({@link #writeShared}: one {@code send()} from its memory
+     * while nothing is queued). An unwritable stream has bytes queued that will reach the client;
+     * it gets none.
      */
     void heartbeat() {
         if (isWritable()) {
-            lastWrite = loopStreams.clock;
-            ByteBuf chunk = loopStreams.heartbeatChunk();
-            write(chunk);
-            flush();
-            loopStreams.heartbeatWritten(ctx.channel());
+            writeShared(LoopStreams.HEARTBEAT);
         }
     }
 
