@@ -7,9 +7,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every transport serves the same stream contract (this kernel offers all three); what auto chooses. */
@@ -58,6 +60,34 @@ class TransportTest {
                 node.publish(topic, "second\nline");
                 for (SseClient client : clients) {
                     assertEquals("second\nline", client.next().data());
+                }
+            } finally {
+                clients.forEach(SseClient::close);
+            }
+        }
+    }
+
+    /**
+     * Idle streams hear heartbeats on every transport: sent from the one shared chunk straight to
+     * the socket (epoll) or through the channel's queue (io_uring, NIO), and each stream carries
+     * the next version after them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "nio"})
+    void idleStreamsHearHeartbeatsOnEveryTransport(String transport) {
+        try (TestNode node = TestNode.start("--transport", transport, "--heartbeat", "1s")) {
+            String topic = TestNode.topic();
+            List<SseClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    SseClient client = node.stream(topic);
+                    assertEquals(200, client.status());
+                    clients.add(client);
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> clients.stream().allMatch(c -> c.comments() >= 2));
+                node.publish(topic, "after the heartbeats");
+                for (SseClient client : clients) {
+                    assertEquals("after the heartbeats", client.next().data());
                 }
             } finally {
                 clients.forEach(SseClient::close);
