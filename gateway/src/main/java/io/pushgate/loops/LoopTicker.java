@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class LoopTicker {
     private static final Logger log = LoggerFactory.getLogger(LoopTicker.class);
     private static final long MIN_PERIOD = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long MAX_PERIOD = TimeUnit.SECONDS.toNanos(1);
+    private static final long MAX_PERIOD = TimeUnit.SECONDS.toNanos(10);
 
     /** Work done on every tick; runs on the ticker's loop and must not block. */
     public interface Task {
@@ -38,7 +38,10 @@ public final class LoopTicker {
 
     /**
      * The period that checks deadlines of the given lengths precisely enough: a quarter of the
-     * shortest, between 50 ms (a tick costs a wake-up) and 1 s.
+     * shortest, between 50 ms and 10 s; 2.5 s with the defaults (a 10 s header timeout). Each tick
+     * wakes the loop, and an idle node's every wake-up costs (~0.5 ms of CPU on a paravirtualized
+     * machine: bench/RESULTS.md, "An idle node's own wake-ups"), where a 1 s tick bought nothing a
+     * heartbeat 40 s apart or a 10 s timeout needs.
      */
     public static Duration periodFor(Duration... deadlines) {
         long shortest = Long.MAX_VALUE;
