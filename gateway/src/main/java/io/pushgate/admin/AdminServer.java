@@ -12,6 +12,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pushgate.auth.Access;
 import io.pushgate.broker.Broker;
 import io.pushgate.config.AdminSettings;
+import io.pushgate.loops.FarDeadline;
 import io.pushgate.loops.Transport;
 import io.pushgate.metrics.AuthFailures;
 import io.pushgate.metrics.NodeMetrics;
@@ -55,6 +56,7 @@ public final class AdminServer implements AutoCloseable {
         AdminHandler handler = new AdminHandler(metrics, broker, topics, status, access, authFailures);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-admin"),
                 transport.ioHandlers());
+        FarDeadline.keepAsleep(group);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())

@@ -46,6 +46,14 @@ public interface Broker extends BrokerStats, FeedBroker, AutoCloseable {
         void onRevoked(Revocation revocation);
     }
 
+    /**
+     * Whether {@link #connected()} can ever turn false: not for the embedded broker, so a node on it
+     * keeps no watch for a lost broker.
+     */
+    default boolean canDisconnect() {
+        return true;
+    }
+
     /** Starts delivering to {@code listener}; called once, before any other method. */
     void start(Listener listener);
 

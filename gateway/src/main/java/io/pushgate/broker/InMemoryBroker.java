@@ -249,6 +249,11 @@ public final class InMemoryBroker implements Broker {
     }
 
     @Override
+    public boolean canDisconnect() {
+        return false;
+    }
+
+    @Override
     public long reconnects() {
         return 0;
     }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pushgate.admin.AdminServer;
 import io.pushgate.auth.Access;
 import io.pushgate.auth.TokenVerifier;
@@ -96,8 +97,10 @@ public final class Node {
 
     private void open(Broker given) throws InterruptedException {
         transport = Transport.select(config.server().transport());
-        boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlers());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.server().workerThreads(), transport.ioHandlers());
+        // Named, so that a thread dump or /proc/<pid>/task tells the accepting loop from the workers.
+        boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("pushgate-accept"), transport.ioHandlers());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(config.server().workerThreads(),
+                new DefaultThreadFactory("pushgate-loop"), transport.ioHandlers());
         opened.push(() -> {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
@@ -253,14 +256,19 @@ public final class Node {
         });
     }
 
-    /** Checks, a few times per hand-off bound and at least once a second, whether the broker is lost for too long. */
+    /**
+     * Checks, ten times per hand-off bound (at most every 100 ms), whether the broker is lost for
+     * too long: the streams are handed off between the bound and 1.2 times it (a period to notice
+     * the loss, one to pass the bound). A broker that cannot be lost (the embedded one) is not
+     * watched: the check would only wake the accepting loop.
+     */
     private void watchBroker() {
         long bound = config.drain().brokerLossHandoff().toNanos();
-        if (bound == 0) {
+        if (bound == 0 || !broker.canDisconnect()) {
             return;
         }
         BrokerLossWatch watch = new BrokerLossWatch(bound);
-        long period = Math.max(100, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(bound) / 4));
+        long period = Math.max(100, TimeUnit.NANOSECONDS.toMillis(bound) / 10);
         boss.scheduleAtFixedRate(() -> {
             if (watch.handOff(broker.connected(), System.nanoTime())) {
                 handOff();

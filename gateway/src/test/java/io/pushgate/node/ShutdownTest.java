@@ -178,10 +178,10 @@ class ShutdownTest {
         await().atMost(DEADLINE).until(() -> loopsBefore.containsAll(pushgateLoopThreads()));
     }
 
-    /** The node's event-loop threads alive now (Netty names them after their group). */
+    /** The node's event-loop threads alive now (named by the node: pushgate-accept, -loop, -admin). */
     private static Set<String> pushgateLoopThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(name -> name.startsWith("multiThreadIoEventLoopGroup")).collect(Collectors.toSet());
+                .filter(name -> name.startsWith("pushgate-")).collect(Collectors.toSet());
     }
 
     @Test

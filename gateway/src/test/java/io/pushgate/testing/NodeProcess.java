@@ -119,6 +119,16 @@ public final class NodeProcess implements AutoCloseable {
         return List.of(new String(raw, StandardCharsets.UTF_8).split("\0"));
     }
 
+    /** The process's id (for /proc/&lt;pid&gt;). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Whether the process is still running. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
     public List<String> lines() {
         return List.copyOf(lines);
     }
