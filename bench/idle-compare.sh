@@ -36,7 +36,7 @@ run_rounds idle
 runs_json | jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)" '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   def loops: if .server == "heartbeat-floor" then ([.server_cpu_ms_by_thread[]] | add)
-             else ([.server_cpu_ms_by_thread | to_entries[] | select(.key | test("IoEv|EventLoop|epoll|uring|nio"; "i")) | .value] | add // 0) end;
+             else ([.server_cpu_ms_by_thread | to_entries[] | select(.key | test("IoEv|EventLoop|epoll|uring|nio|^pushgate-(loop|accept)"; "i")) | .value] | add // 0) end;
   def beats: .bytes_received_during_hold / 8;
   def row: {server, round, streams: .streams_open, lost: .lost_during_hold, hold: .hold_seconds,
             cpu: .idle_cpu_percent_of_one_core, broker: .broker_idle_cpu_percent_of_one_core, loops_ms: loops, heartbeats: beats,

@@ -29,7 +29,7 @@ jq -rs --argjson kinds "$(printf '%s\n' "${kinds[@]}" | jq -R . | jq -s .)" '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   def f(x): if x == null then "-" else (x * 1000 | round / 1000 | tostring) end;
   # The server CPU of its event loops and of its JIT compilers (thread names are cut at 15 characters).
-  def loops: [.server_cpu_seconds_by_thread // {} | to_entries[] | select(.key | test("IoEv|EventLoop")) | .value] | add // 0;
+  def loops: [.server_cpu_seconds_by_thread // {} | to_entries[] | select(.key | test("IoEv|EventLoop|^pushgate-(loop|accept)")) | .value] | add // 0;
   def jit: [.server_cpu_seconds_by_thread // {} | to_entries[] | select(.key | test("Compiler")) | .value] | add // 0;
   def ratio($runs; $k; field): [$runs | group_by(.round)[]
       | [map(select(.server == $k))[0], map(select(.server == $kinds[0]))[0]]
